@@ -1,0 +1,2 @@
+export { describeError, isNxtError, NxtError, UsageError } from './errors.js';
+export { formatBytes, formatDuration } from './format.js';
