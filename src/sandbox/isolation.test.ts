@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { probePython } from './interpreter.js';
+import { planIsolation } from './isolation.js';
+import { SandboxOptionsSchema } from './options.js';
+
+const python = await probePython('python3');
+const defaults = SandboxOptionsSchema.parse({});
+
+function layer(plan: Awaited<ReturnType<typeof planIsolation>>, name: string) {
+  return plan.layers.find((item) => item.name === name);
+}
+
+describe('planIsolation', () => {
+  it('without root or bubblewrap keeps only the rlimits, and says what that exposes', async () => {
+    const plan = await planIsolation(defaults, python, { isRoot: false, bubblewrap: null });
+    expect(plan.layers.filter((item) => item.active).map((item) => item.name)).toEqual(['rlimits']);
+    expect(layer(plan, 'bubblewrap')?.detail).toMatch(/not installed/);
+    expect(layer(plan, 'bubblewrap')?.risk).toMatch(/network/);
+    expect(plan.childUidBase).toBeNull();
+    expect(plan.command('SRC', 'serve', '{}')).toEqual({
+      file: python.executable,
+      args: ['-I', '-S', '-c', 'SRC', 'serve', '{}'],
+    });
+  });
+
+  it('as root gives each slot its own uid', async () => {
+    const plan = await planIsolation({ ...defaults, uidBase: 123_456 }, python, { isRoot: true, bubblewrap: null });
+    expect(plan.childUidBase).toBe(123_456);
+    expect(layer(plan, 'unprivileged-uid')?.active).toBe(true);
+    expect(layer(plan, 'process-limit')?.active).toBe(true);
+    const off = await planIsolation({ ...defaults, dropPrivileges: 'off' }, python, { isRoot: true, bubblewrap: null });
+    expect(off.childUidBase).toBeNull();
+    expect(layer(off, 'unprivileged-uid')?.detail).toMatch(/dropPrivileges=off/);
+  });
+
+  it('reports a bubblewrap that cannot start and goes on without it, unless it is required', async () => {
+    const broken = { path: '/nonexistent/bwrap', version: '0.0' };
+    const plan = await planIsolation(defaults, python, { isRoot: false, bubblewrap: broken });
+    expect(layer(plan, 'bubblewrap')).toMatchObject({ active: false, detail: expect.stringMatching(/cannot start/) });
+    expect(plan.bubblewrap).toBeNull();
+    await expect(
+      planIsolation({ ...defaults, bubblewrap: 'required' }, python, { isRoot: false, bubblewrap: broken }),
+    ).rejects.toThrow(/required but cannot start/);
+    await expect(
+      planIsolation({ ...defaults, bubblewrap: 'required' }, python, { isRoot: false, bubblewrap: null }),
+    ).rejects.toThrow(/required but not installed: apt-get install bubblewrap/);
+  });
+
+  it('wraps the server in bubblewrap with no network and read-only system directories', async (context) => {
+    const { findBubblewrap } = await import('./isolation.js');
+    const bubblewrap = await findBubblewrap();
+    if (!bubblewrap) context.skip('bubblewrap is not installed here');
+    const plan = await planIsolation(defaults, python, { isRoot: process.getuid?.() === 0, bubblewrap });
+    if (!plan.bubblewrap) context.skip(`bubblewrap cannot start here: ${layer(plan, 'bubblewrap')?.detail}`);
+    const { file, args } = plan.command('SRC', 'serve', '{}');
+    expect(file).toBe(bubblewrap?.path);
+    expect(args).toContain('--die-with-parent');
+    expect(args.join(' ')).toMatch(/--unshare-(net|all)/);
+    expect(args.join(' ')).toContain('--ro-bind /usr /usr');
+    expect(args.slice(args.indexOf('--'))).toEqual(['--', python.executable, '-I', '-S', '-c', 'SRC', 'serve', '{}']);
+  });
+});

@@ -1,0 +1,236 @@
+import { execFile } from 'node:child_process';
+import { lstatSync, readlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { NxtError } from '../shared/index.js';
+import type { PythonInfo } from './interpreter.js';
+import type { ResolvedSandboxOptions } from './options.js';
+
+/** One isolation layer and whether it is active, with the reason when it is not. */
+export interface IsolationLayer {
+  name: 'rlimits' | 'unprivileged-uid' | 'process-limit' | 'bubblewrap';
+  active: boolean;
+  detail: string;
+  /** What a program can do because this layer is off (empty when active). */
+  risk: string;
+}
+
+/** How to start fork-server number `slot`, and what protects its programs. */
+export interface IsolationPlan {
+  layers: readonly IsolationLayer[];
+  /** Children of slot k run as `childUidBase + k`; null when privileges are not dropped. */
+  childUidBase: number | null;
+  /** Program working directories are created under this path (as the server sees it); null: a host temp dir. */
+  sandboxWorkRoot: string | null;
+  bubblewrap: { path: string; version: string } | null;
+  /** The command line that starts a fork-server running `script` in `mode`. */
+  command(script: string, mode: string, config: string): { file: string; args: string[] };
+}
+
+/** The facts about this machine that decide the plan (injected so tests can vary them). */
+export interface HostFacts {
+  isRoot: boolean;
+  bubblewrap: { path: string; version: string } | null;
+}
+
+function run(file: string, args: string[]): Promise<{ ok: boolean; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(file, args, { timeout: 15_000 }, (error, stdout, stderr) => resolve({ ok: !error, stdout, stderr }));
+  });
+}
+
+/** Finds bubblewrap on the usual paths. */
+export async function findBubblewrap(): Promise<{ path: string; version: string } | null> {
+  for (const path of ['/usr/bin/bwrap', '/usr/local/bin/bwrap', '/bin/bwrap']) {
+    const probe = await run(path, ['--version']);
+    if (probe.ok) return { path, version: probe.stdout.trim().replace(/^bubblewrap\s*/, '') };
+  }
+  return null;
+}
+
+const NO_BWRAP_RISK =
+  'programs can read world-readable files, write to world-writable directories such as /tmp, and use the network';
+
+const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
+
+function systemMounts(): string[] {
+  const args: string[] = [];
+  for (const dir of SYSTEM_DIRS) {
+    let stat: ReturnType<typeof lstatSync>;
+    try {
+      stat = lstatSync(dir);
+    } catch {
+      continue;
+    }
+    if (stat.isSymbolicLink()) args.push('--symlink', readlinkSync(dir), dir);
+    else if (stat.isDirectory()) args.push('--ro-bind', dir, dir);
+  }
+  return args;
+}
+
+/** Read-only binds for the interpreter's prefixes outside /usr, with their parents made traversable. */
+function pythonMounts(python: PythonInfo): string[] {
+  const args: string[] = [];
+  const covered = (path: string) => SYSTEM_DIRS.some((dir) => path === dir || path.startsWith(`${dir}/`));
+  const roots = new Set<string>(python.prefixes.filter((prefix) => !covered(prefix)));
+  const executableDir = dirname(python.executable);
+  if (!covered(executableDir) && ![...roots].some((root) => executableDir.startsWith(`${root}/`))) {
+    roots.add(executableDir);
+  }
+  for (const root of roots) {
+    args.push('--ro-bind', root, root);
+    // bubblewrap creates the parents with the host's modes; /root is 0700, which would hide the
+    // standard library from the unprivileged uid the programs run under.
+    const parents: string[] = [];
+    for (let parent = dirname(root); parent !== '/'; parent = dirname(parent)) parents.unshift(parent);
+    for (const parent of parents) args.push('--chmod', '0755', parent);
+  }
+  return args;
+}
+
+function bubblewrapArgs(isRoot: boolean, python: PythonInfo, tmpfsBytes: number): string[] {
+  const namespaces = isRoot
+    ? // As root we keep the real uid so the server can hand each program its own unprivileged uid.
+      ['--unshare-ipc', '--unshare-pid', '--unshare-net', '--unshare-uts', '--unshare-cgroup-try']
+    : ['--unshare-all'];
+  const capabilities = isRoot
+    ? [
+        '--cap-drop',
+        'ALL',
+        ...['SETUID', 'SETGID', 'KILL', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER'].flatMap((cap) => [
+          '--cap-add',
+          `CAP_${cap}`,
+        ]),
+      ]
+    : [];
+  return [
+    ...namespaces,
+    '--die-with-parent',
+    '--new-session',
+    '--clearenv',
+    '--hostname',
+    'nxt-sandbox',
+    ...systemMounts(),
+    ...pythonMounts(python),
+    '--proc',
+    '/proc',
+    '--dev',
+    '/dev',
+    // Private, size-capped and world-writable like the real ones, so tempfile works in programs.
+    '--perms',
+    '1777',
+    '--size',
+    String(Math.min(tmpfsBytes, 64 * 1024 * 1024)),
+    '--tmpfs',
+    '/dev/shm',
+    '--perms',
+    '1777',
+    '--size',
+    String(tmpfsBytes),
+    '--tmpfs',
+    '/tmp',
+    '--chdir',
+    '/tmp',
+    ...capabilities,
+  ];
+}
+
+/**
+ * Decides the isolation layers for this host and options. With bubblewrap `auto`, a bubblewrap that is
+ * installed but cannot start (no user namespaces, say) is reported and skipped; with `required` it throws.
+ */
+export async function planIsolation(
+  options: ResolvedSandboxOptions,
+  python: PythonInfo,
+  host: HostFacts,
+): Promise<IsolationPlan> {
+  const drop = host.isRoot && options.dropPrivileges === 'auto';
+  const layers: IsolationLayer[] = [
+    {
+      name: 'rlimits',
+      active: true,
+      detail: 'memory, CPU time, file size and open files limited per program',
+      risk: '',
+    },
+    drop
+      ? {
+          name: 'unprivileged-uid',
+          active: true,
+          detail: `programs run as uid ${options.uidBase}+slot, not root`,
+          risk: '',
+        }
+      : {
+          name: 'unprivileged-uid',
+          active: false,
+          detail: host.isRoot ? 'disabled by dropPrivileges=off' : 'nxt is not root, so programs run under your uid',
+          risk: host.isRoot
+            ? 'programs run as root'
+            : 'without bubblewrap a program can signal or read your other processes and files',
+        },
+    drop
+      ? {
+          name: 'process-limit',
+          active: true,
+          detail: 'RLIMIT_NPROC counts only the slot uid: a fork bomb cannot starve the host',
+          risk: '',
+        }
+      : {
+          name: 'process-limit',
+          active: false,
+          detail: 'needs a uid of its own (run nxt as root to get one)',
+          risk: 'a fork bomb is stopped only by the deadline',
+        },
+  ];
+  let bubblewrap: IsolationPlan['bubblewrap'] = null;
+  let bwrapArgs: string[] = [];
+  if (options.bubblewrap === 'off') {
+    layers.push({ name: 'bubblewrap', active: false, detail: 'disabled by bubblewrap=off', risk: NO_BWRAP_RISK });
+  } else if (!host.bubblewrap) {
+    if (options.bubblewrap === 'required') {
+      throw new NxtError(
+        'sandbox',
+        'bubblewrap is required but not installed: apt-get install bubblewrap (or dnf install bubblewrap).',
+      );
+    }
+    layers.push({
+      name: 'bubblewrap',
+      active: false,
+      detail: 'not installed (apt-get install bubblewrap)',
+      risk: NO_BWRAP_RISK,
+    });
+  } else {
+    const args = bubblewrapArgs(host.isRoot, python, options.tmpfsBytes);
+    const probe = await run(host.bubblewrap.path, [...args, '--', python.executable, '-I', '-S', '-c', 'print("ok")']);
+    if (probe.ok && probe.stdout.trim() === 'ok') {
+      bubblewrap = host.bubblewrap;
+      bwrapArgs = args;
+      layers.push({
+        name: 'bubblewrap',
+        active: true,
+        detail: `bubblewrap ${host.bubblewrap.version}: own mount, pid, network and IPC namespaces; read-only system dirs; private /tmp; no network`,
+        risk: '',
+      });
+    } else {
+      const why = probe.stderr.trim().split('\n')[0] ?? 'unknown error';
+      if (options.bubblewrap === 'required') {
+        throw new NxtError('sandbox', `bubblewrap is required but cannot start here: ${why}`);
+      }
+      layers.push({
+        name: 'bubblewrap',
+        active: false,
+        detail: `installed but cannot start here (${why})`,
+        risk: NO_BWRAP_RISK,
+      });
+    }
+  }
+  return {
+    layers,
+    childUidBase: drop ? options.uidBase : null,
+    sandboxWorkRoot: bubblewrap ? '/tmp' : null,
+    bubblewrap,
+    command(script, mode, config) {
+      const pythonArgs = ['-I', '-S', '-c', script, mode, config];
+      if (!bubblewrap) return { file: python.executable, args: pythonArgs };
+      return { file: bubblewrap.path, args: [...bwrapArgs, '--', python.executable, ...pythonArgs] };
+    },
+  };
+}

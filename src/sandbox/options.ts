@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+const MiB = 1024 * 1024;
+
+/** Resource limits applied to every program (the child process that runs it). */
+export const ResourceLimitsSchema = z.strictObject({
+  /** Address-space limit (RLIMIT_AS). */
+  memoryBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 * MiB),
+  /** Largest file the program may write (RLIMIT_FSIZE). */
+  fileSizeBytes: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(16 * MiB),
+  /** Open file descriptors (RLIMIT_NOFILE). */
+  openFiles: z.number().int().min(16).default(128),
+  /** Processes and threads of the program's uid (RLIMIT_NPROC); enforced only when nxt drops privileges.
+   *  Each process may use `memoryBytes`, so this also bounds a program's total memory. */
+  processes: z.number().int().positive().default(8),
+});
+export type ResourceLimits = z.infer<typeof ResourceLimitsSchema>;
+
+/** How the pool of fork-servers is started. */
+export const SandboxOptionsSchema = z.strictObject({
+  /** The Python interpreter: a command on PATH or an absolute path. */
+  python: z.string().min(1).default('python3'),
+  /** Fork-servers in the pool; default: one per core. */
+  workers: z.number().int().positive().optional(),
+  /** `auto` uses bubblewrap when it is installed and works, `required` fails without it, `off` never uses it. */
+  bubblewrap: z.enum(['auto', 'required', 'off']).default('auto'),
+  /** `auto` runs programs under an unprivileged uid when nxt runs as root. */
+  dropPrivileges: z.enum(['auto', 'off']).default('auto'),
+  /** Programs of pool slot k run as uid `uidBase + k` (so one slot cannot signal or starve another). */
+  uidBase: z.number().int().min(1000).max(4_000_000_000).default(2_000_000_000),
+  /** Requests sent to one fork-server ahead of its answers (hides the round trip). */
+  pipelineDepth: z.number().int().min(1).max(64).default(2),
+  /** Size of the private /tmp inside bubblewrap. */
+  tmpfsBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(256 * MiB),
+  startupTimeoutMs: z.number().int().positive().default(20_000),
+});
+export type SandboxOptions = z.input<typeof SandboxOptionsSchema>;
+export type ResolvedSandboxOptions = z.output<typeof SandboxOptionsSchema>;
+
+/** How one program is judged. */
+export const JudgeOptionsSchema = z.strictObject({
+  /** Wall-clock limit for the whole program: loading it and every test. */
+  programTimeoutMs: z.number().int().positive().default(10_000),
+  /** Wall-clock limit per test: one number for all, or one per test. */
+  testTimeoutMs: z.union([z.number().int().positive(), z.array(z.number().int().positive())]).default(3_000),
+  /** Stop judging at the first test that does not pass. */
+  stopAtFirstFailure: z.boolean().default(false),
+  /** Judge a program that timed out once more before the timeout counts (guards against load spikes). */
+  recheckTimeouts: z.boolean().default(false),
+  /** Captured stdout and stderr are each cut after this many bytes. */
+  maxOutputBytes: z.number().int().nonnegative().default(16_384),
+  /** `false` sends the program's output to /dev/null (slightly faster). */
+  captureOutput: z.boolean().default(true),
+  limits: ResourceLimitsSchema.partial().default({}),
+});
+export type JudgeOptions = z.input<typeof JudgeOptionsSchema>;
+export type ResolvedJudgeOptions = z.output<typeof JudgeOptionsSchema>;

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { type RawResult, toVerdict } from './verdict.js';
+
+function raw(parts: Partial<RawResult> & { testStatuses?: string[] }): RawResult {
+  const { testStatuses = ['pass'], ...rest } = parts;
+  return {
+    program: { status: 'ok', ms: 1, exception: null },
+    tests: testStatuses.map((status) => ({ status, ms: 1, exception: null })),
+    stdout: '',
+    stderr: '',
+    stdoutTruncated: false,
+    stderrTruncated: false,
+    problem: null,
+    wallMs: 3,
+    forks: 1,
+    ...rest,
+  };
+}
+
+describe('toVerdict', () => {
+  it('passes only when the program loaded and every test passed', () => {
+    expect(toVerdict(raw({ testStatuses: ['pass', 'pass'] }), '3.11').status).toBe('pass');
+    expect(toVerdict(raw({ testStatuses: ['pass', 'not_run'] }), '3.11').status).toBe('fail');
+    expect(toVerdict(raw({ testStatuses: ['pass', 'fail'] }), '3.11').status).toBe('fail');
+    expect(toVerdict(raw({ testStatuses: ['error', 'pass'] }), '3.11').status).toBe('fail');
+  });
+
+  it('reports a timeout when a test timed out, even after another test failed', () => {
+    const verdict = toVerdict(raw({ testStatuses: ['fail', 'timeout'] }), '3.11');
+    expect(verdict.status).toBe('timeout');
+    expect(verdict.reason).toBe('test 1 timed out');
+  });
+
+  it('makes any judge problem an error whatever the tests say', () => {
+    const verdict = toVerdict(raw({ problem: 'the program closed the channel', testStatuses: ['pass'] }), '3.11');
+    expect(verdict.status).toBe('error');
+    expect(verdict.reason).toBe('the program closed the channel');
+  });
+
+  it('separates a program that does not load from one that loads too slowly', () => {
+    const failed = raw({
+      program: {
+        status: 'error',
+        ms: 0,
+        exception: { type: 'SyntaxError', message: 'invalid syntax', line: 2, source: 'program' },
+      },
+      testStatuses: ['not_run'],
+    });
+    expect(toVerdict(failed, '3.11')).toMatchObject({
+      status: 'error',
+      reason: 'the program failed to load: SyntaxError: invalid syntax',
+    });
+    const slow = raw({ program: { status: 'timeout', ms: 0, exception: null }, testStatuses: ['not_run'] });
+    expect(toVerdict(slow, '3.11').status).toBe('timeout');
+  });
+
+  it('names the first failing test and its exception in the reason', () => {
+    const verdict = toVerdict(
+      raw({
+        tests: [
+          { status: 'pass', ms: 1, exception: null },
+          {
+            status: 'error',
+            ms: 1,
+            exception: { type: 'TypeError', message: 'bad operand\nmore', line: 3, source: 'program' },
+          },
+        ],
+      }),
+      '3.11',
+    );
+    expect(verdict.reason).toBe('test 1 errored (TypeError: bad operand)');
+  });
+
+  it('maps statuses it does not know to error rather than trusting them', () => {
+    const verdict = toVerdict(raw({ testStatuses: ['passed'] }), '3.11');
+    expect(verdict.tests[0]?.status).toBe('error');
+    expect(verdict.status).toBe('fail');
+  });
+});

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+
+export const ExceptionInfoSchema = z.object({
+  /** Exception class name, e.g. `AssertionError`; `Crash`, `ProcessExit` or `TamperError` for what the judge saw. */
+  type: z.string(),
+  message: z.string(),
+  /** 1-based line of the innermost frame in the program or the test, when known. */
+  line: z.number().int().nullable(),
+  source: z.enum(['program', 'test']).nullable(),
+});
+export type ExceptionInfo = z.infer<typeof ExceptionInfoSchema>;
+
+export const TestStatusSchema = z.enum(['pass', 'fail', 'error', 'timeout', 'not_run']);
+export type TestStatus = z.infer<typeof TestStatusSchema>;
+
+export const TestVerdictSchema = z.object({
+  index: z.number().int().nonnegative(),
+  status: TestStatusSchema,
+  exception: ExceptionInfoSchema.nullable(),
+  durationMs: z.number().nonnegative(),
+});
+export type TestVerdict = z.infer<typeof TestVerdictSchema>;
+
+export const VerdictStatusSchema = z.enum(['pass', 'fail', 'error', 'timeout']);
+export type VerdictStatus = z.infer<typeof VerdictStatusSchema>;
+
+export const VerdictSchema = z.object({
+  schemaVersion: z.literal(1),
+  /** `pass` only when the program loaded and every test ran and passed. */
+  status: VerdictStatusSchema,
+  /** One line saying why the program did not pass; empty on a pass. */
+  reason: z.string(),
+  program: z.object({
+    status: z.enum(['ok', 'error', 'timeout']),
+    exception: ExceptionInfoSchema.nullable(),
+    durationMs: z.number().nonnegative(),
+  }),
+  tests: z.array(TestVerdictSchema),
+  stdout: z.string(),
+  stderr: z.string(),
+  stdoutTruncated: z.boolean(),
+  stderrTruncated: z.boolean(),
+  /** Why judging could not finish normally (the program tampered with the judge, or ended between tests). */
+  problem: z.string().nullable(),
+  /** `sys.version` of the interpreter that ran the program. */
+  python: z.string(),
+  durationMs: z.number().nonnegative(),
+  /** True when a first timeout was judged again and this is the second verdict. */
+  rechecked: z.boolean(),
+});
+export type Verdict = z.infer<typeof VerdictSchema>;
+
+const RawOutcomeSchema = z.object({
+  status: z.string(),
+  ms: z.number(),
+  exception: ExceptionInfoSchema.nullable().optional(),
+});
+
+/** What a fork-server answers for one program (validated at the process boundary). */
+export const RawResultSchema = z.object({
+  program: RawOutcomeSchema,
+  tests: z.array(RawOutcomeSchema),
+  stdout: z.string(),
+  stderr: z.string(),
+  stdoutTruncated: z.boolean(),
+  stderrTruncated: z.boolean(),
+  problem: z.string().nullable(),
+  wallMs: z.number(),
+  forks: z.number(),
+});
+export type RawResult = z.infer<typeof RawResultSchema>;
+
+function programStatus(raw: string): Verdict['program']['status'] {
+  return raw === 'ok' || raw === 'timeout' ? raw : 'error';
+}
+
+function testStatus(raw: string): TestStatus {
+  const parsed = TestStatusSchema.safeParse(raw);
+  return parsed.success ? parsed.data : 'error';
+}
+
+function describe(exception: ExceptionInfo | null): string {
+  if (!exception) return '';
+  const message = exception.message ? `: ${exception.message.split('\n')[0]}` : '';
+  return `${exception.type}${message}`;
+}
+
+function decide(verdict: Omit<Verdict, 'status' | 'reason'>): { status: VerdictStatus; reason: string } {
+  if (verdict.problem) return { status: 'error', reason: verdict.problem };
+  const { program, tests } = verdict;
+  if (program.status === 'timeout') return { status: 'timeout', reason: 'the program timed out while loading' };
+  if (program.status === 'error')
+    return { status: 'error', reason: `the program failed to load: ${describe(program.exception)}` };
+  const failed = tests.filter((test) => test.status !== 'pass');
+  const first = failed[0];
+  if (!first) return { status: 'pass', reason: '' };
+  const timedOut = failed.find((test) => test.status === 'timeout');
+  if (timedOut) return { status: 'timeout', reason: `test ${timedOut.index} timed out` };
+  const what = first.status === 'not_run' ? 'was not run' : `${first.status}ed`;
+  const detail = describe(first.exception);
+  return { status: 'fail', reason: `test ${first.index} ${what}${detail ? ` (${detail})` : ''}` };
+}
+
+/** Turns a fork-server answer into a verdict: the overall status follows from the parts, never from output. */
+export function toVerdict(raw: RawResult, python: string, rechecked = false): Verdict {
+  const parts = {
+    schemaVersion: 1 as const,
+    program: {
+      status: programStatus(raw.program.status),
+      exception: raw.program.exception ?? null,
+      durationMs: raw.program.ms,
+    },
+    tests: raw.tests.map((test, index) => ({
+      index,
+      status: testStatus(test.status),
+      exception: test.exception ?? null,
+      durationMs: test.ms,
+    })),
+    stdout: raw.stdout,
+    stderr: raw.stderr,
+    stdoutTruncated: raw.stdoutTruncated,
+    stderrTruncated: raw.stderrTruncated,
+    problem: raw.problem,
+    python,
+    durationMs: raw.wallMs,
+    rechecked,
+  };
+  return { ...decide(parts), ...parts };
+}

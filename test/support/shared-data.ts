@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+
+/** The read-only dataset copies that tests and benchmarks use (`../shared/data`, or NXT_DATA_DIR). */
+export const sharedDataDir = resolve(
+  process.env['NXT_DATA_DIR'] ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'data'),
+);
+
+/** A program with its tests, as the sandbox judges it. */
+export interface ProgramCase {
+  id: string;
+  program: string;
+  tests: string[];
+  /** What the shared data's provenance notes say the verdict must be. */
+  expected: 'pass' | 'fail';
+}
+
+function readJsonl(path: string): Record<string, string>[] {
+  const raw = readFileSync(path);
+  const text = path.endsWith('.gz') ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');
+  // Split on \n only: some upstream strings contain U+2028, which other splitters treat as a line break.
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as Record<string, string>);
+}
+
+/** HumanEval canonical solutions: prompt + solution, judged by `check(entry_point)`. All must pass. */
+export function humanEvalCanonical(): ProgramCase[] {
+  return readJsonl(join(sharedDataDir, 'humaneval', 'HumanEval.jsonl.gz')).map((task) => ({
+    id: task['task_id'] as string,
+    program: `${task['prompt']}${task['canonical_solution']}\n\n${task['test']}\n`,
+    tests: [`check(${task['entry_point']})`],
+    expected: 'pass',
+  }));
+}
+
+/** HumanEvalFix buggy solutions: prompt + buggy solution, judged by the test (which ends with check). All must fail. */
+export function humanEvalFixBuggy(): ProgramCase[] {
+  return readJsonl(join(sharedDataDir, 'humanevalpack', 'humanevalpack_python.jsonl')).map((task) => ({
+    id: task['task_id'] as string,
+    program: `${task['prompt']}${task['buggy_solution']}\n`,
+    tests: [task['test'] as string],
+    expected: 'fail',
+  }));
+}
