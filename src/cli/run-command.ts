@@ -1,0 +1,113 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { createSandbox, type Verdict } from '../sandbox/index.js';
+import { formatBytes, formatDuration, UsageError } from '../shared/index.js';
+import type { CliIo } from './io.js';
+import { positiveInt, type SandboxFlagValues, sandboxOptions } from './sandbox-flags.js';
+
+export interface RunFlags extends SandboxFlagValues {
+  test: string[];
+  testsFile?: string;
+  timeoutMs?: string;
+  json?: boolean;
+}
+
+const DEFAULT_TEST_TIMEOUT_MS = 3_000;
+
+async function readText(path: string, cwd: string, what: string): Promise<string> {
+  try {
+    return await readFile(resolve(cwd, path), 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message;
+    throw new UsageError(`cannot read ${what} '${path}': ${why}`);
+  }
+}
+
+/** Test statements from a file: a JSON array of strings, or Python source split into top-level statements. */
+async function readTestsFile(path: string, io: CliIo, split: (source: string) => Promise<string[]>): Promise<string[]> {
+  const text = await readText(path, io.cwd, 'tests file');
+  if (path.endsWith('.json')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw new UsageError(`tests file '${path}' is not valid JSON: ${(error as Error).message}`);
+    }
+    if (!Array.isArray(parsed) || parsed.some((item) => typeof item !== 'string')) {
+      throw new UsageError(`tests file '${path}' must hold a JSON array of Python statements (strings)`);
+    }
+    return parsed as string[];
+  }
+  try {
+    return await split(text);
+  } catch (error) {
+    if (error instanceof UsageError) throw new UsageError(`tests file '${path}': ${error.message}`);
+    throw error;
+  }
+}
+
+function firstLine(text: string, width = 72): string {
+  const line = text.split('\n')[0] ?? '';
+  const more = text.includes('\n') ? ' ...' : '';
+  return line.length > width ? `${line.slice(0, width - 3)}...` : `${line}${more}`;
+}
+
+/** The human-readable verdict. */
+export function formatVerdict(file: string, tests: readonly string[], verdict: Verdict): string {
+  const out: string[] = [];
+  const head = verdict.status === 'pass' ? 'PASS' : verdict.status.toUpperCase();
+  out.push(`${head}  ${file}${verdict.reason ? `: ${verdict.reason}` : ''}`);
+  if (verdict.program.status !== 'ok' && verdict.program.exception) {
+    const where = verdict.program.exception.line ? ` (program line ${verdict.program.exception.line})` : '';
+    out.push(`  program: ${verdict.program.exception.type}: ${firstLine(verdict.program.exception.message)}${where}`);
+  }
+  for (const test of verdict.tests) {
+    const mark = test.status === 'pass' ? 'ok  ' : test.status === 'not_run' ? 'skip' : test.status;
+    out.push(`  ${mark.padEnd(7)} ${String(test.index).padStart(2)}  ${firstLine(tests[test.index] ?? '')}`);
+    if (test.exception) {
+      const where = test.exception.line ? ` at ${test.exception.source} line ${test.exception.line}` : '';
+      const message = test.exception.message ? `: ${firstLine(test.exception.message, 100)}` : '';
+      out.push(`               ${test.exception.type}${message}${where}`);
+    }
+  }
+  for (const [name, text, truncated] of [
+    ['stdout', verdict.stdout, verdict.stdoutTruncated],
+    ['stderr', verdict.stderr, verdict.stderrTruncated],
+  ] as const) {
+    if (!text) continue;
+    out.push(`${name}${truncated ? ` (cut at ${formatBytes(Buffer.byteLength(text))})` : ''}:`);
+    out.push(text.replace(/\n$/, ''));
+  }
+  if (verdict.problem) out.push(`judge: ${verdict.problem}`);
+  const passed = verdict.tests.filter((test) => test.status === 'pass').length;
+  out.push(
+    `${passed}/${verdict.tests.length} tests passed · ${formatDuration(verdict.durationMs)} · Python ${verdict.python.split(' ')[0]}${verdict.rechecked ? ' · timeout re-checked' : ''}`,
+  );
+  return `${out.join('\n')}\n`;
+}
+
+/** `nxt run FILE`: judges one program. Exit code 0 on pass, 1 otherwise. */
+export async function runCommand(file: string, flags: RunFlags, io: CliIo): Promise<number> {
+  const timeoutMs = positiveInt(flags.timeoutMs, '--timeout-ms');
+  const program = await readText(file, io.cwd, 'program');
+  if (flags.test.length === 0 && !flags.testsFile) {
+    throw new UsageError('nothing to judge the program against: give --test STMT (repeatable) or --tests-file FILE');
+  }
+  const options = sandboxOptions({ ...flags, workers: flags.workers ?? '1' }, io.env);
+  const sandbox = await createSandbox(options);
+  try {
+    const tests = [...flags.test];
+    if (flags.testsFile)
+      tests.push(...(await readTestsFile(flags.testsFile, io, (source) => sandbox.splitStatements(source))));
+    if (tests.length === 0) throw new UsageError(`tests file '${flags.testsFile}' holds no statements`);
+    const verdict = await sandbox.judgeProgram(program, tests, {
+      programTimeoutMs: timeoutMs ?? Math.max(10_000, DEFAULT_TEST_TIMEOUT_MS * tests.length),
+      testTimeoutMs: Math.min(timeoutMs ?? DEFAULT_TEST_TIMEOUT_MS, DEFAULT_TEST_TIMEOUT_MS * 100),
+    });
+    io.stdout(flags.json ? `${JSON.stringify(verdict)}\n` : formatVerdict(file, tests, verdict));
+    return verdict.status === 'pass' ? 0 : 1;
+  } finally {
+    await sandbox.close();
+  }
+}
