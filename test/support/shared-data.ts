@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
@@ -18,6 +18,9 @@ export interface ProgramCase {
 }
 
 function readJsonl(path: string): Record<string, string>[] {
+  if (!existsSync(path)) {
+    throw new Error(`dataset file ${path} is missing: tests read ../shared/data next to the checkout, or set NXT_DATA_DIR`);
+  }
   const raw = readFileSync(path);
   const text = path.endsWith('.gz') ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');
   // Split on \n only: some upstream strings contain U+2028, which other splitters treat as a line break.
