@@ -27,8 +27,9 @@ import time
 # Only light ones: every preloaded page makes each fork dearer (measured: bench/exec.ts, DESIGN.md §3).
 PRELOAD = (
     "math", "re", "collections", "itertools", "functools", "heapq", "bisect", "string", "typing",
-    "operator", "copy", "threading",
+    "operator", "copy",
 )
+# Not threading: importing it registers an at-fork handler that costs every fork ~130 page faults.
 for _name in PRELOAD:
     try:
         __import__(_name)
@@ -112,19 +113,17 @@ class _TraceGuard:
         self.used = False
 
     def install(self):
-        import threading  # preloaded
-
+        # threading.settrace/setprofile reach new threads through sys.settrace/sys.setprofile.
         guard = self
-        for module, name in ((sys, "settrace"), (sys, "setprofile"), (threading, "settrace"),
-                             (threading, "setprofile")):
-            original = getattr(module, name)
+        for name in ("settrace", "setprofile"):
+            original = getattr(sys, name)
 
             def wrapped(function, _original=original):
                 if function is not None:
                     guard.used = True
                 return _original(function)
 
-            setattr(module, name, wrapped)
+            setattr(sys, name, wrapped)
         return self
 
 
