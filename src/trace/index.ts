@@ -1,0 +1,26 @@
+export { type Elision, elide } from './elide.js';
+export { entriesByLine, renderInline } from './inline.js';
+export { renderLdb } from './ldb.js';
+export { cutValue, DEFAULT_RENDER_OPTIONS, type RenderOptions, sourceLines } from './options.js';
+export {
+  type FitOptions,
+  type FittedTrace,
+  fitTrace,
+  renderTrace,
+  TRACE_FORMATS,
+  type TraceFormat,
+  truncationNote,
+} from './render.js';
+export {
+  TRACE_SCHEMA_VERSION,
+  type Trace,
+  type TraceEvent,
+  TraceEventSchema,
+  type TraceFrame,
+  TraceFrameSchema,
+  TraceSchema,
+  type TraceTruncation,
+  type VariableChange,
+} from './schema.js';
+export { renderScratchpad } from './scratchpad.js';
+export { createTokenCounter, TOKEN_ENCODINGS, type TokenEncoding } from './tokens.js';

@@ -1,0 +1,31 @@
+import { cutValue, type RenderOptions, sourceLines } from './options.js';
+import type { Trace } from './schema.js';
+import { keepEnds, StateReplay } from './state.js';
+
+/**
+ * Scratchpad (Nye et al. 2021): the program, the test, then the whole state of the running frame
+ * after each executed line, as a separate sequence.
+ */
+export function renderScratchpad(trace: Trace, options: RenderOptions): string {
+  const replay = new StateReplay(trace);
+  const lines: string[] = [];
+  for (const event of trace.events) {
+    replay.apply(event);
+    const where = `${replay.functionName(event.call)}, line ${event.line}`;
+    if (event.kind === 'call') lines.push(`${where}: called with ${replay.describe(event.call, options.valueChars)}`);
+    else if (event.kind === 'line') {
+      // The test statement's own lines only matter when the test assigns something.
+      if (replay.isTest(event.call) && !replay.hasVariables(event.call)) continue;
+      lines.push(`${where}: ${replay.describe(event.call, options.valueChars)}`);
+    } else if (event.kind === 'return')
+      lines.push(`${where}: returns ${cutValue(event.value ?? 'None', options.valueChars)}`);
+    else if (event.kind === 'yield')
+      lines.push(`${where}: yields ${cutValue(event.value ?? 'None', options.valueChars)}`);
+    else lines.push(`${where}: raises ${cutValue(event.exception?.repr ?? 'Exception()', options.valueChars)}`);
+  }
+  const { kept, omitted, at } = keepEnds(lines, options.maxLines);
+  if (omitted > 0) kept.splice(at, 0, `... (${omitted} lines omitted)`);
+  const program = sourceLines(trace.program).join('\n');
+  const test = sourceLines(trace.test).join('\n');
+  return `${program}\n\n${test}\n\n# Execution, the state after each executed line:\n${kept.map((line) => `# ${line}`).join('\n')}\n`;
+}
