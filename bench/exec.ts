@@ -10,11 +10,11 @@
  *   npm run bench:exec -- [--workers N] [--timeout-ms N] [--rounds N] [--depth N]
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ForkServer } from '../src/sandbox/fork-server.js';
 import { createSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { serverSource } from '../src/sandbox/server-source.js';
 import { type RawResult, toVerdict } from '../src/sandbox/verdict.js';
 import { humanEvalCanonical, humanEvalFixBuggy, type ProgramCase } from '../test/support/shared-data.js';
 
@@ -29,7 +29,7 @@ const { values } = parseArgs({
 const workers = Number(values.workers);
 const timeoutMs = Number(values['timeout-ms']);
 const rounds = Number(values.rounds);
-const script = readFileSync(new URL('../src/sandbox/python/server.py', import.meta.url), 'utf8');
+const script = serverSource();
 
 interface Backend {
   name: string;

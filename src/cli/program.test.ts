@@ -91,6 +91,89 @@ describe('nxt run', () => {
   });
 });
 
+describe('nxt trace', () => {
+  it('traces the first failing test and exits 0', async () => {
+    const result = await cli('trace', 'inc.py', '--tests-file', 'tests.json');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatchInlineSnapshot(`
+      "def inc(x):  # (0) x=5;
+          return x + 1  # (1) __return__=6;
+
+      assert inc(5) == 7  # (2) __exception__ = AssertionError()
+      "
+    `);
+    expect(result.stderr).toBe('nxt: traced test 1: fail (AssertionError), 3 steps\n');
+  });
+
+  it('traces a named test that passes like any other', async () => {
+    const result = await cli('trace', 'inc.py', '--test', 'assert inc(1) == 2');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('def inc(x):  # (0) x=1;\n    return x + 1  # (1) __return__=2\n');
+    expect(result.stderr).toContain('traced test 0: pass');
+  });
+
+  it('prints the structured trace with --format json', async () => {
+    const result = await cli('trace', 'inc.py', '--test', 'assert inc(1) == 3', '--format', 'json');
+    const trace = JSON.parse(result.stdout);
+    expect(trace).toMatchObject({ schemaVersion: 1, testIndex: 0, outcome: { status: 'fail' } });
+    expect(trace.python).toMatch(/^3\./);
+    expect(trace.events[0]).toEqual({ kind: 'call', call: 1, line: 1, step: 0, changes: [{ name: 'x', value: '1' }] });
+  });
+
+  it('renders the other formats', async () => {
+    for (const format of ['scratchpad', 'ldb', 'none']) {
+      const result = await cli('trace', 'inc.py', '--test', 'assert inc(1) == 3', '--format', format);
+      expect(result.code).toBe(0);
+      expect(result.stdout.startsWith('def inc(x):\n')).toBe(true);
+    }
+  });
+
+  it('fits a token budget and says what it cut', async () => {
+    writeFileSync(
+      join(dir, 'loop.py'),
+      'def total(n):\n    s = 0\n    for i in range(n):\n        s += i\n    return s\n',
+    );
+    const full = await cli('trace', 'loop.py', '--test', 'assert total(200) == 0', '--loop-head', '4');
+    const fitted = await cli(
+      'trace',
+      'loop.py',
+      '--test',
+      'assert total(200) == 0',
+      '--budget-tokens',
+      '140',
+      '--loop-head',
+      '4',
+    );
+    expect(fitted.code).toBe(0);
+    const loopLine = (text: string) => text.split('\n')[2] ?? '';
+    expect(loopLine(full.stdout).split('; (').length).toBe(5);
+    expect(loopLine(fitted.stdout).split('; (').length).toBeLessThan(5);
+    expect(fitted.stdout).toMatch(
+      /# nxt: trace shortened to fit 140 tokens: lines run many times keep their first \d and last 1 entries \(not 4\)/,
+    );
+  });
+
+  it('exits 2 on bad input', async () => {
+    writeFileSync(join(dir, 'broken.py'), 'def inc(x:\n    return x\n');
+    expect(await cli('trace', 'broken.py', '--test', 'assert inc(1) == 2')).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/^nxt: the program does not parse: .*\(line 1\)\n$/),
+    });
+    expect(await cli('trace', 'missing.py', '--test', 'assert True')).toMatchObject({
+      code: 2,
+      stderr: "nxt: cannot read program 'missing.py': no such file\n",
+    });
+    expect((await cli('trace', 'inc.py', '--tests-file', 'tests.py')).stderr).toMatchInlineSnapshot(`
+      "nxt: every test passes (2), so there is no failing test to trace: name one with --test-index N or --test STMT
+      "
+    `);
+    expect((await cli('trace', 'inc.py', '--test', 'assert 1', '--format', 'html')).stderr).toBe(
+      "nxt: --format must be one of inline, scratchpad, ldb, json, none, got 'html'\n",
+    );
+    expect((await cli('trace', 'inc.py')).code).toBe(2);
+  });
+});
+
 describe('nxt doctor', () => {
   it('lists the interpreter and every isolation layer, and passes its self-test', async () => {
     const result = await cli('doctor', '--workers', '1');

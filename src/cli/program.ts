@@ -37,6 +37,37 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
   });
 
   addSandboxFlags(
+    program
+      .command('trace')
+      .description('trace one test of a Python program and print the program annotated with what each line did')
+      .argument('<file>', 'the Python program')
+      .option(
+        '--test <stmt>',
+        'the test statement to trace (repeatable; one named test is traced even if it passes)',
+        collect,
+        [],
+      )
+      .option('--tests-file <file>', 'tests: a .py file (one test per top-level statement) or a .json array of strings')
+      .option('--test-index <n>', 'trace this test (0-based) instead of the first failing one')
+      .option('--format <format>', 'inline (NExT), scratchpad, ldb, json or none', 'inline')
+      .option('--loop-head <n>', 'entries kept at the start of a line that ran many times (default 3)')
+      .option('--loop-tail <n>', 'entries kept at its end (default 1)')
+      .option('--value-chars <n>', 'longest value shown; longer ones end in ... (default 1000)')
+      .option('--max-steps <n>', 'state changes recorded before tracing stops (default 1000)')
+      .option('--budget-tokens <n>', 'shrink the rendering until it fits this many tokens, and say what was cut')
+      .option('--tokenizer <name>', 'tokenizer for --budget-tokens: cl100k_base or o200k_base', 'cl100k_base')
+      .addHelpText(
+        'after',
+        '\nBy default the first failing test is traced. Exit code: 0 when a trace is printed (whether the\n' +
+          'test passed or failed), 2 on bad input (missing file, syntax error, nothing fails).\n' +
+          'Example:\n  nxt trace examples/odd_even.py --tests-file examples/odd_even_tests.py',
+      ),
+  ).action(async (file: string, flags) => {
+    const { traceCommand } = await import('./trace-command.js');
+    setCode(await traceCommand(file, flags, io));
+  });
+
+  addSandboxFlags(
     program.command('doctor').description('show the Python interpreter and which sandbox isolation layers are active'),
   ).action(async (flags) => {
     const { doctorCommand } = await import('./doctor-command.js');

@@ -7,8 +7,17 @@ export {
   ResourceLimitsSchema,
   type SandboxOptions,
   SandboxOptionsSchema,
+  type TraceOptions,
+  TraceOptionsSchema,
 } from './options.js';
-export { type Calibration, type CalibrationOptions, createSandbox, type Sandbox, type SandboxHost } from './sandbox.js';
+export {
+  type Calibration,
+  type CalibrationOptions,
+  createSandbox,
+  type Sandbox,
+  type SandboxHost,
+  type TraceResult,
+} from './sandbox.js';
 export {
   type ExceptionInfo,
   type TestStatus,

@@ -67,3 +67,26 @@ export const JudgeOptionsSchema = z.strictObject({
 });
 export type JudgeOptions = z.input<typeof JudgeOptionsSchema>;
 export type ResolvedJudgeOptions = z.output<typeof JudgeOptionsSchema>;
+
+/** How one test is traced (see python/tracer.py for what each cap bounds). */
+export const TraceOptionsSchema = z.strictObject({
+  /** The test to trace; default: the first test that does not pass. */
+  testIndex: z.number().int().nonnegative().optional(),
+  /** State changes recorded before tracing switches off (the program then runs on untraced). */
+  maxSteps: z.number().int().positive().default(1000),
+  /** Events of any kind recorded before tracing switches off. */
+  maxEvents: z.number().int().positive().default(50_000),
+  /** Characters of values recorded before tracing switches off. */
+  maxChars: z.number().int().positive().default(4_000_000),
+  /** Seconds of tracing before it switches off. */
+  maxSeconds: z.number().positive().default(5),
+  /** Longest value recorded; longer reprs end in `...`. */
+  valueChars: z.number().int().min(8).default(1000),
+  /** Items of a container shown before `...`. */
+  valueItems: z.number().int().positive().default(100),
+  /** Wall-clock limits: tracing makes a test slower, so these are looser than judging's. */
+  testTimeoutMs: z.number().int().positive().default(5_000),
+  programTimeoutMs: z.number().int().positive().default(10_000),
+  limits: ResourceLimitsSchema.partial().default({}),
+});
+export type TraceOptions = z.input<typeof TraceOptionsSchema>;

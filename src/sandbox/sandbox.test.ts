@@ -138,7 +138,10 @@ describe('judgeProgram', () => {
   it('rejects input that is not a program and tests', async () => {
     await expect(sandbox.judgeProgram(42 as unknown as string, [])).rejects.toThrow(/program must be a string/);
     await expect(sandbox.judgeProgram('', ['ok', 3] as unknown as string[])).rejects.toThrow(/tests must be an array/);
-    await expect(sandbox.judgeProgram('', [], { programTimeoutMs: -1 })).rejects.toThrow();
+    await expect(sandbox.judgeProgram('', [], { programTimeoutMs: -1 })).rejects.toThrow(
+      /^invalid judge options:\n✖ Too small: expected number to be >0\n {2}→ at programTimeoutMs$/,
+    );
+    await expect(sandbox.judgeProgram('', [], { timeout: 5 } as never)).rejects.toThrow(/Unrecognized key: "timeout"/);
   });
 });
 

@@ -1,9 +1,10 @@
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { NxtError, UsageError } from '../shared/index.js';
+import type { Trace } from '../trace/index.js';
 import { type PythonInfo, probePython } from './interpreter.js';
 import { findBubblewrap, type HostFacts, type IsolationLayer, planIsolation } from './isolation.js';
 import {
@@ -13,11 +14,13 @@ import {
   ResourceLimitsSchema,
   type SandboxOptions,
   SandboxOptionsSchema,
+  type TraceOptions,
+  TraceOptionsSchema,
 } from './options.js';
 import { SandboxPool } from './pool.js';
+import { serverSource } from './server-source.js';
+import { toTrace } from './trace-record.js';
 import { toVerdict, type Verdict } from './verdict.js';
-
-const SERVER_SCRIPT = new URL('./python/server.py', import.meta.url);
 
 const SplitAnswerSchema = z.union([
   z.object({ statements: z.array(z.string()) }),
@@ -35,6 +38,11 @@ export interface Sandbox {
   readonly notes: readonly string[];
   /** Judges `program` against `tests` (each an independent Python statement run after the program). */
   judgeProgram(program: string, tests: readonly string[], options?: JudgeOptions): Promise<Verdict>;
+  /**
+   * Traces one test (`options.testIndex`, or else the first test that does not pass) and returns the
+   * structured trace with the test's outcome. Tracing never changes the verdict of other calls.
+   */
+  traceProgram(program: string, tests: readonly string[], options?: TraceOptions): Promise<TraceResult>;
   /** Per-test timeouts from a reference solution: max(floor, factor × reference time), as EvalPlus does. */
   calibrateTimeouts(reference: string, tests: readonly string[], options?: CalibrationOptions): Promise<Calibration>;
   /**
@@ -49,6 +57,12 @@ export interface Sandbox {
   readonly answeredPerSlot: number[];
   close(): Promise<void>;
 }
+
+/** What `traceProgram` did: traced a test, or found nothing to trace and why. */
+export type TraceResult =
+  | { status: 'traced'; trace: Trace; testIndex: number; verdict: Verdict | null }
+  | { status: 'nothing-failed'; verdict: Verdict }
+  | { status: 'program-failed'; verdict: Verdict };
 
 export interface CalibrationOptions {
   floorMs?: number;
@@ -98,6 +112,13 @@ async function readablePython(python: PythonInfo, isDefault: boolean): Promise<P
   );
 }
 
+/** Parses options against their schema; a mistake becomes a `UsageError` that lists every problem. */
+function parseOptions<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new UsageError(`invalid ${what}:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
 function testTimeouts(options: ResolvedJudgeOptions, count: number): number[] {
   if (!Array.isArray(options.testTimeoutMs))
     return Array.from({ length: count }, () => options.testTimeoutMs as number);
@@ -109,7 +130,7 @@ function testTimeouts(options: ResolvedJudgeOptions, count: number): number[] {
 
 /** Starts the sandbox: probes Python, decides the isolation layers and starts one fork-server per worker. */
 export async function createSandbox(options: SandboxOptions = {}, host: SandboxHost = {}): Promise<Sandbox> {
-  const resolved = SandboxOptionsSchema.parse(options);
+  const resolved = parseOptions(SandboxOptionsSchema, options, 'sandbox options');
   const isRoot = host.isRoot ?? process.getuid?.() === 0;
   const bubblewrap =
     host.bubblewrap !== undefined ? host.bubblewrap : resolved.bubblewrap === 'off' ? null : await findBubblewrap();
@@ -123,7 +144,7 @@ export async function createSandbox(options: SandboxOptions = {}, host: SandboxH
     notes.push(`using ${python.executable}: programs run under an unprivileged uid that cannot read ${unreadable}`);
     plan = await planIsolation(resolved, python, { isRoot, bubblewrap });
   }
-  const script = readFileSync(SERVER_SCRIPT, 'utf8');
+  const script = serverSource();
   let hostWorkRoot: string | null = null;
   if (!plan.sandboxWorkRoot) {
     hostWorkRoot = await mkdtemp(join(tmpdir(), 'nxt-sandbox-'));
@@ -151,9 +172,15 @@ export async function createSandbox(options: SandboxOptions = {}, host: SandboxH
   }
   const pythonVersion = pool.hello.python;
 
-  async function judgeOnce(program: string, tests: readonly string[], judge: ResolvedJudgeOptions, rechecked: boolean) {
+  async function runJudge(
+    program: string,
+    tests: readonly string[],
+    judge: ResolvedJudgeOptions,
+    extra: Record<string, unknown> = {},
+  ) {
     const limits = ResourceLimitsSchema.parse(judge.limits);
-    const raw = await pool.run({
+    return pool.run({
+      ...extra,
       op: 'judge',
       program,
       tests,
@@ -170,7 +197,35 @@ export async function createSandbox(options: SandboxOptions = {}, host: SandboxH
         cpuSeconds: Math.ceil(judge.programTimeoutMs / 1000) + 1,
       },
     });
-    return toVerdict(raw, pythonVersion, rechecked);
+  }
+
+  async function judgeOnce(program: string, tests: readonly string[], judge: ResolvedJudgeOptions, rechecked: boolean) {
+    return toVerdict(await runJudge(program, tests, judge, {}), pythonVersion, rechecked);
+  }
+
+  async function traceOne(program: string, tests: readonly string[], index: number, options: TraceOptions) {
+    const trace = parseOptions(TraceOptionsSchema, options, 'trace options');
+    const judge = JudgeOptionsSchema.parse({
+      programTimeoutMs: trace.programTimeoutMs,
+      testTimeoutMs: trace.testTimeoutMs,
+      limits: trace.limits,
+    });
+    const raw = await runJudge(program, tests, judge, {
+      trace: {
+        testIndex: index,
+        maxSteps: trace.maxSteps,
+        maxEvents: trace.maxEvents,
+        maxChars: trace.maxChars,
+        maxSeconds: trace.maxSeconds,
+        valueChars: trace.valueChars,
+        valueItems: trace.valueItems,
+      },
+    });
+    const verdict = toVerdict(raw, pythonVersion);
+    const outcome = verdict.tests[index];
+    if (verdict.program.status !== 'ok' || !raw.trace || !outcome) return { verdict, trace: null };
+    const test = tests[index] as string;
+    return { verdict, trace: toTrace(raw.trace, { program, test, testIndex: index, python: pythonVersion, outcome }) };
   }
 
   const sandbox: Sandbox = {
@@ -193,10 +248,31 @@ export async function createSandbox(options: SandboxOptions = {}, host: SandboxH
       if (!Array.isArray(tests) || tests.some((test) => typeof test !== 'string')) {
         throw new NxtError('usage', 'tests must be an array of Python statements (strings)');
       }
-      const judge = JudgeOptionsSchema.parse(judgeOptions);
+      const judge = parseOptions(JudgeOptionsSchema, judgeOptions, 'judge options');
       const first = await judgeOnce(program, tests, judge, false);
       if (first.status !== 'timeout' || !judge.recheckTimeouts) return first;
       return judgeOnce(program, tests, judge, true);
+    },
+    async traceProgram(program, tests, options = {}) {
+      const chosen = options.testIndex;
+      let verdict: Verdict | null = null;
+      let index = chosen;
+      if (chosen !== undefined && chosen >= tests.length) {
+        throw new UsageError(`test index ${chosen} is out of range: there are ${tests.length} tests`);
+      }
+      if (index === undefined) {
+        verdict = await sandbox.judgeProgram(program, tests, {
+          testTimeoutMs: options.testTimeoutMs ?? 3000,
+          stopAtFirstFailure: true,
+          ...(options.limits ? { limits: options.limits } : {}),
+        });
+        if (verdict.program.status !== 'ok') return { status: 'program-failed', verdict };
+        index = verdict.tests.find((test) => test.status !== 'pass')?.index;
+        if (index === undefined) return { status: 'nothing-failed', verdict };
+      }
+      const traced = await traceOne(program, tests, index, options);
+      if (!traced.trace) return { status: 'program-failed', verdict: traced.verdict };
+      return { status: 'traced', trace: traced.trace, testIndex: index, verdict };
     },
     async splitStatements(source) {
       const answer = await pool.ask({ op: 'split', source }, (raw) => SplitAnswerSchema.parse(raw));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RawTraceSchema } from './trace-record.js';
 
 export const ExceptionInfoSchema = z.object({
   /** Exception class name, e.g. `AssertionError`; `Crash`, `ProcessExit` or `TamperError` for what the judge saw. */
@@ -67,6 +68,7 @@ export const RawResultSchema = z.object({
   problem: z.string().nullable(),
   wallMs: z.number(),
   forks: z.number(),
+  trace: RawTraceSchema.nullable().optional(),
 });
 export type RawResult = z.infer<typeof RawResultSchema>;
 

@@ -19,7 +19,9 @@ export interface ProgramCase {
 
 function readJsonl(path: string): Record<string, string>[] {
   if (!existsSync(path)) {
-    throw new Error(`dataset file ${path} is missing: tests read ../shared/data next to the checkout, or set NXT_DATA_DIR`);
+    throw new Error(
+      `dataset file ${path} is missing: tests read ../shared/data next to the checkout, or set NXT_DATA_DIR`,
+    );
   }
   const raw = readFileSync(path);
   const text = path.endsWith('.gz') ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');

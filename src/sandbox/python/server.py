@@ -17,6 +17,7 @@ import fcntl
 import gc
 import json
 import os
+import re
 import resource
 import select
 import signal
@@ -53,6 +54,7 @@ _dumps = json.dumps
 _perf = time.perf_counter
 _BaseException = BaseException
 _AssertionError = AssertionError
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _settrace = sys.settrace
 _setprofile = sys.setprofile
 _gettrace = sys.gettrace
@@ -144,6 +146,10 @@ def run_harness(job, start, emit, propagate=()):
         emit({"k": "program", "status": "error", "ms": (_perf() - t0) * 1000,
               "exception": _describe_exception(exc)})
         return
+    trace = job.get("trace")
+    if trace is not None:
+        _run_traced(job, namespace, trace, emit, guard)
+        return
     for index in _range(start, count):
         _settrace(None)
         _setprofile(None)
@@ -171,6 +177,37 @@ def run_harness(job, start, emit, propagate=()):
         emit({"k": "end", "i": index, "status": status, "ms": ms, "exception": exception})
         if stop_first and status != "pass":
             break
+
+
+def _outcome(exc):
+    if exc is None:
+        return "pass", None
+    if _isinstance(exc, _AssertionError):
+        return "fail", _describe_exception(exc)
+    return "error", _describe_exception(exc)
+
+
+def _source_lines(text):
+    return _LINE_BREAK.split(text)
+
+
+def _run_traced(job, namespace, trace, emit, guard):
+    """Runs one test under the tracer (tracer.py); its trace goes out in chunks before the test's end."""
+    index = trace["testIndex"]
+    test = job["tests"][index]
+    sources = {"<program>": _source_lines(job["program"]), "<test %d>" % index: _source_lines(test)}
+    emit({"k": "start", "i": index})
+    t0 = _perf()
+    exc, closing = trace_test(namespace, test, index, trace, sources, emit)
+    ms = (_perf() - t0) * 1000
+    status, exception = _outcome(exc)
+    if guard is not None and guard.used and status == "pass":
+        status = "error"
+        exception = {"type": "TamperError", "line": None, "source": None,
+                     "message": "the program installed a trace or profile function during the test"}
+    if closing is not None:
+        emit(closing)
+    emit({"k": "end", "i": index, "status": status, "ms": ms, "exception": exception})
 
 
 # --------------------------------------------------------------------------------------------
@@ -301,6 +338,7 @@ class ChildRun:
         self.signal = None
         self.cpu_limited = False
         self.reaped = False
+        self.trace = {"frames": [], "events": [], "end": None}
 
 
 def _kill_group(pid):
@@ -444,9 +482,12 @@ class Supervisor:
         problem = None  # why judging could not finish normally, if it could not
         forks = 0
         start = 0
+        traced = None
         while True:
             run = self._run_child(job, start, deadline, job["testTimeoutsMs"], out, err)
             forks += 1
+            if job.get("trace") is not None:
+                traced = run.trace
             for index, record in run.tests.items():
                 outcomes[index] = record
             first = program is None
@@ -466,7 +507,7 @@ class Supervisor:
                 break
             index = run.running
             outcomes[index] = self._failure(run)
-            if run.ended == "deadline" or job.get("stopAtFirstFailure") or index + 1 >= count:
+            if run.ended == "deadline" or job.get("stopAtFirstFailure") or index + 1 >= count or traced:
                 break
             start = index + 1
         for index in range(count):
@@ -482,6 +523,7 @@ class Supervisor:
             "problem": problem,
             "wallMs": (_perf() - started) * 1000,
             "forks": forks,
+            "trace": traced,
         }
 
     @staticmethod
@@ -651,6 +693,14 @@ class Supervisor:
         if kind == "done":
             run.ended = "done"
             return None
+        if kind == "trace":
+            run.trace["frames"].extend(record["frames"])
+            run.trace["events"].extend(record["events"])
+            return test_deadline
+        if kind == "trace_end":
+            run.trace["end"] = {"truncated": record.get("truncated"), "steps": record.get("steps"),
+                                "events": record.get("events")}
+            return test_deadline
         run.ended = "violation"
         run.violation = "the judge's result channel carried an unknown record"
         return None
@@ -668,7 +718,9 @@ class Supervisor:
             return False
         if kind == "program" and record.get("status") not in ("ok", "error"):
             return False
-        return kind in ("program", "start", "end", "done")
+        if kind == "trace":
+            return isinstance(record.get("frames"), list) and isinstance(record.get("events"), list)
+        return kind in ("program", "start", "end", "done", "trace_end")
 
     def _result_closed(self, run, pid, limits):
         """The child closed its result channel: it exited, or closed the descriptor itself."""

@@ -1,0 +1,121 @@
+import { createSandbox, type Verdict } from '../sandbox/index.js';
+import { UsageError } from '../shared/index.js';
+import {
+  createTokenCounter,
+  fitTrace,
+  type RenderOptions,
+  renderTrace,
+  TOKEN_ENCODINGS,
+  type TokenEncoding,
+  TRACE_FORMATS,
+  type TraceFormat,
+} from '../trace/index.js';
+import { readTestsFile, readText } from './inputs.js';
+import type { CliIo } from './io.js';
+import { positiveInt, type SandboxFlagValues, sandboxOptions } from './sandbox-flags.js';
+
+export interface TraceFlags extends SandboxFlagValues {
+  test: string[];
+  testsFile?: string;
+  testIndex?: string;
+  format: string;
+  loopHead?: string;
+  loopTail?: string;
+  valueChars?: string;
+  maxSteps?: string;
+  budgetTokens?: string;
+  tokenizer: string;
+}
+
+function nonNegativeInt(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new UsageError(`${flag} must be a whole number, got '${value}'`);
+  return parsed;
+}
+
+function renderOptions(flags: TraceFlags): Partial<RenderOptions> {
+  const loopHead = nonNegativeInt(flags.loopHead, '--loop-head');
+  const loopTail = nonNegativeInt(flags.loopTail, '--loop-tail');
+  const valueChars = positiveInt(flags.valueChars, '--value-chars');
+  return {
+    ...(loopHead === undefined ? {} : { loopHead }),
+    ...(loopTail === undefined ? {} : { loopTail }),
+    ...(valueChars === undefined ? {} : { valueChars }),
+  };
+}
+
+function programFailure(verdict: Verdict): UsageError {
+  const exception = verdict.program.exception;
+  if (verdict.program.status === 'timeout')
+    return new UsageError('the program timed out while loading, before any test ran');
+  if (exception?.type === 'SyntaxError') {
+    return new UsageError(`the program does not parse: ${exception.message} (line ${exception.line ?? '?'})`);
+  }
+  const where = exception?.line ? ` at line ${exception.line}` : '';
+  return new UsageError(
+    `the program raised ${exception?.type ?? 'an error'}${where} before any test ran (${exception?.message ?? ''}); there is no test to trace`,
+  );
+}
+
+function validate(flags: TraceFlags): { format: TraceFormat; tokenizer: TokenEncoding } {
+  if (!(TRACE_FORMATS as readonly string[]).includes(flags.format)) {
+    throw new UsageError(`--format must be one of ${TRACE_FORMATS.join(', ')}, got '${flags.format}'`);
+  }
+  if (!(TOKEN_ENCODINGS as readonly string[]).includes(flags.tokenizer)) {
+    throw new UsageError(`--tokenizer must be one of ${TOKEN_ENCODINGS.join(', ')}, got '${flags.tokenizer}'`);
+  }
+  if (flags.test.length === 0 && !flags.testsFile) {
+    throw new UsageError('nothing to trace: give --test STMT or --tests-file FILE');
+  }
+  return { format: flags.format as TraceFormat, tokenizer: flags.tokenizer as TokenEncoding };
+}
+
+/**
+ * `nxt trace FILE`: traces one test of the program and prints the annotated program (or the structured
+ * trace with --format json). Exit 0 whenever a trace is printed, whether the test passed or not.
+ */
+export async function traceCommand(file: string, flags: TraceFlags, io: CliIo): Promise<number> {
+  const { format, tokenizer } = validate(flags);
+  const options = renderOptions(flags);
+  const maxSteps = positiveInt(flags.maxSteps, '--max-steps');
+  const budget = positiveInt(flags.budgetTokens, '--budget-tokens');
+  let testIndex = nonNegativeInt(flags.testIndex, '--test-index');
+  const program = await readText(file, io.cwd, 'program');
+  const sandbox = await createSandbox(sandboxOptions({ ...flags, workers: flags.workers ?? '1' }, io.env));
+  try {
+    const tests = [...flags.test];
+    if (flags.testsFile)
+      tests.push(...(await readTestsFile(flags.testsFile, io, (source) => sandbox.splitStatements(source))));
+    if (tests.length === 0) throw new UsageError(`tests file '${flags.testsFile}' holds no statements`);
+    // A single named test is traced whatever its outcome.
+    if (testIndex === undefined && tests.length === 1 && flags.test.length === 1) testIndex = 0;
+    const result = await sandbox.traceProgram(program, tests, {
+      ...(testIndex === undefined ? {} : { testIndex }),
+      ...(maxSteps === undefined ? {} : { maxSteps }),
+      ...(options.valueChars === undefined ? {} : { valueChars: Math.max(options.valueChars, 1000) }),
+    });
+    if (result.status === 'program-failed') throw programFailure(result.verdict);
+    if (result.status === 'nothing-failed') {
+      throw new UsageError(
+        `every test passes (${tests.length}), so there is no failing test to trace: name one with --test-index N or --test STMT`,
+      );
+    }
+    const { trace } = result;
+    let text: string;
+    if (budget === undefined) text = renderTrace(trace, format, options);
+    else {
+      const countTokens = await createTokenCounter(tokenizer);
+      const fitted = fitTrace(trace, format, { budgetTokens: budget, countTokens, options });
+      text = fitted.text;
+      if (!fitted.fits)
+        io.stderr(`nxt: even the bare program is ${fitted.tokens} tokens, over the budget of ${budget}\n`);
+    }
+    io.stdout(text);
+    const exception = trace.outcome.exception ? ` (${trace.outcome.exception.type})` : '';
+    io.stderr(`nxt: traced test ${result.testIndex}: ${trace.outcome.status}${exception}, ${trace.steps} steps\n`);
+    return 0;
+  } finally {
+    await sandbox.close();
+  }
+}

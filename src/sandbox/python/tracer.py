@@ -1,0 +1,431 @@
+"""nxt tracer: records a NExT execution trace of one test, inside the sandbox child.
+
+Loaded in front of server.py (both go to `python3 -c`). Traces every frame whose code comes from the
+program (`<program>`) or the test (`<test N>`): helpers, nested functions, methods, recursion,
+comprehensions, generators. Standard-library frames are never traced.
+
+Cost is bounded: values are shown with a bounded repr (characters, items, depth, and a time budget for
+user-defined __repr__), change detection compares those bounded reprs, and tracing switches itself off
+after `maxSteps` state changes, `maxEvents` events, `maxChars` characters of values or `maxSeconds`.
+Events go out in chunks, so a trace survives a program that is killed afterwards.
+
+Event records are compact lists: [kind, call, line, step, changes, extra]
+  kind     "c" call (changes = the arguments), "l" a line finished (changes = what it changed),
+           "r" return (extra = repr of the value), "y" yield (extra = repr), "x" exception
+           (extra = [type, message, repr]); step is -1 for a line that changed nothing.
+Frames: [call, function, depth, parent call or -1, source ("program"|"test"), defLine].
+"""
+
+import dis as _dis
+import re as _re
+import signal as _signal
+import sys as _sys
+import time as _time
+
+# Captured at load, before the harness wraps sys.settrace to catch programs that install tracers.
+_settrace = _sys.settrace
+_ADDRESS = _re.compile(r" at 0x[0-9a-fA-F]+")
+_YIELD = _dis.opmap["YIELD_VALUE"]
+_COMPREHENSIONS = frozenset(("<listcomp>", "<setcomp>", "<dictcomp>", "<genexpr>"))
+_SCALARS = (int, float, complex, bool, type(None), str, bytes, range)
+_SCALAR_TYPES = frozenset(_SCALARS)
+_NUMBERS = frozenset((int, float, bool, type(None)))
+_NUMBERS_AND_TEXT = frozenset((int, float, bool, type(None), str))
+_HIDDEN_TYPES = (type(_sys), type(len), type(lambda: 0), type, staticmethod, classmethod, property)
+_CODE_FLAGS_GENERATOR = 0x20 | 0x80 | 0x200  # generator, coroutine, async generator
+
+
+class _ReprTimeout(BaseException):
+    pass
+
+
+def _on_alarm(_sig, _frame):
+    raise _ReprTimeout()
+
+
+class BoundedRepr:
+    """repr() with bounded output and bounded work; never raises, never shows memory addresses."""
+
+    def __init__(self, chars, items, depth=6, seconds=0.05):
+        self.chars = chars
+        self.items = items
+        self.depth = depth
+        self.seconds = seconds
+
+    def __call__(self, value):
+        text = self._fast(value)
+        if text is None:
+            text = self._repr(value, self.chars, 0, ())
+        if len(text) > self.chars:
+            text = text[: self.chars] + "..."
+        return text
+
+    def _fast(self, value):
+        """C-speed repr for the common case: a small flat container of numbers or short strings."""
+        kind = type(value)
+        if kind is list or kind is tuple or kind is set or kind is frozenset:
+            if len(value) > self.items:
+                return None
+            types = set(map(type, value))
+        elif kind is dict:
+            if len(value) > self.items:
+                return None
+            types = set(map(type, value)) | set(map(type, value.values()))
+        else:
+            return None
+        if types <= _NUMBERS:
+            try:
+                return repr(value)
+            except ValueError:  # an int too long to print
+                return None
+        if types <= _NUMBERS_AND_TEXT and kind is not dict:
+            if sum(map(len, (item for item in value if type(item) is str))) <= self.chars:
+                return repr(value)
+        return None
+
+    def _repr(self, value, room, depth, path):
+        kind = type(value)
+        if kind is int:
+            if value.bit_length() > 3000:
+                return "<int of %d bits>" % value.bit_length()
+            return int.__repr__(value)
+        if kind is bool or kind is float or kind is complex or value is None:
+            return repr(value)
+        if kind is str:
+            if len(value) > room:
+                return str.__repr__(value[:room]) + "..."
+            return str.__repr__(value)
+        if kind is bytes or kind is bytearray:
+            if len(value) > room:
+                return repr(value[:room]) + "..."
+            return repr(value)
+        if kind in (list, tuple, set, frozenset, dict):
+            return self._container(value, kind, room, depth, path)
+        return self._generic(value, room)
+
+    def _container(self, value, kind, room, depth, path):
+        key = id(value)
+        if kind is dict:
+            opening, closing = "{", "}"
+        elif kind is list:
+            opening, closing = "[", "]"
+        elif kind is tuple:
+            opening, closing = "(", ")"
+        elif kind is frozenset:
+            opening, closing = "frozenset({", "})"
+        else:
+            opening, closing = "{", "}"
+        if key in path:
+            return opening + "..." + closing
+        if not value:
+            return {set: "set()", frozenset: "frozenset()"}.get(kind, opening + closing)
+        if depth >= self.depth:
+            return opening + "..." + closing
+        parts = []
+        used = len(opening) + len(closing)
+        inner = path + (key,)
+        iterator = iter(value.items()) if kind is dict else iter(value)
+        count = 0
+        for item in iterator:
+            if count >= self.items or used >= room:
+                parts.append("...")
+                break
+            if kind is dict:
+                text = self._repr(item[0], room - used, depth + 1, inner) + ": " + self._repr(
+                    item[1], room - used, depth + 1, inner)
+            else:
+                text = self._repr(item, room - used, depth + 1, inner)
+            parts.append(text)
+            used += len(text) + 2
+            count += 1
+        body = ", ".join(parts)
+        if kind is tuple and len(value) == 1 and count == 1:
+            body += ","
+        return opening + body + closing
+
+    def _generic(self, value, room):
+        previous = _signal.signal(_signal.SIGALRM, _on_alarm)
+        _signal.setitimer(_signal.ITIMER_REAL, self.seconds)
+        try:
+            text = repr(value)
+            if not isinstance(text, str):
+                text = "<repr of %s is not a string>" % type(value).__name__
+        except _ReprTimeout:
+            text = "<repr of %s took too long>" % type(value).__name__
+        except BaseException as exc:  # a __repr__ that raises must not break the trace
+            text = "<repr of %s failed: %s>" % (type(value).__name__, type(exc).__name__)
+        finally:
+            _signal.setitimer(_signal.ITIMER_REAL, 0)
+            _signal.signal(_signal.SIGALRM, previous)
+        text = _ADDRESS.sub("", text)
+        if len(text) > room:
+            text = text[:room] + "..."
+        return text
+
+
+class _Frame:
+    __slots__ = ("frame", "call", "source", "values", "last_line", "raised", "comprehension", "globals")
+
+    def __init__(self, frame, call, source, comprehension, tracked_globals):
+        self.frame = frame
+        self.call = call
+        self.source = source
+        self.values = {}  # name -> (object, shown repr)
+        self.last_line = None
+        self.raised = False
+        self.comprehension = comprehension
+        self.globals = tracked_globals
+
+
+def _shown(name, value):
+    return not (name[:1] == "." or (name[:2] == "__" and name[-2:] == "__") or isinstance(value, _HIDDEN_TYPES))
+
+
+class Tracer:
+    """A sys.settrace tracer for one test. `flush(payload)` receives the chunks."""
+
+    def __init__(self, config, sources, flush):
+        self.repr = BoundedRepr(config.get("valueChars", 1000), config.get("valueItems", 100))
+        self.max_steps = config.get("maxSteps", 1000)
+        self.max_events = config.get("maxEvents", 50000)
+        self.max_chars = config.get("maxChars", 4000000)
+        self.deadline = _time.perf_counter() + config.get("maxSeconds", 5.0)
+        self.sources = sources  # filename -> list of source lines
+        self.flush_out = flush
+        self.step = 0
+        self.events = []
+        self.new_frames = []
+        self.chars = 0
+        self.event_count = 0
+        self.next_call = 0
+        self.stack = []
+        self.states = {}
+        self.def_lines = {}
+        self.global_names = {}
+        self.truncated = None
+        self.closed = False
+
+    # -- installing ----------------------------------------------------------------------------
+
+    def start(self):
+        _settrace(self.on_call)
+
+    def stop(self, reason=None):
+        if reason is not None and self.truncated is None:
+            self.truncated = reason
+        _settrace(None)
+        for state in self.stack:
+            state.frame.f_trace = None
+        self.stack = []
+        self.flush()
+        # Said now: the program may run on untraced until it is killed, and this must not be lost.
+        self.flush_out(self._closing())
+        self.closed = True
+
+    def _closing(self):
+        return {"k": "trace_end", "truncated": self.truncated, "steps": self.step, "events": self.event_count}
+
+    def finish(self):
+        """Ends tracing; returns the closing payload, or None when `stop` already sent it."""
+        _settrace(None)
+        self.flush()
+        return None if self.closed else self._closing()
+
+    def flush(self):
+        if self.events or self.new_frames:
+            self.flush_out({"k": "trace", "frames": self.new_frames, "events": self.events})
+            self.events = []
+            self.new_frames = []
+
+    # -- recording -----------------------------------------------------------------------------
+
+    def _emit(self, record):
+        self.events.append(record)
+        self.event_count += 1
+        if len(self.events) >= 2000:
+            self.flush()
+        if self.event_count >= self.max_events:
+            self.stop("events")
+        elif self.step >= self.max_steps:
+            self.stop("steps")
+        elif self.chars >= self.max_chars:
+            self.stop("size")
+        elif self.event_count % 256 == 0 and _time.perf_counter() > self.deadline:
+            self.stop("time")
+
+    def _next_step(self):
+        step = self.step
+        self.step += 1
+        return step
+
+    def _def_line(self, code, source_name):
+        key = code
+        line = self.def_lines.get(key)
+        if line is None:
+            line = code.co_firstlineno
+            lines = self.sources.get(source_name, [])
+            index = line - 1
+            while 0 <= index < len(lines) and lines[index].lstrip().startswith("@"):
+                index += 1
+            if 0 <= index < len(lines):
+                line = index + 1
+            self.def_lines[key] = line
+        return line
+
+    def _tracked_globals(self, code, frame_globals):
+        names = self.global_names.get(code)
+        if names is None:
+            names = tuple(
+                name for name in code.co_names
+                if name in frame_globals and _shown(name, frame_globals[name]) and name not in code.co_varnames
+            )
+            self.global_names[code] = names
+        return names
+
+    def _changes(self, state):
+        """Variables whose shown value differs from the last snapshot, as [name, repr] pairs."""
+        frame = state.frame
+        changes = []
+        values = state.values
+        current = frame.f_locals
+        if state.globals:
+            merged = {name: frame.f_globals[name] for name in state.globals if name in frame.f_globals}
+            merged.update(current)
+            current = merged
+        scalar = _SCALAR_TYPES
+        for name, value in current.items():
+            old = values.get(name)
+            if old is None:
+                if name[:1] == "." or (name[:2] == "__" and name[-2:] == "__") or isinstance(value, _HIDDEN_TYPES):
+                    continue
+            elif old[0] is value and type(value) in scalar:
+                continue  # the hot path: an unchanged number or string
+            text = self.repr(value)
+            if old is not None and old[1] == text:
+                if old[0] is not value:
+                    values[name] = (value, text)
+                continue
+            values[name] = (value, text)
+            self.chars += len(text)
+            changes.append([name, text])
+        return changes
+
+    def on_call(self, frame, event, arg):
+        code = frame.f_code
+        filename = code.co_filename
+        if filename != "<program>" and filename[:6] != "<test ":
+            return None
+        if self.truncated is not None:
+            return None
+        state = self.states.get(id(frame))
+        if state is not None and state.frame is frame:  # a generator or coroutine resuming
+            self.stack.append(state)
+            return self.on_event
+        call = self.next_call
+        self.next_call += 1
+        source = "program" if filename == "<program>" else "test"
+        is_module = code.co_name == "<module>"
+        comprehension = code.co_name in _COMPREHENSIONS
+        tracked = () if is_module else self._tracked_globals(code, frame.f_globals)
+        state = _Frame(frame, call, source, comprehension, tracked)
+        self.states[id(frame)] = state
+        parent = self.stack[-1].call if self.stack else -1
+        def_line = max(1, frame.f_lineno) if is_module or comprehension else self._def_line(code, filename)
+        self.new_frames.append([call, code.co_qualname if hasattr(code, "co_qualname") else code.co_name,
+                                len(self.stack), parent, source, def_line])
+        self.stack.append(state)
+        if is_module:
+            # The test statement runs in the program's namespace: only what it changes is news.
+            for name, value in frame.f_locals.items():
+                if _shown(name, value):
+                    state.values[name] = (value, self.repr(value))
+            return self.on_event
+        for name in tracked:  # globals the function uses: only their later changes are news
+            if name in frame.f_globals:
+                value = frame.f_globals[name]
+                state.values[name] = (value, self.repr(value))
+        arguments = self._changes(state)
+        if comprehension or not arguments:  # no arguments, no state change: no step
+            self._emit(["c", call, def_line, -1, None, None])
+        else:
+            self._emit(["c", call, def_line, self._next_step(), arguments, None])
+        return self.on_event
+
+    def on_event(self, frame, event, arg):
+        if self.truncated is not None:
+            return None
+        state = self.states.get(id(frame))
+        if state is None or state.frame is not frame:
+            return None
+        if event == "line":
+            self._line_done(state)
+            state.last_line = frame.f_lineno
+            state.raised = False
+        elif event == "return":
+            self._on_return(state, frame, arg)
+        elif event == "exception":
+            self._line_done(state, frame.f_lineno)
+            self._on_exception(state, frame, arg)
+        return self.on_event
+
+    def _line_done(self, state, line=None):
+        finished = state.last_line if line is None else line
+        if finished is None:
+            return
+        changes = self._changes(state)
+        if changes:
+            self._emit(["l", state.call, finished, self._next_step(), changes, None])
+        else:
+            self._emit(["l", state.call, finished, -1, None, None])
+        if line is not None:
+            state.last_line = None
+
+    def _on_return(self, state, frame, value):
+        self._line_done(state)
+        state.last_line = None
+        line = frame.f_lineno
+        code = frame.f_code
+        yielding = code.co_flags & _CODE_FLAGS_GENERATOR and frame.f_lasti >= 0 and \
+            code.co_code[frame.f_lasti] == _YIELD
+        if self.stack and self.stack[-1] is state:
+            self.stack.pop()
+        if yielding:
+            self._emit(["y", state.call, line, self._next_step(), None, self.repr(value)])
+            return
+        self.states.pop(id(frame), None)
+        if state.raised or state.comprehension or code.co_name == "<module>":
+            return  # an exception propagating out, or a frame whose result its caller shows
+        if value is None and code.co_flags & _CODE_FLAGS_GENERATOR:
+            return  # a generator running out: its (None) result is not news
+        text = self.repr(value)
+        self.chars += len(text)
+        self._emit(["r", state.call, line, self._next_step(), None, text])
+
+    def _on_exception(self, state, frame, arg):
+        exc_type, exc_value, _tb = arg
+        if state.raised:
+            return  # the same exception seen again while it unwinds this frame
+        state.raised = True
+        try:
+            message = str(exc_value)
+        except BaseException:
+            message = "<unprintable>"
+        name = getattr(exc_type, "__name__", "Exception")
+        text = self.repr(exc_value)
+        self.chars += len(text) + len(message)
+        self._emit(["x", state.call, frame.f_lineno, self._next_step(), None, [name, message[:1000], text]])
+
+
+def trace_test(namespace, test_source, index, config, sources, flush):
+    """Runs one test statement under the tracer. Returns (status, exception info or None, closing payload)."""
+    tracer = Tracer(config, sources, flush)
+    code = compile(test_source, "<test %d>" % index, "exec")
+    tracer.start()
+    try:
+        exec(code, namespace)
+        outcome = None
+    except BaseException as exc:  # reported by the caller like any test outcome
+        outcome = exc
+    finally:
+        _settrace(None)
+    return outcome, tracer.finish()

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { TRACE_SCHEMA_VERSION, type Trace, type TraceEvent, TraceSchema } from '../trace/index.js';
+import type { TestVerdict } from './verdict.js';
+
+const ChangesSchema = z.array(z.tuple([z.string(), z.string()])).nullable();
+
+/** The compact trace a fork-server sends (see python/tracer.py), validated at the process boundary. */
+export const RawTraceSchema = z.object({
+  frames: z.array(z.tuple([z.number(), z.string(), z.number(), z.number(), z.enum(['program', 'test']), z.number()])),
+  events: z.array(
+    z.tuple([
+      z.enum(['c', 'l', 'r', 'y', 'x']),
+      z.number(),
+      z.number(),
+      z.number(),
+      ChangesSchema,
+      z.union([z.string(), z.tuple([z.string(), z.string(), z.string()]), z.null()]),
+    ]),
+  ),
+  end: z
+    .object({
+      truncated: z.enum(['steps', 'events', 'size', 'time']).nullable(),
+      steps: z.number(),
+      events: z.number(),
+    })
+    .nullable(),
+});
+export type RawTrace = z.infer<typeof RawTraceSchema>;
+
+const KINDS = { c: 'call', l: 'line', r: 'return', y: 'yield', x: 'exception' } as const;
+
+function toEvent([code, call, line, step, changes, extra]: RawTrace['events'][number]): TraceEvent {
+  const event: TraceEvent = {
+    kind: KINDS[code],
+    call,
+    line,
+    step: step < 0 ? null : step,
+    changes: (changes ?? []).map(([name, value]) => ({ name, value })),
+  };
+  if ((code === 'r' || code === 'y') && typeof extra === 'string') event.value = extra;
+  if (code === 'x' && Array.isArray(extra)) event.exception = { type: extra[0], message: extra[1], repr: extra[2] };
+  return event;
+}
+
+export interface TraceContext {
+  program: string;
+  test: string;
+  testIndex: number;
+  python: string;
+  outcome: TestVerdict;
+}
+
+/** Expands a fork-server's compact trace into the `Trace` artifact. */
+export function toTrace(raw: RawTrace, context: TraceContext): Trace {
+  const events = raw.events.map(toEvent);
+  const steps = raw.end?.steps ?? events.reduce((max, event) => Math.max(max, (event.step ?? -1) + 1), 0);
+  return TraceSchema.parse({
+    schemaVersion: TRACE_SCHEMA_VERSION,
+    python: context.python,
+    program: context.program,
+    test: context.test,
+    testIndex: context.testIndex,
+    outcome: {
+      status: context.outcome.status,
+      durationMs: context.outcome.durationMs,
+      exception: context.outcome.exception,
+    },
+    truncated: raw.end ? raw.end.truncated : 'killed',
+    steps,
+    frames: raw.frames.map(([call, name, depth, parent, source, defLine]) => ({
+      call,
+      function: name,
+      depth,
+      parent: parent < 0 ? null : parent,
+      source,
+      defLine,
+    })),
+    events,
+  });
+}
