@@ -1,0 +1,164 @@
+import { createHash } from 'node:crypto';
+import { toFile } from 'openai';
+import { NxtError } from '../shared/index.js';
+import { requestKey } from './cache-key.js';
+import type { LlmClient } from './client.js';
+import type { Sample, SampleOutcome, SampleRequest } from './types.js';
+
+export interface BatchOptions {
+  pollIntervalMs?: number;
+  /** Called after every poll with the batch's status and counts. */
+  onPoll?: (status: { batchId: string; status: string; completed: number; total: number }) => void;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const TERMINAL = new Set(['completed', 'failed', 'expired', 'cancelled']);
+
+interface Line {
+  customId: string;
+  key: string;
+  indices: number[];
+  body: Record<string, unknown>;
+}
+
+function body(client: LlmClient, request: SampleRequest, n: number): Record<string, unknown> {
+  const spec = client.spec;
+  return {
+    model: spec.model,
+    ...(spec.api === 'chat' ? { messages: request.messages ?? [] } : { prompt: request.prompt ?? '' }),
+    ...(n > 1 ? { n } : {}),
+    ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+    ...(request.topP === undefined ? {} : { top_p: request.topP }),
+    ...(request.maxTokens === undefined ? {} : { max_tokens: request.maxTokens }),
+    ...(request.stop ? { stop: [...request.stop] } : {}),
+    ...(request.seed === undefined ? {} : { seed: request.seed }),
+  };
+}
+
+interface OutputLine {
+  custom_id: string;
+  response?: { status_code: number; body?: Record<string, unknown> } | null;
+  error?: { message?: string } | null;
+}
+
+function samplesOf(line: Line, output: OutputLine, chat: boolean): Sample[] {
+  const response = output.response?.body as
+    | {
+        model?: string;
+        usage?: { prompt_tokens?: number; completion_tokens?: number };
+        choices?: Record<string, unknown>[];
+      }
+    | undefined;
+  if (!response || output.response?.status_code !== 200) return [];
+  const choices = [...(response.choices ?? [])].sort((a, b) => Number(a['index']) - Number(b['index']));
+  const share = Math.max(1, Math.min(choices.length, line.indices.length));
+  return choices.slice(0, line.indices.length).map((choice, j) => ({
+    index: line.indices[j] as number,
+    text: chat
+      ? String((choice['message'] as { content?: string } | undefined)?.content ?? '')
+      : String(choice['text'] ?? ''),
+    finishReason: (choice['finish_reason'] as string | undefined) ?? null,
+    usage: {
+      promptTokens: (response.usage?.prompt_tokens ?? 0) / share,
+      completionTokens: (response.usage?.completion_tokens ?? 0) / share,
+    },
+    model: response.model ?? '',
+  }));
+}
+
+/**
+ * Samples `requests` through the OpenAI Batch API (half price, up to 24 h): writes the batch file,
+ * uploads it, creates the batch, polls, downloads the output and fills the cache. Only samples missing
+ * from the cache are asked for. The batch id is recorded in the cache before polling, so a process that
+ * crashes while waiting resumes the same batch when run again with the same requests.
+ */
+export async function sampleWithBatch(
+  client: LlmClient,
+  requests: readonly SampleRequest[],
+  options: BatchOptions = {},
+): Promise<SampleOutcome[][]> {
+  const cache = client.cache;
+  if (!cache) throw new NxtError('llm-batch', 'the Batch API needs the sample cache: its results arrive there');
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const spec = client.spec;
+  const keys = requests.map((request) => requestKey(spec.api, spec.model, request));
+  const lines: Line[] = [];
+  requests.forEach((request, position) => {
+    const key = keys[position] as string;
+    const indices = Array.from({ length: request.n }, (_, index) => index).filter((index) => !cache.get(key, index));
+    if (indices.length === 0 || lines.some((line) => line.key === key)) return;
+    lines.push({ customId: `${key}|${indices.join(',')}`, key, indices, body: body(client, request, indices.length) });
+  });
+  if (lines.length > 0) await runBatch(client, lines, options, sleep);
+  return requests.map((request, position) =>
+    Array.from({ length: request.n }, (_, index): SampleOutcome => {
+      const sample = cache.get(keys[position] as string, index);
+      return sample
+        ? { index, status: 'ok', sample, cached: true }
+        : {
+            index,
+            status: 'failed',
+            error: { code: 'llm-batch', status: null, message: 'the batch did not return this sample', attempts: 1 },
+          };
+    }),
+  );
+}
+
+async function runBatch(
+  client: LlmClient,
+  lines: Line[],
+  options: BatchOptions,
+  sleep: (ms: number) => Promise<void>,
+): Promise<void> {
+  const cache = client.cache as NonNullable<LlmClient['cache']>;
+  const sdk = client.sdk;
+  const endpoint = client.spec.api === 'chat' ? '/v1/chat/completions' : '/v1/completions';
+  const jobKey = createHash('sha256')
+    .update(
+      lines
+        .map((line) => line.customId)
+        .sort()
+        .join('\n'),
+    )
+    .digest('hex');
+  let batchId = cache.getBatch(jobKey)?.batchId;
+  let batch = batchId ? await sdk.batches.retrieve(batchId) : null;
+  if (!batch || ['failed', 'expired', 'cancelled'].includes(batch.status)) {
+    const jsonl = lines
+      .map((line) => JSON.stringify({ custom_id: line.customId, method: 'POST', url: endpoint, body: line.body }))
+      .join('\n');
+    const file = await sdk.files.create({
+      file: await toFile(Buffer.from(`${jsonl}\n`), 'nxt-batch.jsonl'),
+      purpose: 'batch',
+    });
+    batch = await sdk.batches.create({ input_file_id: file.id, endpoint, completion_window: '24h' });
+    batchId = batch.id;
+    cache.putBatch({ jobKey, batchId, status: batch.status });
+  }
+  while (!TERMINAL.has(batch.status)) {
+    await sleep(options.pollIntervalMs ?? 30_000);
+    batch = await sdk.batches.retrieve(batch.id);
+    cache.putBatch({ jobKey, batchId: batch.id, status: batch.status });
+    options.onPoll?.({
+      batchId: batch.id,
+      status: batch.status,
+      completed: batch.request_counts?.completed ?? 0,
+      total: batch.request_counts?.total ?? lines.length,
+    });
+  }
+  if (!batch.output_file_id) return;
+  const text = await (await sdk.files.content(batch.output_file_id)).text();
+  const byId = new Map(lines.map((line) => [line.customId, line]));
+  for (const raw of text.split('\n')) {
+    if (!raw.trim()) continue;
+    const output = JSON.parse(raw) as OutputLine;
+    const line = byId.get(output.custom_id);
+    if (!line) continue;
+    const samples = samplesOf(line, output, client.spec.api === 'chat');
+    const usage = (
+      output.response?.body as { usage?: { prompt_tokens?: number; completion_tokens?: number } } | undefined
+    )?.usage;
+    if (samples.length > 0) client.accounting.addUsage(usage?.prompt_tokens ?? 0, usage?.completion_tokens ?? 0, 0.5);
+    cache.put(line.key, samples);
+  }
+}
