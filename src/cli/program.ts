@@ -67,6 +67,57 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
     setCode(await traceCommand(file, flags, io));
   });
 
+  const llm = program.command('llm').description('talk to a model server: check it, sample from it');
+  llm
+    .command('ping')
+    .description('check each base URL of a model: reachable, key accepted, model answers; prints latency')
+    .requiredOption(
+      '--model <spec>',
+      'NAME (uses $OPENAI_BASE_URL/$OPENAI_API_KEY), NAME@URL[,URL...], or a name from the config file',
+    )
+    .option('--config <file>', 'config file (default ./nxt.config.json, or $NXT_CONFIG)')
+    .action(async (flags) => {
+      const { pingCommand } = await import('./llm-command.js');
+      setCode(await pingCommand(flags, io));
+    });
+  llm
+    .command('sample')
+    .description('sample a prompt file n times (through the cache) and print the samples')
+    .requiredOption('--model <spec>', 'NAME, NAME@URL[,URL...], or a name from the config file')
+    .requiredOption('--prompt-file <file>', 'the prompt: a user message (chat models) or the raw prompt (completions)')
+    .option('-n, --n <n>', 'number of samples', '1')
+    .option('--temperature <t>', 'sampling temperature')
+    .option('--max-tokens <n>', 'longest answer')
+    .option('--seed <n>', 'sampling seed (sample i of a fanned-out request uses seed + i)')
+    .option('--budget <usd>', 'stop sending requests once this much was spent (needs a price in the config)')
+    .option('--json', 'print one JSON outcome per line')
+    .option('--no-cache', 'do not read or write the sample cache')
+    .option('--cache <file>', 'the cache file (default ~/.cache/nxt/llm.sqlite, or $NXT_CACHE_DIR)')
+    .option('--config <file>', 'config file (default ./nxt.config.json, or $NXT_CONFIG)')
+    .action(async (flags) => {
+      const { sampleCommand } = await import('./llm-command.js');
+      setCode(
+        await sampleCommand(
+          {
+            ...flags,
+            cache: typeof flags.cache === 'string' ? flags.cache : undefined,
+            noCache: flags.cache === false,
+          },
+          io,
+        ),
+      );
+    });
+  program
+    .command('cache')
+    .description('show or clear the sample cache')
+    .argument('<action>', 'stats or clear')
+    .option('--cache <file>', 'the cache file (default ~/.cache/nxt/llm.sqlite, or $NXT_CACHE_DIR)')
+    .option('--config <file>', 'config file (default ./nxt.config.json, or $NXT_CONFIG)')
+    .action(async (action: string, flags) => {
+      const { cacheCommand } = await import('./llm-command.js');
+      setCode(await cacheCommand(action, flags, io));
+    });
+
   addSandboxFlags(
     program.command('doctor').description('show the Python interpreter and which sandbox isolation layers are active'),
   ).action(async (flags) => {

@@ -1,0 +1,101 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { type ModelSpec, ModelSpecSchema, PriceSchema } from '../llm/index.js';
+import { UsageError } from '../shared/index.js';
+
+/** A model as the config file names it: like a model spec, but with the key's variable, not the key. */
+const ModelEntrySchema = z.strictObject({
+  model: z.string().min(1),
+  baseUrl: z.union([z.url(), z.array(z.url()).min(1)]).optional(),
+  apiKeyEnv: z.string().default('OPENAI_API_KEY'),
+  headers: z.record(z.string(), z.string()).optional(),
+  api: z.enum(['chat', 'completions']).optional(),
+  concurrency: z.number().int().positive().optional(),
+  requestsPerMinute: z.number().positive().optional(),
+  tokensPerMinute: z.number().positive().optional(),
+  supportsN: z.union([z.boolean(), z.literal('auto')]).optional(),
+  timeoutMs: z.number().int().positive().optional(),
+  maxAttempts: z.number().int().positive().optional(),
+  price: PriceSchema.optional(),
+});
+export type ModelEntry = z.infer<typeof ModelEntrySchema>;
+
+export const ConfigSchema = z.strictObject({
+  /** Named models: `--model NAME` looks here first. */
+  models: z.record(z.string(), ModelEntrySchema).default({}),
+  /** Where the sample cache lives (default: ~/.cache/nxt). */
+  cacheDir: z.string().optional(),
+  /** Dollars per million tokens by model name, for models without a price of their own. */
+  prices: z.record(z.string(), PriceSchema).default({}),
+});
+export type Config = z.infer<typeof ConfigSchema>;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads the config file: --config, else $NXT_CONFIG, else ./nxt.config.json when it exists. */
+export function loadConfig(flag: string | undefined, cwd: string, env: Env): Config {
+  const named = flag ?? env['NXT_CONFIG'];
+  const path = named ? resolve(cwd, named) : join(cwd, 'nxt.config.json');
+  if (!named && !existsSync(path)) return ConfigSchema.parse({});
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      `cannot read config file ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+    );
+  }
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) throw new UsageError(`config file ${path} is invalid:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+const OPENAI = 'https://api.openai.com/v1';
+
+/**
+ * Turns `--model` into a resolved spec: a name from the config file; `NAME@URL[,URL...]` for explicit
+ * servers (replicas); or a bare NAME served at $OPENAI_BASE_URL (default OpenAI) with $OPENAI_API_KEY,
+ * as the OpenAI SDK does.
+ */
+export function resolveModel(text: string, config: Config, env: Env, overrides: Partial<ModelSpec> = {}): ModelSpec {
+  const entry: ModelEntry = config.models[text] ?? parseModelText(text);
+  const baseUrls = entry.baseUrl === undefined ? [env['OPENAI_BASE_URL'] ?? OPENAI] : [entry.baseUrl].flat();
+  const key = env[entry.apiKeyEnv];
+  if (!key && baseUrls.some((url) => url.startsWith(OPENAI))) {
+    throw new UsageError(
+      `model '${entry.model}' is served by OpenAI, but ${entry.apiKeyEnv} is not set: export ${entry.apiKeyEnv}=sk-...`,
+    );
+  }
+  const price = entry.price ?? config.prices[entry.model];
+  const { apiKeyEnv: _variable, baseUrl: _url, ...rest } = entry;
+  const parsed = ModelSpecSchema.safeParse({
+    ...rest,
+    baseUrls,
+    // Local servers (vLLM, Ollama, llama.cpp) accept any key; the SDK needs a non-empty one.
+    apiKey: key || 'no-key',
+    ...(price ? { price } : {}),
+    ...overrides,
+  });
+  if (!parsed.success) throw new UsageError(`model '${text}' is not usable:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+function parseModelText(text: string): ModelEntry {
+  const at = text.search(/@https?:\/\//);
+  if (at < 0) return { model: text, apiKeyEnv: 'OPENAI_API_KEY' };
+  const urls = text.slice(at + 1).split(',');
+  return { model: text.slice(0, at), baseUrl: urls, apiKeyEnv: 'OPENAI_API_KEY' };
+}
+
+/** The cache file: --cache, else $NXT_CACHE_DIR, else the config's cacheDir, else ~/.cache/nxt. */
+export function cachePath(flag: string | undefined, config: Config, env: Env, cwd: string): string {
+  if (flag) return resolve(cwd, flag);
+  const dir =
+    env['NXT_CACHE_DIR'] ??
+    config.cacheDir ??
+    join(env['XDG_CACHE_HOME'] ?? join(env['HOME'] ?? homedir(), '.cache'), 'nxt');
+  return join(resolve(cwd, dir), 'llm.sqlite');
+}

@@ -1,0 +1,160 @@
+import { UsageError } from '../shared/index.js';
+import { cachePath, loadConfig, resolveModel } from './config.js';
+import { readText } from './inputs.js';
+import type { CliIo } from './io.js';
+import { positiveInt } from './sandbox-flags.js';
+
+export interface LlmFlags {
+  model: string;
+  config?: string;
+  cache?: string;
+}
+
+export interface SampleFlags extends LlmFlags {
+  promptFile: string;
+  n?: string;
+  temperature?: string;
+  maxTokens?: string;
+  seed?: string;
+  json?: boolean;
+  noCache?: boolean;
+  budget?: string;
+}
+
+function number(value: string | undefined, flag: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < min || parsed > max)
+    throw new UsageError(`${flag} must be a number from ${min} to ${max}, got '${value}'`);
+  return parsed;
+}
+
+/** `nxt llm ping`: for each base URL, is it reachable, is the key accepted, does the model answer, and how fast. */
+export async function pingCommand(flags: LlmFlags, io: CliIo): Promise<number> {
+  const { createLlmClient, ModelSpecSchema, classifyError } = await import('../llm/index.js');
+  const config = loadConfig(flags.config, io.cwd, io.env);
+  const spec = resolveModel(flags.model, config, io.env);
+  let failures = 0;
+  for (const baseUrl of spec.baseUrls) {
+    const single = ModelSpecSchema.parse({
+      ...spec,
+      baseUrls: [baseUrl],
+      maxAttempts: 1,
+      timeoutMs: Math.min(spec.timeoutMs, 30_000),
+    });
+    const client = createLlmClient(single);
+    const started = performance.now();
+    let listed = 'not listed';
+    try {
+      const models = await client.sdk.models.list();
+      const ids = models.data.map((model) => model.id);
+      listed = ids.includes(spec.model)
+        ? 'listed'
+        : `not among the ${ids.length} models listed: ${ids.slice(0, 20).join(', ')}${ids.length > 20 ? ', ...' : ''}`;
+    } catch (error) {
+      const classified = classifyError(error, { model: spec.model, baseUrl });
+      if (classified.status === 401 || classified.status === null) {
+        io.stdout(`FAIL  ${baseUrl}  ${classified.message}\n`);
+        failures += 1;
+        continue;
+      }
+      listed = 'model list unavailable';
+    }
+    const listMs = performance.now() - started;
+    const [outcome] = await client
+      .sample({
+        ...(spec.api === 'chat' ? { messages: [{ role: 'user', content: 'Say OK.' }] } : { prompt: 'OK' }),
+        n: 1,
+        maxTokens: 2,
+      })
+      .catch((error: Error) => [
+        {
+          index: 0,
+          status: 'failed' as const,
+          error: { code: 'llm', status: null, message: error.message, attempts: 1 },
+        },
+      ]);
+    const totalMs = performance.now() - started;
+    if (outcome?.status === 'ok') {
+      io.stdout(
+        `ok    ${baseUrl}  model ${spec.model} (${listed}) answered in ${Math.round(totalMs - listMs)} ms; model list ${Math.round(listMs)} ms\n`,
+      );
+    } else {
+      failures += 1;
+      io.stdout(
+        `FAIL  ${baseUrl}  model ${spec.model} (${listed}): ${outcome?.status === 'failed' ? outcome.error.message : 'no answer'}\n`,
+      );
+    }
+  }
+  return failures === 0 ? 0 : 1;
+}
+
+/** `nxt llm sample`: samples a prompt file n times, through the cache. */
+export async function sampleCommand(flags: SampleFlags, io: CliIo): Promise<number> {
+  const { createLlmClient, SampleCache } = await import('../llm/index.js');
+  const n = positiveInt(flags.n, '-n') ?? 1;
+  const temperature = number(flags.temperature, '--temperature', 0, 2);
+  const maxTokens = positiveInt(flags.maxTokens, '--max-tokens');
+  const seed = number(flags.seed, '--seed', 0, Number.MAX_SAFE_INTEGER);
+  const budget = number(flags.budget, '--budget', 0, Number.MAX_SAFE_INTEGER);
+  const prompt = await readText(flags.promptFile, io.cwd, 'prompt file');
+  const config = loadConfig(flags.config, io.cwd, io.env);
+  const spec = resolveModel(flags.model, config, io.env);
+  const cache = flags.noCache ? null : SampleCache.open(cachePath(flags.cache, config, io.env, io.cwd));
+  try {
+    const client = createLlmClient(spec, { cache, ...(budget === undefined ? {} : { budgetUsd: budget }) });
+    const outcomes = await client.sample({
+      ...(spec.api === 'chat' ? { messages: [{ role: 'user', content: prompt }] } : { prompt }),
+      n,
+      ...(temperature === undefined ? {} : { temperature }),
+      ...(maxTokens === undefined ? {} : { maxTokens }),
+      ...(seed === undefined ? {} : { seed }),
+    });
+    for (const outcome of outcomes) {
+      if (flags.json) io.stdout(`${JSON.stringify(outcome)}\n`);
+      else if (outcome.status === 'ok')
+        io.stdout(
+          `--- sample ${outcome.index}${outcome.cached ? ' (cached)' : ''} [${outcome.sample.finishReason ?? '?'}]\n${outcome.sample.text}\n`,
+        );
+      else
+        io.stdout(
+          `--- sample ${outcome.index} FAILED after ${outcome.error.attempts} attempts: ${outcome.error.message}\n`,
+        );
+    }
+    const stats = client.stats();
+    const cost = stats.costUsd === null ? 'no price set' : `$${stats.costUsd.toFixed(4)}`;
+    io.stderr(
+      `nxt: ${outcomes.filter((item) => item.status === 'ok').length}/${n} samples; ${stats.cacheHits} from cache, ${stats.requests} requests (${stats.retries} retries); tokens ${stats.promptTokens} in / ${stats.completionTokens} out; ${cost}\n`,
+    );
+    return outcomes.every((item) => item.status === 'ok') ? 0 : 1;
+  } finally {
+    cache?.close();
+  }
+}
+
+export interface CacheFlags {
+  config?: string;
+  cache?: string;
+}
+
+/** `nxt cache stats|clear`. */
+export async function cacheCommand(action: string, flags: CacheFlags, io: CliIo): Promise<number> {
+  if (action !== 'stats' && action !== 'clear')
+    throw new UsageError(`unknown cache action '${action}': use stats or clear`);
+  const { SampleCache } = await import('../llm/index.js');
+  const config = loadConfig(flags.config, io.cwd, io.env);
+  const cache = SampleCache.open(cachePath(flags.cache, config, io.env, io.cwd));
+  try {
+    if (action === 'clear') {
+      io.stdout(`removed ${cache.clear()} samples from ${cache.path}\n`);
+      return 0;
+    }
+    const stats = cache.stats();
+    io.stdout(
+      `cache     ${stats.path}\nsamples   ${stats.samples}\nrequests  ${stats.requests}\nbatches   ${stats.batches}\n`,
+    );
+    return 0;
+  } finally {
+    cache.close();
+  }
+}

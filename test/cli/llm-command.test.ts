@@ -1,0 +1,146 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, resolveModel } from '../../src/cli/config.js';
+import type { CliIo } from '../../src/cli/io.js';
+import { runCli } from '../../src/cli/program.js';
+import { startTestServer, type TestServer } from '../../src/llm/testing/test-server.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'nxt-llm-cli-'));
+writeFileSync(join(dir, 'prompt.txt'), 'Fix the bug.');
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer({ models: ['test-model'] });
+});
+afterAll(async () => {
+  await server.close();
+});
+
+async function cli(argv: string[], env: Record<string, string> = {}) {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = {
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
+    env: { NXT_CACHE_DIR: join(dir, 'cache'), ...env },
+    cwd: dir,
+    isTty: false,
+  };
+  return { code: await runCli(argv, io), stdout, stderr };
+}
+
+describe('resolveModel', () => {
+  const config = loadConfig(undefined, dir, {});
+  it('uses OPENAI_BASE_URL and OPENAI_API_KEY for a bare name, as the SDK does', () => {
+    expect(resolveModel('gpt-x', config, { OPENAI_BASE_URL: 'http://h:1/v1', OPENAI_API_KEY: 'sk-1' })).toMatchObject({
+      model: 'gpt-x',
+      baseUrls: ['http://h:1/v1'],
+      apiKey: 'sk-1',
+    });
+  });
+
+  it('takes replicas from NAME@URL,URL and needs no key for a local server', () => {
+    expect(resolveModel('qwen@http://a:8000/v1,http://b:8000/v1', config, {})).toMatchObject({
+      model: 'qwen',
+      baseUrls: ['http://a:8000/v1', 'http://b:8000/v1'],
+      apiKey: 'no-key',
+    });
+  });
+
+  it('asks for the key when OpenAI would need one', () => {
+    expect(() => resolveModel('gpt-x', config, {})).toThrow(/OPENAI_API_KEY is not set: export OPENAI_API_KEY=sk-/);
+  });
+
+  it('reads named models from the config file, with clear errors', () => {
+    writeFileSync(
+      join(dir, 'good.json'),
+      JSON.stringify({
+        models: { local: { model: 'm', baseUrl: 'http://x:1/v1', apiKeyEnv: 'MY_KEY', concurrency: 4 } },
+      }),
+    );
+    expect(resolveModel('local', loadConfig('good.json', dir, {}), { MY_KEY: 'secret' })).toMatchObject({
+      model: 'm',
+      apiKey: 'secret',
+      concurrency: 4,
+    });
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ models: { local: { model: 'm', concurency: 4 } } }));
+    expect(() => loadConfig('bad.json', dir, {})).toThrow(
+      /config file .*bad\.json is invalid:\n✖ Unrecognized key: "concurency"\n {2}→ at models\.local/,
+    );
+    expect(() => loadConfig('missing.json', dir, {})).toThrow(/cannot read config file .*missing\.json: no such file/);
+  });
+});
+
+describe('nxt llm and nxt cache', () => {
+  it('pings a model and reports latency', async () => {
+    const ok = await cli(['llm', 'ping', '--model', `test-model@${server.url}`]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(
+      /^ok {4}http:\/\/127\.0\.0\.1:\d+\/v1 {2}model test-model \(listed\) answered in \d+ ms; model list \d+ ms\n$/,
+    );
+    const wrong = await cli(['llm', 'ping', '--model', `nope@${server.url}`]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toContain('not among the 1 models listed: test-model');
+  });
+
+  it('samples a prompt file through the cache', async () => {
+    const first = await cli([
+      'llm',
+      'sample',
+      '--model',
+      `test-model@${server.url}`,
+      '--prompt-file',
+      'prompt.txt',
+      '-n',
+      '3',
+      '--json',
+    ]);
+    expect(first.code).toBe(0);
+    const outcomes = first.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(outcomes.map((outcome) => [outcome.index, outcome.status, outcome.cached])).toEqual([
+      [0, 'ok', false],
+      [1, 'ok', false],
+      [2, 'ok', false],
+    ]);
+    const second = await cli([
+      'llm',
+      'sample',
+      '--model',
+      `test-model@${server.url}`,
+      '--prompt-file',
+      'prompt.txt',
+      '-n',
+      '3',
+    ]);
+    expect(second.stdout).toContain('--- sample 2 (cached) [stop]');
+    expect(second.stderr).toMatch(/^nxt: 3\/3 samples; 3 from cache, 0 requests/);
+    const stats = await cli(['cache', 'stats']);
+    expect(stats.stdout).toMatch(/samples {3}3\nrequests {2}1\n/);
+    expect((await cli(['cache', 'clear'])).stdout).toMatch(/^removed 3 samples from /);
+    expect((await cli(['cache', 'stats'])).stdout).toMatch(/samples {3}0\n/);
+  });
+
+  it('rejects bad flags with exit code 2', async () => {
+    const result = await cli([
+      'llm',
+      'sample',
+      '--model',
+      `test-model@${server.url}`,
+      '--prompt-file',
+      'prompt.txt',
+      '--temperature',
+      'hot',
+    ]);
+    expect(result).toMatchObject({ code: 2, stderr: "nxt: --temperature must be a number from 0 to 2, got 'hot'\n" });
+    expect((await cli(['cache', 'shred'])).stderr).toBe("nxt: unknown cache action 'shred': use stats or clear\n");
+  });
+});
