@@ -1,0 +1,244 @@
+import { z } from 'zod';
+import { NxtError } from '../shared/index.js';
+import { splitCheckTests } from './check-split.js';
+import { toPlusTest } from './plus.js';
+import { readRecords } from './records.js';
+import { type MbppSplit, type Problem, type RepairTask, TASK_SCHEMA_VERSION } from './schema.js';
+import type { DataStore, LoadedFile } from './store.js';
+
+const HumanEvalRecord = z.object({
+  task_id: z.string(),
+  prompt: z.string(),
+  canonical_solution: z.string(),
+  test: z.string(),
+  entry_point: z.string(),
+});
+const HumanEvalPackRecord = HumanEvalRecord.extend({
+  declaration: z.string(),
+  buggy_solution: z.string(),
+  bug_type: z.string(),
+  docstring: z.string(),
+});
+const MbppRecord = z.object({
+  task_id: z.number().int(),
+  text: z.string(),
+  code: z.string(),
+  test_list: z.array(z.string()).length(3),
+  test_setup_code: z.string(),
+  challenge_test_list: z.array(z.string()),
+});
+const PlusOriginRecord = z.object({ task_id: z.string(), test: z.string(), canonical_solution: z.string() });
+const MbppPlusOriginRecord = z.object({
+  task_id: z.number().int(),
+  test: z.string(),
+  code: z.string(),
+  prompt: z.string(),
+  test_list: z.array(z.string()),
+  test_imports: z.array(z.string()),
+});
+
+/** MBPP's standard splits by task id. */
+export function mbppSplit(id: number): MbppSplit {
+  if (id <= 10) return 'prompt';
+  if (id <= 510) return 'test';
+  if (id <= 600) return 'validation';
+  return 'train';
+}
+
+function provenance(loaded: LoadedFile, line: number, upstreamId: string) {
+  return { file: loaded.file.path, sha256: loaded.sha256, line, upstreamId };
+}
+
+/** The docstring of a HumanEval prompt: the problem in words (and its examples). */
+function docstring(prompt: string): string {
+  const match = /("""|''')([\s\S]*?)\1/.exec(prompt.slice(prompt.lastIndexOf('def ')));
+  return (match?.[2] ?? '')
+    .split('\n')
+    .map((line) => line.trim())
+    .join('\n')
+    .trim();
+}
+
+function plusFor(
+  origin: Map<string, { test: string; canonical_solution: string }>,
+  upstreamId: string,
+  entryPoint: string,
+  source: string,
+) {
+  const record = origin.get(upstreamId);
+  if (!record) throw new NxtError('data', `no EvalPlus tests for ${upstreamId}`);
+  return { source, ...toPlusTest(record.test, entryPoint, upstreamId) };
+}
+
+async function humanEval(store: DataStore): Promise<Problem[]> {
+  const loaded = await store.load('humaneval');
+  return readRecords(loaded, HumanEvalRecord).map(({ record, line }) => {
+    const tests = splitCheckTests(record.test, record.entry_point);
+    return {
+      schemaVersion: TASK_SCHEMA_VERSION,
+      id: record.task_id,
+      dataset: 'humaneval',
+      description: docstring(record.prompt),
+      entryPoint: record.entry_point,
+      promptTests: tests,
+      tests,
+      plusTests: null,
+      reference: `${record.prompt}${record.canonical_solution}`,
+      split: null,
+      provenance: provenance(loaded, line, record.task_id),
+    };
+  });
+}
+
+async function humanEvalFix(store: DataStore, plus: boolean): Promise<RepairTask[]> {
+  const loaded = await store.load('humanevalpack');
+  const origin: Map<string, { test: string; canonical_solution: string }> | null = plus
+    ? new Map(
+        readRecords(await store.load('humanevalPlus'), PlusOriginRecord).map(({ record }) => [record.task_id, record]),
+      )
+    : null;
+  return readRecords(loaded, HumanEvalPackRecord).map(({ record, line }) => {
+    const tests = splitCheckTests(record.test, record.entry_point);
+    const number = record.task_id.split('/')[1];
+    return {
+      schemaVersion: TASK_SCHEMA_VERSION,
+      id: record.task_id,
+      dataset: plus ? 'humanevalfix-plus' : 'humanevalfix',
+      description: record.docstring.trim(),
+      entryPoint: record.entry_point,
+      promptTests: tests,
+      tests,
+      plusTests: origin
+        ? plusFor(origin, `HumanEval/${number}`, record.entry_point, 'evalplus HumanEval+ v0.1.10')
+        : null,
+      // EvalPlus corrected some HumanEval references (HumanEval/32's bisection misses its |poly(x)| <= 1e-4
+      // oracle): with EvalPlus tests, EvalPlus's reference is the one that must pass.
+      reference: `${record.declaration}${origin?.get(`HumanEval/${number}`)?.canonical_solution ?? record.canonical_solution}`,
+      split: null,
+      provenance: provenance(loaded, line, record.task_id),
+      buggyProgram: `${record.declaration}${record.buggy_solution}`,
+      bugLabel: { kind: 'humanevalfix-bug-type', value: record.bug_type },
+      failingTest: null,
+    };
+  });
+}
+
+/** The function a test calls: the first `name(` after `assert` that the reference defines. */
+function entryPointOf(code: string, test: string): string {
+  const defined = [...code.matchAll(/^\s*def\s+([A-Za-z_]\w*)\s*\(/gm)].map((match) => match[1] as string);
+  const called = [...test.matchAll(/([A-Za-z_]\w*)\s*\(/g)].map((match) => match[1] as string);
+  return called.find((name) => defined.includes(name)) ?? defined[0] ?? 'solution';
+}
+
+async function mbpp(store: DataStore): Promise<Problem[]> {
+  const loaded = await store.load('mbpp');
+  return readRecords(loaded, MbppRecord).map(({ record, line }) => {
+    const setup = record.test_setup_code.trim();
+    const tests = record.test_list.map((test) => (setup ? `${setup}\n${test}` : test));
+    return {
+      schemaVersion: TASK_SCHEMA_VERSION,
+      id: `MBPP/${record.task_id}`,
+      dataset: 'mbpp',
+      description: record.text.trim(),
+      entryPoint: entryPointOf(record.code, record.test_list[0] ?? ''),
+      promptTests: tests,
+      tests,
+      plusTests: null,
+      reference: record.code.replace(/\r\n/g, '\n'),
+      split: mbppSplit(record.task_id),
+      provenance: provenance(loaded, line, String(record.task_id)),
+    };
+  });
+}
+
+async function mbppPlus(store: DataStore): Promise<Problem[]> {
+  const loaded = await store.load('mbppPlus');
+  return readRecords(loaded, MbppPlusOriginRecord).map(({ record, line }) => {
+    // The function EvalPlus's own loop calls: `assertion(NAME(*inp), exp, atol)`.
+    const called = /assertion\(\s*([A-Za-z_]\w*)\(\*inp\)/.exec(record.test)?.[1];
+    const entryPoint = called ?? entryPointOf(record.code, record.test_list[0] ?? '');
+    const imports = record.test_imports.join('\n');
+    const tests = record.test_list.map((test) => (imports ? `${imports}\n${test}` : test));
+    const id = `Mbpp/${record.task_id}`;
+    return {
+      schemaVersion: TASK_SCHEMA_VERSION,
+      id,
+      dataset: 'mbpp-plus',
+      description: record.prompt.trim(),
+      entryPoint,
+      promptTests: tests,
+      tests,
+      plusTests: { source: 'evalplus MBPP+ v0.2.0', ...toPlusTest(record.test, entryPoint, id) },
+      reference: record.code,
+      split: mbppSplit(record.task_id),
+      provenance: provenance(loaded, line, id),
+    };
+  });
+}
+
+export interface DatasetInfo {
+  name: string;
+  kind: 'repair' | 'problems';
+  description: string;
+  files: readonly string[];
+}
+
+/** The datasets nxt loads from upstream files (built sets such as MBPP-R are files of their own). */
+export const DATASETS: readonly DatasetInfo[] = [
+  {
+    name: 'humanevalfix',
+    kind: 'repair',
+    description: 'HumanEvalFix (HumanEvalPack, Python): 164 human-written bugs with bug types',
+    files: ['humanevalpack'],
+  },
+  {
+    name: 'humanevalfix-plus',
+    kind: 'repair',
+    description: 'HumanEvalFix judged also on EvalPlus HumanEval+ v0.1.10 tests',
+    files: ['humanevalpack', 'humanevalPlus'],
+  },
+  {
+    name: 'humaneval',
+    kind: 'problems',
+    description: 'HumanEval: 164 problems with reference solutions',
+    files: ['humaneval'],
+  },
+  {
+    name: 'mbpp',
+    kind: 'problems',
+    description: 'MBPP: 974 problems, 3 tests each, splits prompt/test/validation/train',
+    files: ['mbpp'],
+  },
+  {
+    name: 'mbpp-plus',
+    kind: 'problems',
+    description: 'MBPP+ v0.2.0: 378 problems with EvalPlus tests',
+    files: ['mbppPlus'],
+  },
+];
+
+/** Loads a named dataset. Throws `NxtError('data')` for an unknown name, a missing file or a bad record. */
+export async function loadDataset(name: string, store: DataStore): Promise<(Problem | RepairTask)[]> {
+  switch (name) {
+    case 'humanevalfix':
+      return humanEvalFix(store, false);
+    case 'humanevalfix-plus':
+      return humanEvalFix(store, true);
+    case 'humaneval':
+      return humanEval(store);
+    case 'mbpp':
+      return mbpp(store);
+    case 'mbpp-plus':
+      return mbppPlus(store);
+    default:
+      throw new NxtError(
+        'data',
+        `unknown dataset '${name}': known are ${DATASETS.map((item) => item.name).join(', ')}, or a .jsonl file of tasks`,
+      );
+  }
+}
+
+/** True for tasks that carry a buggy program. */
+export function isRepairTask(task: Problem | RepairTask): task is RepairTask {
+  return 'buggyProgram' in task;
+}

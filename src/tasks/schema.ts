@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+export const TASK_SCHEMA_VERSION = 1;
+
+/** EvalPlus-style extra tests: many inputs with expected outputs, compared with `atol` for floats. */
+export const PlusTestsSchema = z.object({
+  source: z.string(),
+  /** One self-contained Python statement block that checks every input (see tasks/plus.ts). */
+  test: z.string(),
+  inputs: z.number().int().nonnegative(),
+  atol: z.number().nonnegative(),
+});
+export type PlusTests = z.infer<typeof PlusTestsSchema>;
+
+export const ProvenanceSchema = z.object({
+  /** The file inside the data folder, e.g. `humanevalpack/humanevalpack_python.jsonl`. */
+  file: z.string(),
+  sha256: z.string(),
+  /** 1-based line of the record in that file. */
+  line: z.number().int().positive(),
+  upstreamId: z.string(),
+});
+
+export const MbppSplitSchema = z.enum(['prompt', 'test', 'validation', 'train']);
+export type MbppSplit = z.infer<typeof MbppSplitSchema>;
+
+/** A programming problem: what a builder samples solutions for or mutates. */
+export const ProblemSchema = z.object({
+  schemaVersion: z.literal(TASK_SCHEMA_VERSION),
+  id: z.string(),
+  dataset: z.string(),
+  description: z.string(),
+  entryPoint: z.string(),
+  /** Tests shown to the model. */
+  promptTests: z.array(z.string()),
+  /** Tests a program is judged by: independent statements. */
+  tests: z.array(z.string()).min(1),
+  plusTests: PlusTestsSchema.nullable(),
+  reference: z.string().nullable(),
+  split: MbppSplitSchema.nullable(),
+  provenance: ProvenanceSchema,
+});
+export type Problem = z.infer<typeof ProblemSchema>;
+
+export const BugLabelSchema = z.object({
+  kind: z.enum(['humanevalfix-bug-type', 'mutation', 'model']),
+  value: z.string(),
+});
+export type BugLabel = z.infer<typeof BugLabelSchema>;
+
+/** A repair task: a problem with a buggy program that fails at least one test. */
+export const RepairTaskSchema = ProblemSchema.extend({
+  buggyProgram: z.string(),
+  bugLabel: BugLabelSchema.nullable(),
+  /** Index into `tests` of the test to trace, when known (the first that fails). */
+  failingTest: z.number().int().nonnegative().nullable(),
+});
+export type RepairTask = z.infer<typeof RepairTaskSchema>;
