@@ -22,6 +22,8 @@ import { serverSource } from './server-source.js';
 import { toTrace } from './trace-record.js';
 import { toVerdict, type Verdict } from './verdict.js';
 
+const MutantsSchema = z.array(z.object({ kind: z.string(), program: z.string() }));
+
 const SplitAnswerSchema = z.union([
   z.object({ statements: z.array(z.string()) }),
   z.object({ error: z.string(), line: z.number().nullable() }),
@@ -50,6 +52,10 @@ export interface Sandbox {
    * Throws `UsageError` when the source does not parse.
    */
   splitStatements(source: string): Promise<string[]>;
+  /** Every single-site AST mutant of `source` (parsing and unparsing only), in a stable order. */
+  mutants(source: string): Promise<{ kind: string; program: string }[]>;
+  /** Each source's syntax tree without positions (null when it does not parse): for deduplication. */
+  normalize(sources: readonly string[]): Promise<(string | null)[]>;
   /** Servers started so far, replacements included. */
   readonly serversStarted: number;
   readonly serverPids: number[];
@@ -273,6 +279,12 @@ export async function createSandbox(options: SandboxOptions = {}, host: SandboxH
       const traced = await traceOne(program, tests, index, options);
       if (!traced.trace) return { status: 'program-failed', verdict: traced.verdict };
       return { status: 'traced', trace: traced.trace, testIndex: index, verdict };
+    },
+    mutants(source) {
+      return pool.ask({ op: 'mutate', source }, (raw) => MutantsSchema.parse(raw));
+    },
+    normalize(sources) {
+      return pool.ask({ op: 'normalize', sources }, (raw) => z.array(z.string().nullable()).parse(raw));
     },
     async splitStatements(source) {
       const answer = await pool.ask({ op: 'split', source }, (raw) => SplitAnswerSchema.parse(raw));

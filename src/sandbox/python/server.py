@@ -816,6 +816,10 @@ def _serve_requests(supervisor):
                 _send(PROTO_OUT, {"id": request["id"], "ok": False, "error": "%s: %s" % (type(exc).__name__, exc)})
         elif op == "split":
             _send(PROTO_OUT, {"id": request["id"], "ok": True, "result": split_statements(request["source"])})
+        elif op == "mutate":
+            _send(PROTO_OUT, {"id": request["id"], "ok": True, "result": mutants(request["source"])})
+        elif op == "normalize":
+            _send(PROTO_OUT, {"id": request["id"], "ok": True, "result": [normalize(item) for item in request["sources"]]})
         elif op == "ping":
             _send(PROTO_OUT, {"id": request["id"], "ok": True, "result": "pong"})
         elif op == "exit":

@@ -1,0 +1,146 @@
+import type { Sandbox, VerdictStatus } from '../sandbox/index.js';
+import { isRepairTask, type Problem, type RepairTask } from '../tasks/index.js';
+
+export interface CheckedProgram {
+  id: string;
+  status: VerdictStatus;
+  reason: string;
+}
+
+/** Verdict counts of one kind of program, and every program whose verdict was not the expected one. */
+export interface CheckGroup {
+  expected: 'pass' | 'fail';
+  counts: Record<VerdictStatus, number>;
+  unexpected: CheckedProgram[];
+  /** Programs that failed as expected but by timeout or crash rather than a failed assert, worth knowing. */
+  notable: CheckedProgram[];
+}
+
+export interface CheckReport {
+  tasks: number;
+  reference: CheckGroup;
+  buggy: CheckGroup | null;
+  referencePlus: CheckGroup | null;
+  buggyPlus: CheckGroup | null;
+}
+
+export interface CheckOptions {
+  /** Per test, for references (they must pass, and a few are slow). */
+  testTimeoutMs?: number;
+  /** Per test, for buggy programs (they only have to not pass; some hang). */
+  buggyTimeoutMs?: number;
+  /** EvalPlus tests run thousands of inputs: references get a long limit (some need 30 s)... */
+  plusTimeoutMs?: number;
+  /** ... buggy programs a shorter one: they only have to not pass, and many of them hang. */
+  buggyPlusTimeoutMs?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export const PLUS_MEMORY_BYTES = 4 * 1024 ** 3;
+
+function group(expected: 'pass' | 'fail'): CheckGroup {
+  return { expected, counts: { pass: 0, fail: 0, error: 0, timeout: 0 }, unexpected: [], notable: [] };
+}
+
+function record(target: CheckGroup, checked: CheckedProgram): void {
+  target.counts[checked.status] += 1;
+  const passed = checked.status === 'pass';
+  if (passed !== (target.expected === 'pass')) target.unexpected.push(checked);
+  else if (!passed && checked.status !== 'fail') target.notable.push(checked);
+}
+
+/**
+ * Runs every reference (it must pass) and every buggy program (it must fail) of a dataset, on the base
+ * tests and on EvalPlus tests where the dataset has them.
+ */
+export async function checkDataset(
+  tasks: readonly (Problem | RepairTask)[],
+  sandbox: Sandbox,
+  options: CheckOptions = {},
+): Promise<CheckReport> {
+  const testTimeoutMs = options.testTimeoutMs ?? 10_000;
+  const buggyTimeoutMs = options.buggyTimeoutMs ?? 5_000;
+  const plusTimeoutMs = options.plusTimeoutMs ?? 120_000;
+  const buggyPlusTimeoutMs = options.buggyPlusTimeoutMs ?? 10_000;
+  const hasBuggy = tasks.some(isRepairTask);
+  const hasPlus = tasks.some((task) => task.plusTests !== null);
+  const report: CheckReport = {
+    tasks: tasks.length,
+    reference: group('pass'),
+    buggy: hasBuggy ? group('fail') : null,
+    referencePlus: hasPlus ? group('pass') : null,
+    buggyPlus: hasPlus && hasBuggy ? group('fail') : null,
+  };
+  const jobs: {
+    target: CheckGroup;
+    id: string;
+    program: string;
+    tests: string[];
+    timeoutMs: number;
+    plus?: boolean;
+  }[] = [];
+  for (const task of tasks) {
+    if (task.reference !== null)
+      jobs.push({
+        target: report.reference,
+        id: task.id,
+        program: task.reference,
+        tests: task.tests,
+        timeoutMs: testTimeoutMs,
+      });
+    if (isRepairTask(task) && report.buggy) {
+      jobs.push({
+        target: report.buggy,
+        id: task.id,
+        program: task.buggyProgram,
+        tests: task.tests,
+        timeoutMs: buggyTimeoutMs,
+      });
+    }
+    if (task.plusTests) {
+      const plus = [task.plusTests.test];
+      if (task.reference !== null && report.referencePlus) {
+        jobs.push({
+          target: report.referencePlus,
+          id: task.id,
+          program: task.reference,
+          tests: plus,
+          timeoutMs: plusTimeoutMs,
+          plus: true,
+        });
+      }
+      if (isRepairTask(task) && report.buggyPlus) {
+        jobs.push({
+          target: report.buggyPlus,
+          id: task.id,
+          program: task.buggyProgram,
+          tests: plus,
+          timeoutMs: buggyPlusTimeoutMs,
+          plus: true,
+        });
+      }
+    }
+  }
+  let done = 0;
+  await Promise.all(
+    jobs.map(async (job) => {
+      const verdict = await sandbox.judgeProgram(job.program, job.tests, {
+        testTimeoutMs: job.timeoutMs,
+        programTimeoutMs: job.timeoutMs * Math.max(1, Math.min(job.tests.length, 10)),
+        captureOutput: false,
+        // Only pass or not matters here: a failing program stops at its first failing test.
+        stopAtFirstFailure: true,
+        // EvalPlus runs its tests with 4 GiB (MBPP+ 255 needs more than 1 GiB).
+        ...(job.plus ? { limits: { memoryBytes: PLUS_MEMORY_BYTES } } : {}),
+      });
+      record(job.target, { id: job.id, status: verdict.status, reason: verdict.reason });
+      done += 1;
+      options.onProgress?.(done, jobs.length);
+    }),
+  );
+  for (const target of [report.reference, report.buggy, report.referencePlus, report.buggyPlus]) {
+    target?.unexpected.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
+    target?.notable.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
+  }
+  return report;
+}
