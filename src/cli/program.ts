@@ -118,6 +118,78 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
       setCode(await cacheCommand(action, flags, io));
     });
 
+  const data = program.command('data').description('datasets: list, show, export, check, and build repair sets');
+  const dataFlags = (command: Command) =>
+    command
+      .option(
+        '--data-dir <dir>',
+        "read dataset files from this folder (laid out like nxt's data folder), or $NXT_DATA_DIR",
+      )
+      .option('--data-cache <dir>', 'where downloaded dataset files are kept (default ~/.cache/nxt/data)');
+  dataFlags(data.command('list').description('the datasets nxt knows and where their files are')).action(
+    async (flags) => {
+      const { listCommand } = await import('./data-command.js');
+      setCode(await listCommand(flags, io));
+    },
+  );
+  addSandboxFlags(
+    dataFlags(
+      data
+        .command('show')
+        .description('one task: description, buggy program with its inline trace, tests')
+        .argument('<dataset>', 'a dataset name or a .jsonl task file')
+        .argument('<id>', 'the task id, e.g. Python/0 or MBPP/12')
+        .option('--no-trace', 'show the buggy program without running it'),
+    ),
+  ).action(async (dataset: string, id: string, flags) => {
+    const { showCommand } = await import('./data-command.js');
+    setCode(await showCommand(dataset, id, flags, io));
+  });
+  dataFlags(
+    data
+      .command('export')
+      .description('write a dataset as JSONL tasks')
+      .argument('<dataset>', 'a dataset name or a .jsonl task file')
+      .option('--out <file>', 'the JSONL file to write'),
+  ).action(async (dataset: string, flags) => {
+    const { exportCommand } = await import('./data-command.js');
+    setCode(await exportCommand(dataset, flags, io));
+  });
+  addSandboxFlags(
+    dataFlags(
+      data
+        .command('check')
+        .description('run every reference (must pass) and buggy program (must fail); report counts and exceptions')
+        .argument('<dataset>', 'a dataset name or a .jsonl task file')
+        .option('--no-plus', 'skip the EvalPlus tests')
+        .option('--json', 'print the report as JSON'),
+    ),
+  ).action(async (dataset: string, flags) => {
+    const { checkCommand } = await import('./data-command.js');
+    setCode(await checkCommand(dataset, flags, io));
+  });
+  addSandboxFlags(
+    dataFlags(
+      data
+        .command('build')
+        .description('build a repair set: mbpp-r (from model samples) or synthetic (AST mutations)')
+        .argument('<kind>', 'mbpp-r or synthetic')
+        .option('--from <dataset>', 'synthetic: mbpp or humaneval', 'mbpp')
+        .option('--seed <n>', 'seed (synthetic: mutant order; mbpp-r: sampling seed)')
+        .option('--per-problem <n>', 'most tasks kept per problem')
+        .option('--limit <n>', 'only the first N problems')
+        .option('--out <dir>', 'output folder (tasks and manifest.json)')
+        .option('--model <spec>', 'mbpp-r: the model that writes the solutions')
+        .option('--samples <k>', 'mbpp-r: samples per problem (default 32)')
+        .option('--temperature <t>', 'mbpp-r: sampling temperature (default 0.8)')
+        .option('--config <file>', 'config file (default ./nxt.config.json)')
+        .option('--cache <file>', 'the LLM sample cache'),
+    ),
+  ).action(async (kind: string, flags) => {
+    const { buildCommand } = await import('./data-command.js');
+    setCode(await buildCommand(kind, flags, io));
+  });
+
   addSandboxFlags(
     program.command('doctor').description('show the Python interpreter and which sandbox isolation layers are active'),
   ).action(async (flags) => {

@@ -1,0 +1,272 @@
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Sandbox } from '../sandbox/index.js';
+import { UsageError } from '../shared/index.js';
+import {
+  type DATA_FILES,
+  DATASETS,
+  DataStore,
+  isRepairTask,
+  loadDataset,
+  type Problem,
+  type RepairTask,
+  readTaskFile,
+  writeTaskFile,
+} from '../tasks/index.js';
+import { renderTrace } from '../trace/index.js';
+import type { CliIo } from './io.js';
+import { progress } from './progress.js';
+import { positiveInt, type SandboxFlagValues, sandboxOptions } from './sandbox-flags.js';
+
+export interface DataFlags extends SandboxFlagValues {
+  dataDir?: string;
+  dataCache?: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The data store for this invocation: --data-dir, else $NXT_DATA_DIR; downloads under ~/.cache/nxt/data. */
+export function dataStore(flags: DataFlags, io: CliIo): DataStore {
+  const env: Env = io.env;
+  const dataDir = flags.dataDir ?? env['NXT_DATA_DIR'];
+  const cacheDir =
+    flags.dataCache ?? join(env['XDG_CACHE_HOME'] ?? join(env['HOME'] ?? homedir(), '.cache'), 'nxt', 'data');
+  const bars = new Map<string, ReturnType<typeof progress>>();
+  return new DataStore({
+    dataDir: dataDir ? resolve(io.cwd, dataDir) : null,
+    cacheDir: resolve(io.cwd, cacheDir),
+    onProgress: (file, received, total) => {
+      let bar = bars.get(file);
+      if (!bar) {
+        bar = progress(io, `downloading ${file}`);
+        bars.set(file, bar);
+      }
+      bar.update(received, total);
+      if (total !== null && received >= total) bar.end();
+    },
+  });
+}
+
+/** A dataset by name, or a .jsonl task file (an export, or a built MBPP-R or synthetic set). */
+export async function loadTasks(name: string, flags: DataFlags, io: CliIo): Promise<(Problem | RepairTask)[]> {
+  if (name.endsWith('.jsonl') || existsSync(resolve(io.cwd, name))) return readTaskFile(resolve(io.cwd, name));
+  return loadDataset(name, dataStore(flags, io));
+}
+
+export async function listCommand(flags: DataFlags, io: CliIo): Promise<number> {
+  const store = dataStore(flags, io);
+  const lines = ['dataset            kind      files'];
+  for (const dataset of DATASETS) {
+    const where = dataset.files.map((name) => {
+      const { dataDir, cache } = store.locations(name as keyof typeof DATA_FILES);
+      if (dataDir) return existsSync(dataDir) ? 'in data folder' : 'MISSING from data folder';
+      return existsSync(cache) ? 'cached' : 'downloads on first use';
+    });
+    lines.push(`${dataset.name.padEnd(18)} ${dataset.kind.padEnd(9)} ${[...new Set(where)].join(', ')}`);
+    lines.push(`  ${dataset.description}`);
+  }
+  lines.push('', 'Built sets (nxt data build) are .jsonl task files: pass their path where a dataset name goes.');
+  io.stdout(`${lines.join('\n')}\n`);
+  return 0;
+}
+
+async function withSandbox<T>(flags: SandboxFlagValues, io: CliIo, fn: (sandbox: Sandbox) => Promise<T>): Promise<T> {
+  const { createSandbox } = await import('../sandbox/index.js');
+  const sandbox = await createSandbox(sandboxOptions(flags, io.env));
+  try {
+    return await fn(sandbox);
+  } finally {
+    await sandbox.close();
+  }
+}
+
+export async function showCommand(
+  dataset: string,
+  id: string,
+  flags: DataFlags & { trace?: boolean },
+  io: CliIo,
+): Promise<number> {
+  const tasks = await loadTasks(dataset, flags, io);
+  const task = tasks.find((item) => item.id === id);
+  if (!task) {
+    const examples = tasks
+      .slice(0, 3)
+      .map((item) => item.id)
+      .join(', ');
+    throw new UsageError(`no task '${id}' in ${dataset} (ids look like ${examples})`);
+  }
+  const out = [`${task.dataset} ${task.id}${task.split ? ` (split: ${task.split})` : ''}`, '', task.description, ''];
+  if (isRepairTask(task)) {
+    if (task.bugLabel) out.push(`bug: ${task.bugLabel.kind} = ${task.bugLabel.value}`, '');
+    if (flags.trace === false) out.push(task.buggyProgram.trimEnd());
+    else {
+      const result = await withSandbox(flags, io, (sandbox) =>
+        sandbox.traceProgram(
+          task.buggyProgram,
+          task.tests,
+          task.failingTest === null ? {} : { testIndex: task.failingTest },
+        ),
+      );
+      if (result.status === 'traced') {
+        out.push(
+          `buggy program, traced on test ${result.testIndex} (${result.trace.outcome.status}):`,
+          renderTrace(result.trace, 'inline').trimEnd(),
+        );
+      } else
+        out.push(
+          `buggy program (${result.status === 'nothing-failed' ? 'every test passes!' : 'it does not load'}):`,
+          task.buggyProgram.trimEnd(),
+        );
+    }
+  } else if (task.reference) out.push('reference:', task.reference.trimEnd());
+  out.push(
+    '',
+    `tests (${task.tests.length}):`,
+    ...task.tests.map((test) =>
+      test
+        .split('\n')
+        .map((line) => `  ${line}`)
+        .join('\n'),
+    ),
+  );
+  if (task.plusTests)
+    out.push(
+      '',
+      `EvalPlus tests: ${task.plusTests.inputs} inputs (${task.plusTests.source}, atol ${task.plusTests.atol})`,
+    );
+  io.stdout(`${out.join('\n')}\n`);
+  return 0;
+}
+
+export async function exportCommand(dataset: string, flags: DataFlags & { out?: string }, io: CliIo): Promise<number> {
+  if (!flags.out) throw new UsageError('give the output file with --out FILE');
+  const tasks = await loadTasks(dataset, flags, io);
+  await writeTaskFile(resolve(io.cwd, flags.out), tasks);
+  io.stderr(`nxt: wrote ${tasks.length} tasks to ${flags.out}\n`);
+  return 0;
+}
+
+export async function checkCommand(
+  dataset: string,
+  flags: DataFlags & { plus?: boolean; json?: boolean },
+  io: CliIo,
+): Promise<number> {
+  const { checkDataset } = await import('../datagen/index.js');
+  let tasks = await loadTasks(dataset, flags, io);
+  if (flags.plus === false) tasks = tasks.map((task) => ({ ...task, plusTests: null }));
+  const bar = progress(io, `checking ${dataset}`);
+  const report = await withSandbox(flags, io, (sandbox) =>
+    checkDataset(tasks, sandbox, { onProgress: (done, total) => bar.update(done, total) }),
+  );
+  bar.end();
+  if (flags.json) {
+    io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+  } else {
+    const lines = [`${dataset}: ${report.tasks} tasks`];
+    const groups = [
+      ['references', report.reference],
+      ['buggy programs', report.buggy],
+      ['references on EvalPlus tests', report.referencePlus],
+      ['buggy programs on EvalPlus tests', report.buggyPlus],
+    ] as const;
+    for (const [name, group] of groups) {
+      if (!group) continue;
+      const { pass, fail, error, timeout } = group.counts;
+      lines.push(`${name} (must ${group.expected}): pass ${pass}, fail ${fail}, error ${error}, timeout ${timeout}`);
+      for (const item of group.unexpected) lines.push(`  UNEXPECTED ${item.id}: ${item.status} ${item.reason}`);
+      for (const item of group.notable) lines.push(`  ${item.status.padEnd(7)} ${item.id}: ${item.reason}`);
+    }
+    io.stdout(`${lines.join('\n')}\n`);
+  }
+  const bad = [report.reference, report.buggy, report.referencePlus, report.buggyPlus].some(
+    (group) => (group?.unexpected.length ?? 0) > 0,
+  );
+  return bad ? 1 : 0;
+}
+
+export interface BuildFlags extends DataFlags {
+  from?: string;
+  seed?: string;
+  perProblem?: string;
+  out?: string;
+  model?: string;
+  samples?: string;
+  temperature?: string;
+  limit?: string;
+  config?: string;
+  cache?: string;
+}
+
+async function writeBuild(
+  dir: string,
+  files: Record<string, (Problem | RepairTask)[]>,
+  manifest: object,
+): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  for (const [name, tasks] of Object.entries(files)) await writeTaskFile(join(dir, name), tasks);
+  await writeFile(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+export async function buildCommand(kind: string, flags: BuildFlags, io: CliIo): Promise<number> {
+  const seed = Number(flags.seed ?? 0);
+  if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got '${flags.seed}'`);
+  const out = resolve(io.cwd, flags.out ?? `${kind}${kind === 'synthetic' ? `-${flags.from ?? 'mbpp'}` : ''}`);
+  const limit = positiveInt(flags.limit, '--limit');
+  if (kind === 'synthetic') {
+    const source = flags.from ?? 'mbpp';
+    if (source !== 'mbpp' && source !== 'humaneval')
+      throw new UsageError(`--from must be mbpp or humaneval, got '${source}'`);
+    const problems = ((await loadTasks(source, flags, io)) as Problem[]).slice(0, limit);
+    const { buildSynthetic } = await import('../datagen/index.js');
+    const bar = progress(io, `mutating ${source}`);
+    const perProblem = positiveInt(flags.perProblem, '--per-problem') ?? 3;
+    const { tasks, manifest } = await withSandbox(flags, io, (sandbox) =>
+      buildSynthetic(problems, sandbox, { seed, perProblem, onProgress: (done, total) => bar.update(done, total) }),
+    );
+    bar.end();
+    await writeBuild(out, { 'tasks.jsonl': tasks }, manifest);
+    io.stdout(
+      `${tasks.length} synthetic repair tasks from ${problems.length} ${source} problems in ${out}/tasks.jsonl\n${JSON.stringify(manifest.byKind)}\n`,
+    );
+    return 0;
+  }
+  if (kind === 'mbpp-r') {
+    if (!flags.model) throw new UsageError('building MBPP-R samples from a model: give --model SPEC');
+    const { cachePath, loadConfig, resolveModel } = await import('./config.js');
+    const { createLlmClient, SampleCache } = await import('../llm/index.js');
+    const { buildMbppR } = await import('../datagen/index.js');
+    const config = loadConfig(flags.config, io.cwd, io.env);
+    const spec = resolveModel(flags.model, config, io.env);
+    const problems = (await loadTasks('mbpp', flags, io)) as Problem[];
+    const shots = problems.filter((problem) => ['MBPP/2', 'MBPP/3', 'MBPP/4'].includes(problem.id));
+    const chosen = problems
+      .filter((problem) => problem.split === 'train' || problem.split === 'validation')
+      .slice(0, limit);
+    const cache = SampleCache.open(cachePath(flags.cache, config, io.env, io.cwd));
+    const bar = progress(io, 'sampling MBPP solutions');
+    try {
+      const client = createLlmClient(spec, { cache });
+      const result = await withSandbox(flags, io, (sandbox) =>
+        buildMbppR(chosen, shots, client, sandbox, {
+          samples: positiveInt(flags.samples, '--samples') ?? 32,
+          temperature: Number(flags.temperature ?? 0.8),
+          ...(flags.seed === undefined ? {} : { seed }),
+          ...(flags.perProblem ? { perProblem: positiveInt(flags.perProblem, '--per-problem') as number } : {}),
+          onProgress: (done, total) => bar.update(done, total),
+        }),
+      );
+      bar.end();
+      await writeBuild(out, { 'train.jsonl': result.train, 'dev.jsonl': result.dev }, result.manifest);
+      const { kept, ...rest } = result.manifest.counts;
+      io.stdout(
+        `MBPP-R in ${out}: ${kept.train} train and ${kept.dev} dev tasks (the paper: 10,047 and 1,468)\n${JSON.stringify(rest)}\n`,
+      );
+      return 0;
+    } finally {
+      cache.close();
+    }
+  }
+  throw new UsageError(`unknown build '${kind}': use mbpp-r or synthetic`);
+}
