@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import type { ChatMessage } from '../llm/index.js';
+import type { TraceFormat } from '../trace/index.js';
+
+/** Bumped whenever the wording below changes; the run manifest records it with the hash. */
+export const PROMPT_VERSION = 'nxt-repair-1';
+
+/** What the model is shown about one task. */
+export interface PromptInput {
+  description: string;
+  buggyProgram: string;
+  tests: readonly string[];
+  /** The program as the trace renderer shows it (inline: annotated; others: followed by the trace), or null. */
+  trace: string | null;
+  traceFormat: TraceFormat;
+}
+
+/** A worked example: the input, then the answer we want the model to imitate. */
+export interface Shot {
+  input: PromptInput;
+  rationale: string;
+  fixedProgram: string;
+}
+
+const SYSTEM =
+  'You are an expert Python programmer. You find bugs by reasoning about how a program executes, and you fix them with the smallest change that makes every test pass.';
+
+const TRACE_INTRO: Record<TraceFormat, string> = {
+  inline:
+    ' Each line it ran on the failing test carries a comment with what happened: `(k) name=value` is the value after step k of the execution, `__return__` a returned value and `__exception__` a raised exception.',
+  scratchpad: ' After the program comes its execution on the failing test: the state after each line it ran.',
+  ldb: ' After the program comes its execution on the failing test, block by block, with the variables at the end of each block.',
+  json: ' After the program comes a JSON record of its execution on the failing test.',
+  none: '',
+};
+
+function instruction(traced: boolean): string {
+  const what = traced
+    ? 'Reason step by step about the execution shown'
+    : 'Reason step by step about what the program does on the failing test';
+  return `${what}: compare the actual values with the expected ones, find the bug and explain the fix. Then give the complete fixed program in one \`\`\`python block.`;
+}
+
+function body(input: PromptInput): string {
+  const traced = input.trace !== null && input.traceFormat !== 'none';
+  const shown = traced ? (input.trace as string) : input.buggyProgram;
+  return [
+    `Task: ${input.description.trim()}`,
+    '',
+    `This program fails at least one of the tests below.${traced ? TRACE_INTRO[input.traceFormat] : ''}`,
+    '',
+    '```python',
+    shown.trimEnd(),
+    '```',
+    '',
+    'Tests:',
+    '```python',
+    input.tests.join('\n'),
+    '```',
+    '',
+    instruction(traced),
+  ].join('\n');
+}
+
+const answer = (shot: Shot) => `${shot.rationale.trim()}\n\n\`\`\`python\n${shot.fixedProgram.trimEnd()}\n\`\`\``;
+
+/** The chat form: a system message, the worked examples as turns, then the task. */
+export function chatPrompt(input: PromptInput, shots: readonly Shot[]): ChatMessage[] {
+  const messages: ChatMessage[] = [{ role: 'system', content: SYSTEM }];
+  for (const shot of shots) {
+    messages.push({ role: 'user', content: body(shot.input) }, { role: 'assistant', content: answer(shot) });
+  }
+  messages.push({ role: 'user', content: body(input) });
+  return messages;
+}
+
+/** Stop sequences for the completion form, so a base model stops before inventing the next task. */
+export const COMPLETION_STOP = ['\n### Task'] as const;
+
+/** The plain-completion form for base models: worked examples and the task as one document. */
+export function completionPrompt(input: PromptInput, shots: readonly Shot[]): string {
+  const parts = [`${SYSTEM}\n`];
+  for (const shot of shots) parts.push(`### Task\n${body(shot.input)}\n\n### Answer\n${answer(shot)}\n`);
+  parts.push(`### Task\n${body(input)}\n\n### Answer\n`);
+  return parts.join('\n');
+}
+
+/** A short hash of everything fixed about the prompt (version, wording, exemplars, form, renderer). */
+export function promptHash(shots: readonly Shot[], traceFormat: TraceFormat, form: 'chat' | 'completion'): string {
+  const placeholder: PromptInput = {
+    description: '{description}',
+    buggyProgram: '{program}',
+    tests: ['{tests}'],
+    trace: '{trace}',
+    traceFormat,
+  };
+  const text = JSON.stringify([
+    PROMPT_VERSION,
+    form,
+    form === 'chat' ? chatPrompt(placeholder, shots) : completionPrompt(placeholder, shots),
+  ]);
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
