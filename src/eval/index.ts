@@ -1,0 +1,25 @@
+export { type Comparison, compareRuns } from './compare.js';
+export { exportSamples, importSamples } from './interop.js';
+export { type ProxyOptions, proxyPrompt, runProxy } from './proxy.js';
+export {
+  type Judged,
+  type ResultRecord,
+  ResultRecordSchema,
+  readRecords,
+  type SampleRecord,
+  SampleRecordSchema,
+} from './records.js';
+export {
+  type EvalConfig,
+  type EvalConfigInput,
+  EvalConfigSchema,
+  type EvalDeps,
+  type EvalProgress,
+  formatSummary,
+  type Manifest,
+  ManifestSchema,
+  runEval,
+  writeSummary,
+} from './run.js';
+export { bootstrapInterval, mean, pairedBootstrap, passAtK } from './stats.js';
+export { countsByTask, type Summary, SummarySchema, summarize } from './summary.js';

@@ -1,0 +1,100 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { Sandbox } from '../sandbox/index.js';
+import { NxtError } from '../shared/index.js';
+import type { RepairTask } from '../tasks/index.js';
+import { appendRecords, type ResultRecord, ResultRecordSchema, RUN_SCHEMA_VERSION, readRecords } from './records.js';
+
+const EvalPlusSampleSchema = z.object({ task_id: z.string(), solution: z.string() });
+
+/** Maps an EvalPlus/HumanEval task id to ours: HumanEval/N is HumanEvalFix's Python/N; others as they are. */
+function ourId(taskId: string, ids: ReadonlySet<string>): string {
+  if (ids.has(taskId)) return taskId;
+  const number = /^HumanEval\/(\d+)$/.exec(taskId)?.[1];
+  if (number !== undefined && ids.has(`Python/${number}`)) return `Python/${number}`;
+  return taskId;
+}
+
+/**
+ * Judges programs produced elsewhere: EvalPlus-style JSONL lines `{"task_id", "solution"}` (several per
+ * task allowed, indexed in file order) become results in `outDir`, like an nxt run's.
+ */
+export async function importSamples(
+  file: string,
+  outDir: string,
+  tasks: readonly RepairTask[],
+  sandbox: Sandbox,
+): Promise<number> {
+  const ids = new Set(tasks.map((task) => task.id));
+  const byId = new Map(tasks.map((task) => [task.id, task]));
+  const lines = (await readFile(file, 'utf8')).split('\n');
+  const samples: { taskId: string; solution: string; index: number }[] = [];
+  const seen = new Map<string, number>();
+  for (const [number, line] of lines.entries()) {
+    if (line.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      throw new NxtError('data', `${file}:${number + 1}: not valid JSON`);
+    }
+    const parsed = EvalPlusSampleSchema.safeParse(value);
+    if (!parsed.success)
+      throw new NxtError('data', `${file}:${number + 1}: expected {"task_id": ..., "solution": ...}`);
+    const taskId = ourId(parsed.data.task_id, ids);
+    if (!byId.has(taskId)) throw new NxtError('data', `${file}:${number + 1}: unknown task ${parsed.data.task_id}`);
+    const index = seen.get(taskId) ?? 0;
+    seen.set(taskId, index + 1);
+    samples.push({ taskId, solution: parsed.data.solution, index });
+  }
+  const results: ResultRecord[] = await Promise.all(
+    samples.map(async (sample) => {
+      const task = byId.get(sample.taskId) as RepairTask;
+      const verdict = await sandbox.judgeProgram(sample.solution, task.tests, { testTimeoutMs: 5000 });
+      const basePass = verdict.status === 'pass';
+      let plusPass = task.plusTests === null;
+      if (basePass && task.plusTests) {
+        plusPass =
+          (
+            await sandbox.judgeProgram(sample.solution, [task.plusTests.test], {
+              testTimeoutMs: 60_000,
+              limits: { memoryBytes: 4 * 1024 ** 3 },
+            })
+          ).status === 'pass';
+      }
+      return {
+        schemaVersion: RUN_SCHEMA_VERSION,
+        taskId: sample.taskId,
+        mode: 'sample' as const,
+        index: sample.index,
+        outcome: 'judged' as const,
+        rationale: null,
+        program: sample.solution,
+        base: {
+          status: verdict.status,
+          passed: verdict.tests.filter((test) => test.status === 'pass').length,
+          total: verdict.tests.length,
+          reason: verdict.reason,
+          tests: [],
+        },
+        plus: null,
+        pass: basePass && plusPass,
+        basePass,
+      };
+    }),
+  );
+  await mkdir(outDir, { recursive: true });
+  await appendRecords(join(outDir, 'results.jsonl'), results);
+  return Math.max(0, ...seen.values());
+}
+
+/** Writes a run's programs as EvalPlus-style samples (`task_id`, `solution`), one per judged sample. */
+export async function exportSamples(runDir: string, file: string): Promise<number> {
+  const results = (await readRecords(join(runDir, 'results.jsonl'), ResultRecordSchema)).filter(
+    (result) => result.mode === 'sample',
+  );
+  const lines = results.map((result) => JSON.stringify({ task_id: result.taskId, solution: result.program ?? '' }));
+  await writeFile(file, lines.length ? `${lines.join('\n')}\n` : '');
+  return lines.length;
+}

@@ -1,0 +1,92 @@
+import { existsSync } from 'node:fs';
+import { appendFile, readFile, truncate } from 'node:fs/promises';
+import { z } from 'zod';
+import { NxtError } from '../shared/index.js';
+
+export const RUN_SCHEMA_VERSION = 1 as const;
+
+export const SampleRecordSchema = z.object({
+  schemaVersion: z.literal(RUN_SCHEMA_VERSION),
+  taskId: z.string(),
+  /** `sample`: the n samples at the run's temperature; `greedy`: one at temperature 0. */
+  mode: z.enum(['sample', 'greedy']),
+  index: z.number().int().nonnegative(),
+  status: z.enum(['ok', 'failed']),
+  text: z.string().nullable(),
+  finishReason: z.string().nullable(),
+  promptTokens: z.number(),
+  completionTokens: z.number(),
+  cached: z.boolean(),
+  error: z.string().nullable(),
+});
+export type SampleRecord = z.infer<typeof SampleRecordSchema>;
+
+const JudgedSchema = z.object({
+  status: z.enum(['pass', 'fail', 'error', 'timeout']),
+  passed: z.number().int(),
+  total: z.number().int(),
+  reason: z.string(),
+  tests: z.array(z.object({ status: z.string(), exception: z.string().nullable() })),
+});
+export type Judged = z.infer<typeof JudgedSchema>;
+
+export const ResultRecordSchema = z.object({
+  schemaVersion: z.literal(RUN_SCHEMA_VERSION),
+  taskId: z.string(),
+  mode: z.enum(['sample', 'greedy']),
+  index: z.number().int().nonnegative(),
+  /** `sample_failed`: the model call failed after its retries; `parse_error`: no program in the answer. */
+  outcome: z.enum(['judged', 'parse_error', 'sample_failed']),
+  rationale: z.string().nullable(),
+  program: z.string().nullable(),
+  base: JudgedSchema.nullable(),
+  /** EvalPlus tests, judged only when the base tests pass. */
+  plus: JudgedSchema.nullable(),
+  /** The fix counts: base passed and, where the dataset has them, the EvalPlus tests too. */
+  pass: z.boolean(),
+  basePass: z.boolean(),
+});
+export type ResultRecord = z.infer<typeof ResultRecordSchema>;
+
+/** Appends records as JSON lines (one write per batch, so a kill leaves at most a partial last line). */
+export async function appendRecords(path: string, records: readonly unknown[]): Promise<void> {
+  if (records.length === 0) return;
+  await appendFile(path, records.map((record) => `${JSON.stringify(record)}\n`).join(''));
+}
+
+/**
+ * Reads a JSONL file of records. A partial last line (a kill mid-write) is cut off the file so that
+ * appending goes on cleanly; a bad line anywhere else is an error naming it.
+ */
+export async function readRecords<T extends z.ZodType>(path: string, schema: T): Promise<z.output<T>[]> {
+  if (!existsSync(path)) return [];
+  const text = await readFile(path, 'utf8');
+  const records: z.output<T>[] = [];
+  let offset = 0;
+  const lines = text.split('\n');
+  for (const [index, line] of lines.entries()) {
+    const isLast = index === lines.length - 1;
+    if (line.trim() !== '') {
+      const parsed = (() => {
+        try {
+          return schema.safeParse(JSON.parse(line));
+        } catch {
+          return null;
+        }
+      })();
+      if (!parsed?.success) {
+        if (isLast) {
+          await truncate(path, Buffer.byteLength(text.slice(0, offset)));
+          break;
+        }
+        throw new NxtError(
+          'run',
+          `${path}:${index + 1}: not a valid record${parsed ? `:\n${z.prettifyError(parsed.error)}` : ' (bad JSON)'}`,
+        );
+      }
+      records.push(parsed.data);
+    }
+    offset += line.length + 1;
+  }
+  return records;
+}

@@ -1,0 +1,398 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { LlmClient, SampleOutcome } from '../llm/index.js';
+import {
+  COMPLETION_STOP,
+  chatPrompt,
+  completionPrompt,
+  EXEMPLARS,
+  PROMPT_VERSION,
+  type PromptInput,
+  parseAnswer,
+  promptHash,
+  type Shot,
+} from '../prompt/index.js';
+import type { Sandbox, Verdict } from '../sandbox/index.js';
+import { NxtError } from '../shared/index.js';
+import type { RepairTask } from '../tasks/index.js';
+import { fitTrace, renderTrace, type TraceFormat } from '../trace/index.js';
+import {
+  appendRecords,
+  type Judged,
+  type ResultRecord,
+  ResultRecordSchema,
+  RUN_SCHEMA_VERSION,
+  readRecords,
+  type SampleRecord,
+  SampleRecordSchema,
+} from './records.js';
+import { formatSummary, type Summary, summarize } from './summary.js';
+
+/** Everything that decides what a run produces; a run folder holds exactly one of these. */
+export const EvalConfigSchema = z.strictObject({
+  dataset: z.string(),
+  model: z.string(),
+  api: z.enum(['chat', 'completions']),
+  samples: z.number().int().positive(),
+  temperature: z.number().min(0).max(2),
+  topP: z.number().positive().max(1).optional(),
+  maxTokens: z.number().int().positive().default(1024),
+  greedy: z.boolean().default(false),
+  trace: z.enum(['inline', 'scratchpad', 'ldb', 'none']),
+  shots: z.union([z.literal(0), z.literal(3)]),
+  /** Rendered traces are shrunk to fit this many tokens (cl100k_base). */
+  traceBudgetTokens: z.number().int().positive().default(2048),
+  seed: z.number().int().optional(),
+  /** Per-test limit when a task has no reference to calibrate from (otherwise max(floor, 4 × reference)). */
+  testTimeoutMs: z.number().int().positive().default(5000),
+  /** Floor of the calibrated per-test limit, as EvalPlus does. */
+  timeoutFloorMs: z.number().int().positive().default(1000),
+  plusTimeoutMs: z.number().int().positive().default(60_000),
+});
+export type EvalConfig = z.output<typeof EvalConfigSchema>;
+export type EvalConfigInput = z.input<typeof EvalConfigSchema>;
+
+export const ManifestSchema = z.object({
+  schemaVersion: z.literal(RUN_SCHEMA_VERSION),
+  kind: z.literal('eval'),
+  createdAt: z.string(),
+  nxtVersion: z.string(),
+  config: EvalConfigSchema,
+  dataset: z.object({ name: z.string(), tasks: z.number(), files: z.record(z.string(), z.string()) }),
+  prompt: z.object({ version: z.string(), hash: z.string(), form: z.enum(['chat', 'completion']) }),
+  python: z.string(),
+  sandbox: z.array(z.string()),
+});
+export type Manifest = z.infer<typeof ManifestSchema>;
+
+export interface EvalProgress {
+  done: number;
+  total: number;
+  passed: number;
+  promptTokens: number;
+  completionTokens: number;
+  costUsd: number | null;
+}
+
+export interface EvalDeps {
+  client: LlmClient;
+  sandbox: Sandbox;
+  tasks: readonly RepairTask[];
+  /** sha256 of each dataset file, for the manifest. */
+  datasetFiles: Record<string, string>;
+  countTokens: (text: string) => number;
+  nxtVersion: string;
+  onProgress?: (progress: EvalProgress) => void;
+  /** Most tasks worked on at once (prompting, sampling and judging overlap across tasks). */
+  concurrency?: number;
+  /** The k of pass@k reported (those above the sample count are left out). */
+  k?: readonly number[];
+}
+
+const key = (taskId: string, mode: string, index: number) => `${taskId}\u0000${mode}\u0000${index}`;
+
+function judged(verdict: Verdict): Judged {
+  return {
+    status: verdict.status,
+    passed: verdict.tests.filter((test) => test.status === 'pass').length,
+    total: verdict.tests.length,
+    reason: verdict.reason,
+    tests: verdict.tests.map((test) => ({
+      status: test.status,
+      exception: test.exception ? `${test.exception.type}: ${test.exception.message.slice(0, 300)}` : null,
+    })),
+  };
+}
+
+async function prepareRun(outDir: string, config: EvalConfig, deps: EvalDeps, shotHash: string): Promise<void> {
+  await mkdir(outDir, { recursive: true });
+  const path = join(outDir, 'manifest.json');
+  if (existsSync(path)) {
+    const existing = ManifestSchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
+    if (!existing.success) throw new NxtError('run', `${path} is not an nxt run manifest; choose another --out`);
+    const differs = Object.keys({ ...existing.data.config, ...config }).filter(
+      (name) =>
+        JSON.stringify(existing.data.config[name as keyof EvalConfig]) !==
+        JSON.stringify(config[name as keyof EvalConfig]),
+    );
+    if (differs.length > 0) {
+      throw new NxtError(
+        'run',
+        `${outDir} holds a run with different settings (${differs.join(', ')}); resume it with the same flags or choose another --out`,
+      );
+    }
+    if (existing.data.prompt.hash !== shotHash) {
+      throw new NxtError(
+        'run',
+        `${outDir} was run with another prompt (${existing.data.prompt.hash}, now ${shotHash}); choose another --out`,
+      );
+    }
+    return;
+  }
+  const manifest: Manifest = {
+    schemaVersion: RUN_SCHEMA_VERSION,
+    kind: 'eval',
+    createdAt: new Date().toISOString(),
+    nxtVersion: deps.nxtVersion,
+    config,
+    dataset: { name: config.dataset, tasks: deps.tasks.length, files: deps.datasetFiles },
+    prompt: { version: PROMPT_VERSION, hash: shotHash, form: config.api === 'chat' ? 'chat' : 'completion' },
+    python: deps.sandbox.pythonVersion,
+    sandbox: deps.sandbox.layers.filter((layer) => layer.active).map((layer) => layer.name),
+  };
+  await writeFile(path, `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+/** Renders the program the model sees: traced on its failing test with the run's renderer, within budget. */
+async function traceText(
+  program: string,
+  tests: readonly string[],
+  failingTest: number | null,
+  config: EvalConfig,
+  deps: EvalDeps,
+): Promise<string | null> {
+  if (config.trace === 'none') return null;
+  const result = await deps.sandbox.traceProgram(
+    program,
+    tests,
+    failingTest === null ? {} : { testIndex: failingTest },
+  );
+  if (result.status !== 'traced') return null;
+  return fitTrace(result.trace, config.trace as TraceFormat, {
+    budgetTokens: config.traceBudgetTokens,
+    countTokens: deps.countTokens,
+  }).text;
+}
+
+/** The three exemplars as shots for this run's renderer (their traces come from our tracer). */
+async function buildShots(config: EvalConfig, deps: EvalDeps): Promise<Shot[]> {
+  if (config.shots === 0) return [];
+  return Promise.all(
+    EXEMPLARS.map(async (exemplar) => ({
+      input: {
+        description: exemplar.description,
+        buggyProgram: exemplar.buggyProgram,
+        tests: exemplar.tests,
+        trace: await traceText(exemplar.buggyProgram, exemplar.tests, exemplar.failingTest, config, deps),
+        traceFormat: config.trace,
+      },
+      rationale: config.trace === 'inline' ? exemplar.rationaleWithSteps : exemplar.rationale,
+      fixedProgram: exemplar.fixedProgram,
+    })),
+  );
+}
+
+/**
+ * Runs (or resumes) an evaluation into `outDir`: for each task, prompt → sample → parse → judge, with
+ * samples.jsonl and results.jsonl appended as they complete. A restarted run skips every result already
+ * recorded and re-reads samples from the LLM cache, so nothing is judged or paid for twice.
+ */
+export async function runEval(configInput: EvalConfigInput, deps: EvalDeps, outDir: string): Promise<Summary> {
+  const config = EvalConfigSchema.parse(configInput);
+  const shots = await buildShots(config, deps);
+  const form = config.api === 'chat' ? 'chat' : 'completion';
+  const hash = promptHash(shots, config.trace, form);
+  await prepareRun(outDir, config, deps, hash);
+  const samplesPath = join(outDir, 'samples.jsonl');
+  const resultsPath = join(outDir, 'results.jsonl');
+  const previousSamples = await readRecords(samplesPath, SampleRecordSchema);
+  const previousResults = await readRecords(resultsPath, ResultRecordSchema);
+  const sampled = new Set(previousSamples.map((record) => key(record.taskId, record.mode, record.index)));
+  const done = new Map(previousResults.map((record) => [key(record.taskId, record.mode, record.index), record]));
+  const perTask = config.samples + (config.greedy ? 1 : 0);
+  const progress: EvalProgress = {
+    done: done.size,
+    total: deps.tasks.length * perTask,
+    passed: previousResults.filter((record) => record.pass).length,
+    promptTokens: previousSamples.reduce((sum, record) => sum + record.promptTokens, 0),
+    completionTokens: previousSamples.reduce((sum, record) => sum + record.completionTokens, 0),
+    costUsd: null,
+  };
+  deps.onProgress?.(progress);
+
+  // Per-task limits calibrated on the reference (EvalPlus-style): hanging fixes cost about a second.
+  const limits = new Map<string, { testTimeoutMs: number[]; programTimeoutMs: number }>();
+  const calibrate = async (task: RepairTask) => {
+    if (!task.reference) return;
+    try {
+      const calibration = await deps.sandbox.calibrateTimeouts(task.reference, task.tests, {
+        floorMs: config.timeoutFloorMs,
+        factor: 4,
+      });
+      limits.set(task.id, { testTimeoutMs: calibration.testTimeoutMs, programTimeoutMs: calibration.programTimeoutMs });
+    } catch {
+      // A reference that does not pass here: fall back to the fixed limit.
+    }
+  };
+
+  const handleTask = async (task: RepairTask) => {
+    const wanted = (mode: string, count: number) =>
+      Array.from({ length: count }, (_, index) => index).some((index) => !done.has(key(task.id, mode, index)));
+    const modes: { mode: 'sample' | 'greedy'; n: number; temperature: number }[] = [
+      { mode: 'sample', n: config.samples, temperature: config.temperature },
+      ...(config.greedy ? [{ mode: 'greedy' as const, n: 1, temperature: 0 }] : []),
+    ];
+    if (!modes.some((entry) => wanted(entry.mode, entry.n))) return;
+    await calibrate(task);
+    const input: PromptInput = {
+      description: task.description,
+      buggyProgram: task.buggyProgram,
+      tests: task.promptTests,
+      trace: await traceText(task.buggyProgram, task.promptTests, task.failingTest, config, deps),
+      traceFormat: config.trace,
+    };
+    for (const { mode, n, temperature } of modes) {
+      if (!wanted(mode, n)) continue;
+      const outcomes = await deps.client.sample({
+        ...(form === 'chat'
+          ? { messages: chatPrompt(input, shots) }
+          : { prompt: completionPrompt(input, shots), stop: [...COMPLETION_STOP] }),
+        n,
+        temperature,
+        maxTokens: config.maxTokens,
+        ...(config.topP === undefined ? {} : { topP: config.topP }),
+        ...(config.seed === undefined ? {} : { seed: config.seed }),
+      });
+      await recordOutcomes(task, mode, outcomes);
+    }
+  };
+
+  const recordOutcomes = async (task: RepairTask, mode: 'sample' | 'greedy', outcomes: SampleOutcome[]) => {
+    const fresh = outcomes.filter((outcome) => !done.has(key(task.id, mode, outcome.index)));
+    const sampleRecords: SampleRecord[] = fresh
+      .filter((outcome) => !sampled.has(key(task.id, mode, outcome.index)))
+      .map((outcome) => ({
+        schemaVersion: RUN_SCHEMA_VERSION,
+        taskId: task.id,
+        mode,
+        index: outcome.index,
+        status: outcome.status,
+        text: outcome.status === 'ok' ? outcome.sample.text : null,
+        finishReason: outcome.status === 'ok' ? outcome.sample.finishReason : null,
+        promptTokens: outcome.status === 'ok' ? outcome.sample.usage.promptTokens : 0,
+        completionTokens: outcome.status === 'ok' ? outcome.sample.usage.completionTokens : 0,
+        cached: outcome.status === 'ok' && outcome.cached,
+        error: outcome.status === 'failed' ? outcome.error.message : null,
+      }));
+    await appendRecords(samplesPath, sampleRecords);
+    for (const record of sampleRecords) {
+      sampled.add(key(task.id, mode, record.index));
+      progress.promptTokens += record.promptTokens;
+      progress.completionTokens += record.completionTokens;
+    }
+    const results = await Promise.all(fresh.map((outcome) => judgeOutcome(task, mode, outcome)));
+    await appendRecords(resultsPath, results);
+    for (const result of results) {
+      done.set(key(task.id, mode, result.index), result);
+      progress.done += 1;
+      if (result.pass) progress.passed += 1;
+    }
+    progress.costUsd = deps.client.stats().costUsd;
+    deps.onProgress?.(progress);
+  };
+
+  const judgeOutcome = async (
+    task: RepairTask,
+    mode: 'sample' | 'greedy',
+    outcome: SampleOutcome,
+  ): Promise<ResultRecord> => {
+    const base = { schemaVersion: RUN_SCHEMA_VERSION, taskId: task.id, mode, index: outcome.index } as const;
+    if (outcome.status === 'failed') {
+      return {
+        ...base,
+        outcome: 'sample_failed',
+        rationale: null,
+        program: null,
+        base: null,
+        plus: null,
+        pass: false,
+        basePass: false,
+      };
+    }
+    const parsed = parseAnswer(outcome.sample.text);
+    if (parsed.status === 'parse_error') {
+      return {
+        ...base,
+        outcome: 'parse_error',
+        rationale: null,
+        program: null,
+        base: null,
+        plus: null,
+        pass: false,
+        basePass: false,
+      };
+    }
+    const limit = limits.get(task.id);
+    // A fix only has to pass or not: judging stops at the first failing test (the rest are not_run),
+    // and a timeout is judged once more before it counts (a load spike must not fail a correct fix).
+    const verdict = await deps.sandbox.judgeProgram(parsed.program, task.tests, {
+      testTimeoutMs: limit?.testTimeoutMs ?? config.testTimeoutMs,
+      programTimeoutMs: limit?.programTimeoutMs ?? config.testTimeoutMs * Math.max(2, task.tests.length),
+      stopAtFirstFailure: true,
+      recheckTimeouts: true,
+      maxOutputBytes: 2048,
+    });
+    const basePass = verdict.status === 'pass';
+    let plus: Judged | null = null;
+    if (basePass && task.plusTests) {
+      plus = judged(
+        await deps.sandbox.judgeProgram(parsed.program, [task.plusTests.test], {
+          testTimeoutMs: config.plusTimeoutMs,
+          programTimeoutMs: config.plusTimeoutMs + 5000,
+          maxOutputBytes: 2048,
+          limits: { memoryBytes: 4 * 1024 ** 3 },
+        }),
+      );
+    }
+    return {
+      ...base,
+      outcome: 'judged',
+      rationale: parsed.rationale,
+      program: parsed.program,
+      base: judged(verdict),
+      plus,
+      pass: basePass && (task.plusTests === null || plus?.status === 'pass'),
+      basePass,
+    };
+  };
+
+  const queue = [...deps.tasks];
+  await Promise.all(
+    Array.from({ length: Math.min(deps.concurrency ?? 32, queue.length) }, async () => {
+      for (let task = queue.shift(); task; task = queue.shift()) await handleTask(task);
+    }),
+  );
+  return writeSummary(outDir, { ...config, ...(deps.k ? { k: deps.k } : {}) }, deps.tasks, deps.client.stats().costUsd);
+}
+
+/** Recomputes summary.json (and returns it) from the run folder's results. */
+export async function writeSummary(
+  outDir: string,
+  config: Pick<EvalConfig, 'dataset' | 'model' | 'samples'> & { k?: readonly number[] },
+  tasks: readonly RepairTask[],
+  costUsd: number | null,
+): Promise<Summary> {
+  const results = await readRecords(join(outDir, 'results.jsonl'), ResultRecordSchema);
+  const samples = await readRecords(join(outDir, 'samples.jsonl'), SampleRecordSchema);
+  const taskIds = new Set(tasks.map((task) => task.id));
+  const summary = summarize({
+    dataset: config.dataset,
+    model: config.model,
+    samplesPerTask: config.samples,
+    k: (config.k ?? [1, 5, 10, 25]).filter((k) => k <= config.samples),
+    results: results.filter((result) => taskIds.has(result.taskId)),
+    labels: new Map(tasks.flatMap((task) => (task.bugLabel ? [[task.id, task.bugLabel.value] as const] : []))),
+    hasPlus: tasks.some((task) => task.plusTests !== null),
+    tokens: {
+      prompt: Math.round(samples.reduce((sum, record) => sum + record.promptTokens, 0)),
+      completion: Math.round(samples.reduce((sum, record) => sum + record.completionTokens, 0)),
+    },
+    costUsd,
+  });
+  await writeFile(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  return summary;
+}
+
+export { formatSummary };

@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import type { ResultRecord } from './records.js';
+import { bootstrapInterval, mean, passAtK } from './stats.js';
+
+/** Metrics keyed `pass@1`, `pass@5`, ... as fractions, with 95% bootstrap intervals. */
+const MetricsSchema = z.object({
+  tasks: z.number().int(),
+  values: z.record(z.string(), z.number()),
+  intervals: z.record(z.string(), z.tuple([z.number(), z.number()])),
+});
+export type Metrics = z.infer<typeof MetricsSchema>;
+
+export const SummarySchema = z.object({
+  schemaVersion: z.literal(1),
+  dataset: z.string(),
+  model: z.string(),
+  tasks: z.number().int(),
+  samplesPerTask: z.number().int(),
+  /** pass@k of fixes that pass all tests (base and, where present, EvalPlus). */
+  'pass@k': MetricsSchema,
+  /** On the base tests only, when the dataset also has EvalPlus tests. */
+  base: MetricsSchema.nullable(),
+  greedy: z.object({ 'pass@1': z.number(), tasks: z.number().int() }).nullable(),
+  byLabel: z.record(z.string(), MetricsSchema),
+  outcomes: z.object({ judged: z.number(), parse_error: z.number(), sample_failed: z.number(), passed: z.number() }),
+  tokens: z.object({ prompt: z.number(), completion: z.number() }),
+  costUsd: z.number().nullable(),
+});
+export type Summary = z.infer<typeof SummarySchema>;
+
+/** Per-task counts: samples n and passing c (the fix passes) and cBase (base tests only). */
+export function countsByTask(results: readonly ResultRecord[], mode: 'sample' | 'greedy' = 'sample') {
+  const counts = new Map<string, { n: number; c: number; cBase: number }>();
+  for (const result of results) {
+    if (result.mode !== mode) continue;
+    const entry = counts.get(result.taskId) ?? { n: 0, c: 0, cBase: 0 };
+    entry.n += 1;
+    if (result.pass) entry.c += 1;
+    if (result.basePass) entry.cBase += 1;
+    counts.set(result.taskId, entry);
+  }
+  return counts;
+}
+
+function metrics(counts: { n: number; c: number }[], ks: readonly number[]): Metrics {
+  const values: Record<string, number> = {};
+  const intervals: Record<string, [number, number]> = {};
+  for (const k of ks) {
+    const usable = counts.filter((entry) => entry.n >= k);
+    if (usable.length === 0) continue;
+    const perTask = usable.map((entry) => passAtK(entry.n, entry.c, k));
+    values[`pass@${k}`] = mean(perTask);
+    intervals[`pass@${k}`] = bootstrapInterval(perTask);
+  }
+  return { tasks: counts.length, values, intervals };
+}
+
+export interface SummaryInput {
+  dataset: string;
+  model: string;
+  samplesPerTask: number;
+  k: readonly number[];
+  results: readonly ResultRecord[];
+  /** Bug type or mutation kind of each task, for the per-label breakdown. */
+  labels: ReadonlyMap<string, string>;
+  hasPlus: boolean;
+  tokens: { prompt: number; completion: number };
+  costUsd: number | null;
+}
+
+/** Computes the run summary from its results. */
+export function summarize(input: SummaryInput): Summary {
+  const counts = countsByTask(input.results);
+  const all = [...counts.values()];
+  const byLabel: Record<string, Metrics> = {};
+  const groups = new Map<string, { n: number; c: number }[]>();
+  for (const [taskId, entry] of counts) {
+    const label = input.labels.get(taskId);
+    if (label) groups.set(label, [...(groups.get(label) ?? []), entry]);
+  }
+  for (const [label, entries] of [...groups].sort(([a], [b]) => a.localeCompare(b)))
+    byLabel[label] = metrics(entries, input.k);
+  const greedy = countsByTask(input.results, 'greedy');
+  const outcome = (name: ResultRecord['outcome']) =>
+    input.results.filter((result) => result.mode === 'sample' && result.outcome === name).length;
+  return {
+    schemaVersion: 1,
+    dataset: input.dataset,
+    model: input.model,
+    tasks: counts.size,
+    samplesPerTask: input.samplesPerTask,
+    'pass@k': metrics(all, input.k),
+    base: input.hasPlus
+      ? metrics(
+          all.map((entry) => ({ n: entry.n, c: entry.cBase })),
+          input.k,
+        )
+      : null,
+    greedy:
+      greedy.size > 0
+        ? { 'pass@1': mean([...greedy.values()].map((entry) => entry.c / entry.n)), tasks: greedy.size }
+        : null,
+    byLabel,
+    outcomes: {
+      judged: outcome('judged'),
+      parse_error: outcome('parse_error'),
+      sample_failed: outcome('sample_failed'),
+      passed: input.results.filter((result) => result.mode === 'sample' && result.pass).length,
+    },
+    tokens: input.tokens,
+    costUsd: input.costUsd,
+  };
+}
+
+const percent = (value: number | undefined) =>
+  value === undefined ? '   -  ' : `${(100 * value).toFixed(1).padStart(5)}%`;
+
+/** The summary as a table for the terminal. */
+export function formatSummary(summary: Summary): string {
+  const ks = Object.keys(summary['pass@k'].values);
+  const lines = [`${summary.dataset} · ${summary.model} · ${summary.tasks} tasks × ${summary.samplesPerTask} samples`];
+  const row = (name: string, metrics: Metrics) => {
+    const cells = ks.map((key) => {
+      const interval = metrics.intervals[key];
+      return `${percent(metrics.values[key])}${interval ? ` [${(100 * interval[0]).toFixed(1)}, ${(100 * interval[1]).toFixed(1)}]` : ''}`;
+    });
+    return `${name.padEnd(22)} ${cells.map((cell) => cell.padEnd(24)).join('')}`.trimEnd();
+  };
+  lines.push(`${''.padEnd(22)} ${ks.map((key) => key.padEnd(24)).join('')}`.trimEnd());
+  lines.push(row(summary.base ? 'fix rate (base+plus)' : 'fix rate', summary['pass@k']));
+  if (summary.base) lines.push(row('base tests only', summary.base));
+  for (const [label, metrics] of Object.entries(summary.byLabel))
+    lines.push(row(`  ${label} (${metrics.tasks})`, metrics));
+  if (summary.greedy) lines.push(`greedy pass@1          ${percent(summary.greedy['pass@1'])}`);
+  const { judged, parse_error: parseErrors, sample_failed: failed } = summary.outcomes;
+  lines.push(
+    `samples: ${judged} judged, ${parseErrors} unparseable, ${failed} failed calls; tokens ${summary.tokens.prompt} in / ${summary.tokens.completion} out${summary.costUsd === null ? '' : `; $${summary.costUsd.toFixed(4)}`}`,
+  );
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,188 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ResultRecordSchema, readRecords, runEval, SampleRecordSchema, SummarySchema } from '../../src/eval/index.js';
+import { createLlmClient, ModelSpecSchema, SampleCache } from '../../src/llm/index.js';
+import { type ScriptedRequest, startTestServer, type TestServer } from '../../src/llm/testing/test-server.js';
+import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { DataStore, loadDataset, type RepairTask } from '../../src/tasks/index.js';
+import { createTokenCounter } from '../../src/trace/index.js';
+import { sharedDataDir } from '../support/shared-data.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'nxt-eval-'));
+let sandbox: Sandbox;
+let tasks: RepairTask[];
+let server: TestServer;
+
+/** The scripted model: always right on Python/0, always wrong on /1, unparseable on /2, right on even choices of /3. */
+function script(request: ScriptedRequest): string {
+  const last = request.messages.at(-1)?.content ?? '';
+  const task = tasks.find((item) => last.startsWith(`Task: ${item.description.trim()}`));
+  if (!task) return 'no idea';
+  const fix = (program: string) =>
+    `The trace shows the wrong value; here is the fix.\n\n\`\`\`python\n${program}\n\`\`\``;
+  switch (task.id) {
+    case 'Python/0':
+      return fix(task.reference ?? '');
+    case 'Python/1':
+      return fix(task.buggyProgram);
+    case 'Python/2':
+      return 'I would need to think more about this one.';
+    case 'Python/3':
+      return fix(request.choice % 2 === 0 ? (task.reference ?? '') : task.buggyProgram);
+    default:
+      return fix(task.buggyProgram);
+  }
+}
+
+beforeAll(async () => {
+  sandbox = await createSandbox();
+  const store = new DataStore({ dataDir: sharedDataDir, cacheDir: '/nonexistent', fetch: null });
+  tasks = ((await loadDataset('humanevalfix', store)) as RepairTask[]).slice(0, 4);
+  server = await startTestServer({ respond: script });
+});
+afterAll(async () => {
+  await sandbox.close();
+  await server.close();
+});
+
+async function run(out: string, extra: Record<string, unknown> = {}) {
+  const client = createLlmClient(ModelSpecSchema.parse({ model: 'scripted', baseUrls: [server.url], apiKey: 'sk' }), {
+    cache: SampleCache.open(join(dir, 'cache.sqlite')),
+  });
+  return runEval(
+    {
+      dataset: 'humanevalfix',
+      model: 'scripted',
+      api: 'chat',
+      samples: 4,
+      temperature: 0.8,
+      trace: 'inline',
+      shots: 3,
+      ...extra,
+    },
+    {
+      client,
+      sandbox,
+      tasks,
+      datasetFiles: {},
+      countTokens: await createTokenCounter(),
+      nxtVersion: 'test',
+      k: [1, 2, 4],
+    },
+    out,
+  );
+}
+
+describe('nxt eval end to end', () => {
+  it('gives the exact pass@k of a scripted model', async () => {
+    const out = join(dir, 'run');
+    const summary = await run(out, { greedy: true });
+    expect(summary['pass@k'].values['pass@1']).toBeCloseTo((1 + 0 + 0 + 0.5) / 4, 12);
+    expect(summary['pass@k'].values['pass@2']).toBeCloseTo((1 + (1 - 1 / 6)) / 4, 12);
+    expect(summary['pass@k'].values['pass@4']).toBeCloseTo(0.5, 12);
+    expect(summary.outcomes).toEqual({ judged: 12, parse_error: 4, sample_failed: 0, passed: 6 });
+    expect(summary.greedy).toEqual({ 'pass@1': 0.5, tasks: 4 });
+    expect(Object.keys(summary.byLabel).length).toBeGreaterThan(0);
+    expect(SummarySchema.parse(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')))).toEqual(summary);
+    const results = await readRecords(join(out, 'results.jsonl'), ResultRecordSchema);
+    expect(results).toHaveLength(20);
+    const unparseable = results.find((result) => result.taskId === 'Python/2');
+    expect(unparseable).toMatchObject({ outcome: 'parse_error', pass: false });
+    const samples = await readRecords(join(out, 'samples.jsonl'), SampleRecordSchema);
+    expect(samples.find((sample) => sample.taskId === 'Python/2')?.text).toBe(
+      'I would need to think more about this one.',
+    );
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    expect(manifest).toMatchObject({
+      kind: 'eval',
+      prompt: { version: 'nxt-repair-1', form: 'chat' },
+      config: { samples: 4, trace: 'inline' },
+    });
+    // The model saw the inline trace of the failing test, after three worked examples.
+    const body = server.completions().at(-1)?.body as { messages: { role: string; content: string }[] };
+    expect(body.messages).toHaveLength(8);
+    expect(body.messages.at(-1)?.content).toMatch(/# \(\d+\) __exception__ = AssertionError\(\)/);
+  });
+
+  it('resumes without judging or asking again, and refuses different settings', async () => {
+    const out = join(dir, 'run');
+    const before = server.log.length;
+    const again = await run(out, { greedy: true });
+    expect(server.log.length).toBe(before);
+    expect(again).toEqual(SummarySchema.parse(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))));
+    expect(await readRecords(join(out, 'results.jsonl'), ResultRecordSchema)).toHaveLength(20);
+    await expect(run(out, { temperature: 0.5 })).rejects.toThrow(
+      /holds a run with different settings \(temperature, greedy\)/,
+    );
+  });
+});
+
+describe('a killed eval, started again', () => {
+  it('ends with the same summary as an uninterrupted run and never judges a sample twice', async () => {
+    const slow = await startTestServer({ respond: script, latencyMs: 150 });
+    const cli = (out: string, cache: string): ChildProcess =>
+      spawn(
+        process.execPath,
+        [
+          '--import',
+          import.meta.resolve('tsx'),
+          join(import.meta.dirname, '../../src/cli/main.ts'),
+          'eval',
+          '--dataset',
+          'humanevalfix',
+          '--limit',
+          '4',
+          '--model',
+          `scripted@${slow.url}`,
+          '--samples',
+          '4',
+          '--k',
+          '1,2,4',
+          '--out',
+          out,
+          '--cache',
+          cache,
+          '--workers',
+          '1',
+        ],
+        { env: { ...process.env, NXT_DATA_DIR: sharedDataDir }, stdio: 'ignore' },
+      );
+    const exited = (child: ChildProcess) =>
+      new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const interrupted = join(dir, 'killed');
+      const first = cli(interrupted, join(dir, 'killed.sqlite'));
+      // Kill once at least one task's results are written and before all are.
+      for (;;) {
+        const lines = (() => {
+          try {
+            return readFileSync(join(interrupted, 'results.jsonl'), 'utf8').split('\n').filter(Boolean).length;
+          } catch {
+            return 0;
+          }
+        })();
+        if (lines >= 4) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      first.kill('SIGKILL');
+      await exited(first);
+      const partial = await readRecords(join(interrupted, 'results.jsonl'), ResultRecordSchema);
+      expect(partial.length).toBeGreaterThanOrEqual(4);
+      expect(partial.length).toBeLessThan(16);
+      expect(await exited(cli(interrupted, join(dir, 'killed.sqlite')))).toBe(0);
+      const straight = join(dir, 'straight');
+      expect(await exited(cli(straight, join(dir, 'straight.sqlite')))).toBe(0);
+      const summary = (path: string) => JSON.parse(readFileSync(join(path, 'summary.json'), 'utf8'));
+      expect(summary(interrupted)).toEqual(summary(straight));
+      const results = await readRecords(join(interrupted, 'results.jsonl'), ResultRecordSchema);
+      const keys = results.map((result) => `${result.taskId}#${result.index}`);
+      expect(new Set(keys).size).toBe(keys.length);
+      expect(keys).toHaveLength(16);
+    } finally {
+      await slow.close();
+    }
+  }, 120_000);
+});
