@@ -190,6 +190,92 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
     setCode(await buildCommand(kind, flags, io));
   });
 
+  const evalCommandLine = addSandboxFlags(
+    dataFlags(
+      program
+        .command('eval')
+        .description('evaluate a model on a repair dataset: sample fixes, judge them, report pass@k')
+        .option(
+          '--dataset <name>',
+          'humanevalfix, humanevalfix-plus, or a .jsonl repair set (mbpp-r, synthetic)',
+          'humanevalfix',
+        )
+        .option('--model <spec>', 'NAME, NAME@URL[,URL...], or a name from the config file')
+        .option('--samples <n>', 'samples per task', '5')
+        .option('--temperature <t>', 'sampling temperature', '0.8')
+        .option('--greedy', 'also take one greedy (temperature 0) sample per task and report its pass@1')
+        .option(
+          '--trace <format>',
+          'what the model sees of the execution: inline (NExT), scratchpad, ldb or none',
+          'inline',
+        )
+        .option('--shots <n>', '3 (worked examples, for untuned models) or 0 (fine-tuned models)', '3')
+        .option('--k <list>', 'the k of pass@k', '1,5,10,25')
+        .option('--limit <n>', 'only the first N tasks')
+        .option('--max-tokens <n>', 'longest answer (default 1024)')
+        .option('--seed <n>', 'sampling seed')
+        .option('--budget <usd>', 'stop sending requests once this much was spent')
+        .option('--trace-budget <tokens>', 'shrink each rendered trace to fit this many tokens (default 2048)')
+        .option('--out <dir>', 'run folder (default runs/DATASET-MODEL-TRACE-SHOTS); an existing one is resumed')
+        .option('--config <file>', 'config file (default ./nxt.config.json)')
+        .option('--cache <file>', 'the LLM sample cache')
+        .addHelpText(
+          'after',
+          '\nSubcommands: nxt eval proxy | import | export (see nxt eval proxy --help).\n' +
+            'Example:\n  nxt eval --dataset humanevalfix --model gpt-4o-mini --samples 25 --temperature 0.8 --k 1,5,10,25',
+        ),
+    ),
+  ).action(async (flags) => {
+    const { evalCommand } = await import('./eval-command.js');
+    setCode(await evalCommand(flags, io));
+  });
+  addSandboxFlags(
+    dataFlags(
+      evalCommandLine
+        .command('proxy')
+        .description("proxy rationale quality: a student model fixes the bugs from a run's rationales (code removed)")
+        .requiredOption('--from <dir>', 'the run whose rationales are used')
+        .requiredOption('--student <spec>', 'the student model')
+        .option('--out <dir>', 'default: DIR/proxy-STUDENT')
+        .option('--config <file>', 'config file')
+        .option('--cache <file>', 'the LLM sample cache'),
+    ),
+  ).action(async (flags) => {
+    const { proxyCommand } = await import('./eval-command.js');
+    setCode(await proxyCommand(flags, io));
+  });
+  addSandboxFlags(
+    dataFlags(
+      evalCommandLine
+        .command('import')
+        .description('judge programs produced elsewhere: EvalPlus-style JSONL {"task_id", "solution"}')
+        .requiredOption('--dataset <name>', 'the repair dataset they answer')
+        .requiredOption('--samples <file>', 'the JSONL file')
+        .requiredOption('--out <dir>', 'run folder to write'),
+    ),
+  ).action(async (flags) => {
+    const { importCommand } = await import('./eval-command.js');
+    setCode(await importCommand(flags, io));
+  });
+  evalCommandLine
+    .command('export')
+    .description("write a run's programs as EvalPlus-style JSONL {task_id, solution}")
+    .argument('<dir>', 'the run folder')
+    .option('--out <file>', 'the JSONL file to write')
+    .action(async (dir: string, flags) => {
+      const { exportRunCommand } = await import('./eval-command.js');
+      setCode(await exportRunCommand(dir, flags, io));
+    });
+  program
+    .command('compare')
+    .description('compare two runs task by task (paired bootstrap) and list the tasks that flipped')
+    .argument('<a>', 'run folder A')
+    .argument('<b>', 'run folder B')
+    .action(async (a: string, b: string) => {
+      const { compareCommand } = await import('./eval-command.js');
+      setCode(await compareCommand(a, b, io));
+    });
+
   addSandboxFlags(
     program.command('doctor').description('show the Python interpreter and which sandbox isolation layers are active'),
   ).action(async (flags) => {

@@ -1,0 +1,245 @@
+import { resolve } from 'node:path';
+import type { EvalProgress } from '../eval/index.js';
+import { formatDuration, UsageError } from '../shared/index.js';
+import { isRepairTask, type RepairTask } from '../tasks/index.js';
+import { cachePath, loadConfig, resolveModel } from './config.js';
+import { type DataFlags, loadTasks } from './data-command.js';
+import type { CliIo } from './io.js';
+import { positiveInt, type SandboxFlagValues, sandboxOptions } from './sandbox-flags.js';
+
+const VERSION = '0.1.0';
+
+export interface EvalFlags extends DataFlags, SandboxFlagValues {
+  dataset: string;
+  model?: string;
+  samples: string;
+  temperature: string;
+  greedy?: boolean;
+  trace: string;
+  shots: string;
+  k: string;
+  limit?: string;
+  out?: string;
+  maxTokens?: string;
+  seed?: string;
+  budget?: string;
+  traceBudget?: string;
+  config?: string;
+  cache?: string;
+}
+
+function slug(text: string): string {
+  return text.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-|-$/g, '');
+}
+
+function numberFlag(value: string | undefined, flag: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < min || parsed > max)
+    throw new UsageError(`${flag} must be a number from ${min} to ${max}, got '${value}'`);
+  return parsed;
+}
+
+async function repairTasks(
+  dataset: string,
+  flags: DataFlags,
+  io: CliIo,
+  limit: number | undefined,
+): Promise<RepairTask[]> {
+  const tasks = await loadTasks(dataset, flags, io);
+  const repair = tasks.filter(isRepairTask);
+  if (repair.length === 0)
+    throw new UsageError(
+      `${dataset} has no repair tasks (no buggy programs): use humanevalfix, humanevalfix-plus, or a built mbpp-r / synthetic set`,
+    );
+  return repair.slice(0, limit);
+}
+
+function progressPrinter(io: CliIo) {
+  const started = Date.now();
+  let first: number | null = null;
+  let last = 0;
+  return (progress: EvalProgress) => {
+    first ??= progress.done;
+    const now = Date.now();
+    if (now - last < 1000 && progress.done < progress.total) return;
+    last = now;
+    const fresh = progress.done - first;
+    const eta = fresh > 0 ? ((now - started) / fresh) * (progress.total - progress.done) : null;
+    const rate = progress.done > 0 ? `${((100 * progress.passed) / progress.done).toFixed(1)}%` : '-';
+    const cost = progress.costUsd === null ? '' : `, $${progress.costUsd.toFixed(3)}`;
+    const text = `eval: ${progress.done}/${progress.total} samples${eta === null || progress.done >= progress.total ? '' : `, ${formatDuration(eta)} left`}, fix rate ${rate}, tokens ${Math.round(progress.promptTokens)} in / ${Math.round(progress.completionTokens)} out${cost}`;
+    io.stderr(io.isTty ? `\r${text}\u001b[K${progress.done >= progress.total ? '\n' : ''}` : `${text}\n`);
+  };
+}
+
+/** `nxt eval`: sample repairs from a model, judge them, and report pass@k. */
+export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> {
+  if (!flags.model) throw new UsageError('give the model to evaluate with --model SPEC (see nxt llm ping --help)');
+  const samples = positiveInt(flags.samples, '--samples') as number;
+  const temperature = numberFlag(flags.temperature, '--temperature', 0, 2) as number;
+  if (!['inline', 'scratchpad', 'ldb', 'none'].includes(flags.trace))
+    throw new UsageError(`--trace must be inline, scratchpad, ldb or none, got '${flags.trace}'`);
+  if (flags.shots !== '0' && flags.shots !== '3') throw new UsageError(`--shots must be 3 or 0, got '${flags.shots}'`);
+  const k = flags.k.split(',').map((item) => positiveInt(item.trim(), '--k') as number);
+  const limit = positiveInt(flags.limit, '--limit');
+  const maxTokens = positiveInt(flags.maxTokens, '--max-tokens');
+  const traceBudget = positiveInt(flags.traceBudget, '--trace-budget');
+  const seed = numberFlag(flags.seed, '--seed', 0, Number.MAX_SAFE_INTEGER);
+  const budget = numberFlag(flags.budget, '--budget', 0, Number.MAX_SAFE_INTEGER);
+  const config = loadConfig(flags.config, io.cwd, io.env);
+  const spec = resolveModel(flags.model, config, io.env);
+  const tasks = await repairTasks(flags.dataset, flags, io, limit);
+  const out = resolve(
+    io.cwd,
+    flags.out ?? `runs/${slug(flags.dataset)}-${slug(spec.model)}-${flags.trace}-${flags.shots}shot`,
+  );
+  const { createLlmClient, SampleCache } = await import('../llm/index.js');
+  const { createSandbox } = await import('../sandbox/index.js');
+  const { createTokenCounter } = await import('../trace/index.js');
+  const { formatSummary, runEval } = await import('../eval/index.js');
+  const cache = SampleCache.open(cachePath(flags.cache, config, io.env, io.cwd));
+  const sandbox = await createSandbox(sandboxOptions(flags, io.env));
+  try {
+    const client = createLlmClient(spec, { cache, ...(budget === undefined ? {} : { budgetUsd: budget }) });
+    io.stderr(
+      `nxt: ${tasks.length} tasks × ${samples} samples from ${spec.model}, trace ${flags.trace}, ${flags.shots}-shot → ${out}\n`,
+    );
+    const summary = await runEval(
+      {
+        dataset: flags.dataset,
+        model: spec.model,
+        api: spec.api,
+        samples,
+        temperature,
+        greedy: Boolean(flags.greedy),
+        trace: flags.trace as 'inline',
+        shots: Number(flags.shots) as 0 | 3,
+        ...(maxTokens === undefined ? {} : { maxTokens }),
+        ...(traceBudget === undefined ? {} : { traceBudgetTokens: traceBudget }),
+        ...(seed === undefined ? {} : { seed }),
+      },
+      {
+        client,
+        sandbox,
+        tasks,
+        datasetFiles: Object.fromEntries(
+          [...new Set(tasks.map((task) => task.provenance.file))].map((file) => [
+            file,
+            tasks.find((task) => task.provenance.file === file)?.provenance.sha256 ?? '',
+          ]),
+        ),
+        countTokens: await createTokenCounter('cl100k_base'),
+        nxtVersion: VERSION,
+        onProgress: progressPrinter(io),
+        k,
+      },
+      out,
+    );
+    io.stdout(formatSummary(summary));
+    if (client.overBudget)
+      io.stderr('nxt: stopped sending requests: the --budget is spent; run again with a larger budget to finish\n');
+    return 0;
+  } finally {
+    cache.close();
+    await sandbox.close();
+  }
+}
+
+export interface ProxyFlags extends DataFlags, SandboxFlagValues {
+  from: string;
+  student: string;
+  out?: string;
+  config?: string;
+  cache?: string;
+}
+
+/** `nxt eval proxy`: the student's pass@k from a run's rationales, next to the run's own. */
+export async function proxyCommand(flags: ProxyFlags, io: CliIo): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  const { ManifestSchema, SummarySchema, formatSummary, runProxy } = await import('../eval/index.js');
+  const from = resolve(io.cwd, flags.from);
+  const manifest = ManifestSchema.parse(
+    JSON.parse(
+      await readFile(`${from}/manifest.json`, 'utf8').catch(() => {
+        throw new UsageError(`${from} is not a run folder (no manifest.json)`);
+      }),
+    ),
+  );
+  const original = SummarySchema.parse(JSON.parse(await readFile(`${from}/summary.json`, 'utf8')));
+  const config = loadConfig(flags.config, io.cwd, io.env);
+  const spec = resolveModel(flags.student, config, io.env);
+  const tasks = await repairTasks(manifest.config.dataset, flags, io, undefined);
+  const out = resolve(io.cwd, flags.out ?? `${from}/proxy-${slug(spec.model)}`);
+  const { createLlmClient, SampleCache } = await import('../llm/index.js');
+  const { createSandbox } = await import('../sandbox/index.js');
+  const cache = SampleCache.open(cachePath(flags.cache, config, io.env, io.cwd));
+  const sandbox = await createSandbox(sandboxOptions(flags, io.env));
+  try {
+    const summary = await runProxy(from, out, tasks, createLlmClient(spec, { cache }), sandbox);
+    io.stdout(
+      `original (${original.model}):\n${formatSummary(original)}\nproxy (student ${spec.model} writing fixes from the rationales):\n${formatSummary(summary)}`,
+    );
+    return 0;
+  } finally {
+    cache.close();
+    await sandbox.close();
+  }
+}
+
+/** `nxt compare A B`: paired per-task comparison. */
+export async function compareCommand(dirA: string, dirB: string, io: CliIo): Promise<number> {
+  const { compareRuns } = await import('../eval/index.js');
+  const result = await compareRuns(resolve(io.cwd, dirA), resolve(io.cwd, dirB));
+  const pct = (value: number) => `${(100 * value).toFixed(1)}%`;
+  const lines = [
+    `${result.tasks} shared tasks: A ${pct(result.rateA)}, B ${pct(result.rateB)} (mean per-task fix rate)`,
+    `A - B = ${pct(result.difference)}, 95% paired bootstrap interval [${pct(result.interval[0])}, ${pct(result.interval[1])}], p = ${result.pValue.toFixed(3)}`,
+    `fixed only by A (${result.onlyA.length}): ${result.onlyA.join(', ') || '-'}`,
+    `fixed only by B (${result.onlyB.length}): ${result.onlyB.join(', ') || '-'}`,
+  ];
+  if (result.unmatched.length > 0)
+    lines.push(`in one run only (${result.unmatched.length}): ${result.unmatched.slice(0, 20).join(', ')}`);
+  io.stdout(`${lines.join('\n')}\n`);
+  return 0;
+}
+
+/** `nxt eval import` and `nxt eval export`: EvalPlus-style samples in and out. */
+export async function importCommand(
+  flags: DataFlags & SandboxFlagValues & { dataset: string; samples: string; out: string },
+  io: CliIo,
+): Promise<number> {
+  const { importSamples, readRecords, ResultRecordSchema, writeSummary, formatSummary } = await import(
+    '../eval/index.js'
+  );
+  const { createSandbox } = await import('../sandbox/index.js');
+  const tasks = await repairTasks(flags.dataset, flags, io, undefined);
+  const out = resolve(io.cwd, flags.out);
+  const { mkdir } = await import('node:fs/promises');
+  await mkdir(out, { recursive: true });
+  const sandbox = await createSandbox(sandboxOptions(flags, io.env));
+  try {
+    const perTask = await importSamples(resolve(io.cwd, flags.samples), out, tasks, sandbox);
+    const judgedIds = new Set(
+      (await readRecords(`${out}/results.jsonl`, ResultRecordSchema)).map((result) => result.taskId),
+    );
+    const summary = await writeSummary(
+      out,
+      { dataset: flags.dataset, model: `imported:${flags.samples}`, samples: perTask },
+      tasks.filter((task) => judgedIds.has(task.id)),
+      null,
+    );
+    io.stdout(formatSummary(summary));
+    return 0;
+  } finally {
+    await sandbox.close();
+  }
+}
+
+export async function exportRunCommand(dir: string, flags: { out?: string }, io: CliIo): Promise<number> {
+  if (!flags.out) throw new UsageError('give the output file with --out FILE');
+  const { exportSamples } = await import('../eval/index.js');
+  const count = await exportSamples(resolve(io.cwd, dir), resolve(io.cwd, flags.out));
+  io.stderr(`nxt: wrote ${count} samples to ${flags.out}\n`);
+  return 0;
+}
