@@ -124,7 +124,7 @@ async function proxyOne(
     temperature: options.temperature ?? 0,
     maxTokens: options.maxTokens ?? 1024,
   });
-  if (!outcome || outcome.status !== 'ok') return { ...failed, outcome: 'sample_failed' };
+  if (outcome?.status !== 'ok') return { ...failed, outcome: 'sample_failed' };
   const parsed = parseAnswer(outcome.sample.text);
   if (parsed.status !== 'ok') return { ...failed, outcome: 'parse_error' };
   const verdict = await sandbox.judgeProgram(parsed.program, task.tests, {

@@ -17,7 +17,7 @@ import {
 import type { Sandbox, Verdict } from '../sandbox/index.js';
 import { NxtError } from '../shared/index.js';
 import type { RepairTask } from '../tasks/index.js';
-import { fitTrace, renderTrace, type TraceFormat } from '../trace/index.js';
+import { fitTrace, type TraceFormat } from '../trace/index.js';
 import {
   appendRecords,
   type Judged,
