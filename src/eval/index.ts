@@ -19,6 +19,7 @@ export {
   type Manifest,
   ManifestSchema,
   runEval,
+  taskPromptInput,
   writeSummary,
 } from './run.js';
 export { bootstrapInterval, mean, pairedBootstrap, passAtK } from './stats.js';

@@ -150,8 +150,8 @@ async function traceText(
   program: string,
   tests: readonly string[],
   failingTest: number | null,
-  config: EvalConfig,
-  deps: EvalDeps,
+  config: Pick<EvalConfig, 'trace' | 'traceBudgetTokens'>,
+  deps: Pick<EvalDeps, 'sandbox' | 'countTokens'>,
 ): Promise<string | null> {
   if (config.trace === 'none') return null;
   const result = await deps.sandbox.traceProgram(
@@ -164,6 +164,21 @@ async function traceText(
     budgetTokens: config.traceBudgetTokens,
     countTokens: deps.countTokens,
   }).text;
+}
+
+/** What the model is shown for `task` (the same input the eval prompts use), for building training sets. */
+export async function taskPromptInput(
+  task: RepairTask,
+  config: Pick<EvalConfig, 'trace' | 'traceBudgetTokens'>,
+  deps: Pick<EvalDeps, 'sandbox' | 'countTokens'>,
+): Promise<PromptInput> {
+  return {
+    description: task.description,
+    buggyProgram: task.buggyProgram,
+    tests: task.promptTests,
+    trace: await traceText(task.buggyProgram, task.promptTests, task.failingTest, config, deps),
+    traceFormat: config.trace,
+  };
 }
 
 /** The three exemplars as shots for this run's renderer (their traces come from our tracer). */
@@ -236,13 +251,7 @@ export async function runEval(configInput: EvalConfigInput, deps: EvalDeps, outD
     ];
     if (!modes.some((entry) => wanted(entry.mode, entry.n))) return;
     await calibrate(task);
-    const input: PromptInput = {
-      description: task.description,
-      buggyProgram: task.buggyProgram,
-      tests: task.promptTests,
-      trace: await traceText(task.buggyProgram, task.promptTests, task.failingTest, config, deps),
-      traceFormat: config.trace,
-    };
+    const input = await taskPromptInput(task, config, deps);
     for (const { mode, n, temperature } of modes) {
       if (!wanted(mode, n)) continue;
       const outcomes = await deps.client.sample({

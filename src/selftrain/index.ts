@@ -1,0 +1,9 @@
+export {
+  type SelftrainConfig,
+  type SelftrainConfigInput,
+  SelftrainConfigSchema,
+  type Trainer,
+  TrainerSchema,
+} from './config.js';
+export { formatSelftrain, runSelftrain, type SelftrainDeps, type SelftrainResult, summaryOf } from './loop.js';
+export { type IterationState, loadState, type SelftrainState, SelftrainStateSchema, saveState } from './state.js';

@@ -1,0 +1,401 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  countsByTask,
+  ResultRecordSchema,
+  readRecords,
+  runEval,
+  type Summary,
+  taskPromptInput,
+} from '../eval/index.js';
+import { FineTuner, type LlmClient } from '../llm/index.js';
+import { chatPrompt } from '../prompt/index.js';
+import type { Sandbox } from '../sandbox/index.js';
+import { NxtError } from '../shared/index.js';
+import type { RepairTask } from '../tasks/index.js';
+import { type SelftrainConfig, type SelftrainConfigInput, SelftrainConfigSchema } from './config.js';
+import { type IterationState, IterationStateSchema, loadState, type SelftrainState, saveState } from './state.js';
+
+export interface SelftrainDeps {
+  sandbox: Sandbox;
+  loadTasks(name: string): Promise<RepairTask[]>;
+  /** A client for a model spec (sharing the LLM cache). */
+  client(spec: string): LlmClient;
+  /** The spec of a model named `model` served where `baseSpec` is (for a fine-tuned model id). */
+  derive(baseSpec: string, model: string): string;
+  countTokens(text: string): number;
+  nxtVersion: string;
+  log(message: string): void;
+  /** Runs a trainer command; resolves with its exit code. Default: /bin/sh -c, output to `logFile`. */
+  runCommand?: (command: string, cwd: string, logFile: string) => Promise<number>;
+  /** Poll interval for the OpenAI trainer (tests shorten it). */
+  pollIntervalMs?: number;
+  /** The model a manual trainer produced for the iteration that is waiting for one. */
+  trainedModel?: string;
+}
+
+export interface SelftrainResult {
+  status: 'done' | 'waiting';
+  message: string;
+  state: SelftrainState;
+}
+
+const hashConfig = (config: SelftrainConfig) =>
+  createHash('sha256')
+    .update(JSON.stringify({ ...config, iterations: undefined, out: undefined }))
+    .digest('hex')
+    .slice(0, 16);
+
+function fill(template: string, values: Record<string, string>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
+}
+
+function defaultRunCommand(command: string, cwd: string, logFile: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const log = createWriteStream(logFile, { flags: 'a' });
+    const child = spawn('/bin/sh', ['-c', command], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.pipe(log, { end: false });
+    child.stderr.pipe(log, { end: false });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      log.end();
+      resolve(code ?? 1);
+    });
+  });
+}
+
+/** Per-task pass@1 from a run folder's results. */
+async function passRates(dir: string): Promise<Map<string, number>> {
+  const counts = countsByTask(await readRecords(join(dir, 'results.jsonl'), ResultRecordSchema));
+  return new Map([...counts].map(([id, entry]) => [id, entry.n > 0 ? entry.c / entry.n : 0]));
+}
+
+/**
+ * Runs (or resumes) NExT self-training: iteration 0 samples every training task with the base model;
+ * tasks whose pass@1 is below the threshold form the hard set, and those same samples are iteration
+ * 0's. Each iteration keeps the samples whose fix passes every test, writes them as a chat SFT set,
+ * fine-tunes the BASE model on it, and evaluates the new model on dev; the next iteration samples the
+ * hard set with that model, zero-shot. State is saved after every step, so a killed run resumes where
+ * it stopped without paying or training twice. The best iteration on dev is chosen at the end.
+ */
+export async function runSelftrain(configInput: SelftrainConfigInput, deps: SelftrainDeps): Promise<SelftrainResult> {
+  const config = SelftrainConfigSchema.parse(configInput);
+  const dir = config.out;
+  await mkdir(dir, { recursive: true });
+  const configHash = hashConfig(config);
+  let state = await loadState(dir);
+  if (state && state.configHash !== configHash) {
+    throw new NxtError(
+      'run',
+      `${dir} holds a self-training run with other settings; resume it with the same configuration or choose another out`,
+    );
+  }
+  const trainAll = (await deps.loadTasks(config.trainTasks)).slice(0, config.limitTrain);
+  const dev = (await deps.loadTasks(config.devTasks)).slice(0, config.limitDev);
+  state ??= {
+    schemaVersion: 1,
+    configHash,
+    hardSet: null,
+    trainTasks: trainAll.length,
+    baseDev: null,
+    iterations: [],
+    waiting: null,
+    best: null,
+  };
+  const save = async () => saveState(dir, state as SelftrainState);
+  await save();
+
+  const evaluate = async (
+    model: string,
+    tasks: readonly RepairTask[],
+    out: string,
+    samples: number,
+    shots: 0 | 3,
+    dataset: string,
+  ): Promise<Summary> =>
+    runEval(
+      {
+        dataset,
+        model,
+        api: deps.client(model).spec.api,
+        samples,
+        temperature: config.temperature,
+        trace: config.trace,
+        shots,
+      },
+      {
+        client: deps.client(model),
+        sandbox: deps.sandbox,
+        tasks,
+        datasetFiles: {},
+        countTokens: deps.countTokens,
+        nxtVersion: deps.nxtVersion,
+        k: config.k,
+      },
+      out,
+    );
+
+  for (let index = 0; index < config.iterations; index++) {
+    const previous = state.iterations[index - 1];
+    if (index > 0 && !previous?.trainedModel) break;
+    const current: IterationState =
+      state.iterations[index] ??
+      IterationStateSchema.parse({
+        iteration: index,
+        model: index === 0 ? config.baseModel : previous?.trainedModel,
+        phase: 'sampling',
+      });
+    state.iterations[index] = current;
+    const iterDir = join(dir, `iter-${index}`);
+    await mkdir(iterDir, { recursive: true });
+
+    if (current.phase === 'sampling') {
+      deps.log(
+        `iteration ${index}: sampling ${index === 0 ? trainAll.length : state.hardSet?.length} tasks with ${current.model}`,
+      );
+      const tasks = index === 0 ? trainAll : trainAll.filter((task) => state?.hardSet?.includes(task.id));
+      const summary = await evaluate(
+        current.model,
+        tasks,
+        join(iterDir, 'train'),
+        config.samples,
+        index === 0 ? config.shots : 0,
+        config.trainTasks,
+      );
+      const rates = await passRates(join(iterDir, 'train'));
+      if (index === 0)
+        state.hardSet = trainAll
+          .filter((task) => (rates.get(task.id) ?? 0) < config.hardThreshold)
+          .map((task) => task.id);
+      const hard = new Set(state.hardSet ?? []);
+      const hardRates = [...rates].filter(([id]) => hard.has(id)).map(([, rate]) => rate);
+      current.samplesDrawn = summary.outcomes.judged + summary.outcomes.parse_error + summary.outcomes.sample_failed;
+      current.trainFixRate = hardRates.length
+        ? hardRates.reduce((sum, rate) => sum + rate, 0) / hardRates.length
+        : null;
+      current.tokens = summary.tokens;
+      current.costUsd = summary.costUsd;
+      const accepted = await writeTrainingSet(
+        iterDir,
+        join(iterDir, 'train'),
+        trainAll.filter((task) => hard.has(task.id)),
+        config,
+        deps,
+        index,
+      );
+      current.accepted = accepted.samples;
+      current.acceptedTasks = accepted.tasks;
+      current.phase = 'filtered';
+      await save();
+    }
+
+    if (current.phase === 'filtered' || current.phase === 'training') {
+      if (current.accepted === 0) {
+        deps.log(`iteration ${index}: no sample was accepted; nothing to train on`);
+        current.phase = 'done';
+        await save();
+        break;
+      }
+      const trained = await train(current, iterDir, config, deps, save, state);
+      if (trained.status === 'waiting') {
+        await save();
+        return { status: 'waiting', message: trained.message, state };
+      }
+      current.trainedModel = trained.model;
+      current.phase = 'trained';
+      state.waiting = null;
+      await save();
+    }
+
+    if (current.phase === 'trained' || current.phase === 'evaluating') {
+      current.phase = 'evaluating';
+      await save();
+      deps.log(`iteration ${index}: evaluating ${current.trainedModel} on ${dev.length} dev tasks`);
+      const summary = await evaluate(
+        current.trainedModel as string,
+        dev,
+        join(iterDir, 'dev'),
+        config.devSamples,
+        0,
+        config.devTasks,
+      );
+      current.dev = summary['pass@k'].values;
+      current.phase = 'done';
+      await save();
+    }
+  }
+
+  if (!state.baseDev) {
+    deps.log(`evaluating the base model ${config.baseModel} on dev (${config.shots}-shot)`);
+    const summary = await evaluate(
+      config.baseModel,
+      dev,
+      join(dir, 'base-dev'),
+      config.devSamples,
+      config.shots,
+      config.devTasks,
+    );
+    state.baseDev = summary['pass@k'].values;
+  }
+  const scored = state.iterations.filter((iteration) => iteration.dev !== null);
+  state.best = scored.length
+    ? (scored.reduce((best, iteration) =>
+        (iteration.dev?.['pass@1'] ?? 0) > (best.dev?.['pass@1'] ?? 0) ? iteration : best,
+      ).iteration ?? null)
+    : null;
+  await save();
+  await writeFile(join(dir, 'summary.json'), `${JSON.stringify(summaryOf(state, config), null, 2)}\n`);
+  return { status: 'done', message: formatSelftrain(state, config), state };
+}
+
+async function writeTrainingSet(
+  iterDir: string,
+  runDir: string,
+  hardTasks: readonly RepairTask[],
+  config: SelftrainConfig,
+  deps: SelftrainDeps,
+  iteration: number,
+): Promise<{ samples: number; tasks: number }> {
+  const results = (await readRecords(join(runDir, 'results.jsonl'), ResultRecordSchema))
+    .filter((result) => result.pass && result.mode === 'sample' && result.program !== null)
+    .sort((a, b) => a.taskId.localeCompare(b.taskId, 'en', { numeric: true }) || a.index - b.index);
+  const openai: string[] = [];
+  const hf: string[] = [];
+  const perTask = new Map<string, number>();
+  for (const task of hardTasks) {
+    const mine = results.filter((result) => result.taskId === task.id);
+    if (mine.length === 0) continue;
+    const trees = config.dedup
+      ? await deps.sandbox.normalize(mine.map((result) => result.program as string))
+      : mine.map((_, index) => String(index));
+    const seen = new Set<string | null>();
+    const input = await taskPromptInput(task, { trace: config.trace, traceBudgetTokens: 2048 }, deps);
+    const prompt = chatPrompt(input, []);
+    for (const [position, result] of mine.entries()) {
+      if (seen.has(trees[position] ?? null)) continue;
+      if (config.maxPerTask !== undefined && (perTask.get(task.id) ?? 0) >= config.maxPerTask) break;
+      seen.add(trees[position] ?? null);
+      perTask.set(task.id, (perTask.get(task.id) ?? 0) + 1);
+      const answer =
+        `${(result.rationale ?? '').trim()}\n\n\`\`\`python\n${(result.program as string).trimEnd()}\n\`\`\``.trim();
+      const messages = [...prompt, { role: 'assistant' as const, content: answer }];
+      openai.push(JSON.stringify({ messages }));
+      hf.push(JSON.stringify({ messages, task_id: task.id, iteration, sample: result.index }));
+    }
+  }
+  await writeFile(join(iterDir, 'sft.openai.jsonl'), openai.length ? `${openai.join('\n')}\n` : '');
+  await writeFile(join(iterDir, 'sft.hf.jsonl'), hf.length ? `${hf.join('\n')}\n` : '');
+  return { samples: openai.length, tasks: perTask.size };
+}
+
+async function train(
+  current: IterationState,
+  iterDir: string,
+  config: SelftrainConfig,
+  deps: SelftrainDeps,
+  save: () => Promise<void>,
+  state: SelftrainState,
+): Promise<{ status: 'trained'; model: string } | { status: 'waiting'; message: string }> {
+  const trainFile = join(iterDir, 'sft.openai.jsonl');
+  const trainer = config.trainer;
+  if (trainer.kind === 'manual') {
+    if (deps.trainedModel && current.phase === 'training') return { status: 'trained', model: deps.trainedModel };
+    state.waiting = `iteration ${current.iteration}`;
+    current.phase = 'training';
+    return {
+      status: 'waiting',
+      message:
+        `Iteration ${current.iteration}'s training set is ready: ${trainFile} (OpenAI chat format; ${join(iterDir, 'sft.hf.jsonl')} for TRL and similar).\n` +
+        `Fine-tune the base model ${config.baseModel} on it, serve the result, then continue with:\n` +
+        `  nxt selftrain --config CONFIG --trained-model MODEL_SPEC`,
+    };
+  }
+  if (trainer.kind === 'command') {
+    const outputDir = join(iterDir, 'model');
+    await mkdir(outputDir, { recursive: true });
+    const values = {
+      train_file: trainFile,
+      base_model: config.baseModel,
+      output_dir: outputDir,
+      iteration: String(current.iteration + 1),
+    };
+    current.phase = 'training';
+    current.job = fill(trainer.command, values);
+    await save();
+    deps.log(`iteration ${current.iteration}: training with: ${current.job}`);
+    const code = await (deps.runCommand ?? defaultRunCommand)(current.job, iterDir, join(iterDir, 'train.log'));
+    if (code !== 0)
+      throw new NxtError('train', `the training command exited with code ${code}; see ${join(iterDir, 'train.log')}`);
+    return { status: 'trained', model: fill(trainer.model, values) };
+  }
+  const base = deps.client(config.baseModel);
+  const tuner = new FineTuner(base.sdk, { pollIntervalMs: deps.pollIntervalMs ?? trainer.pollIntervalMs });
+  if (!current.job) {
+    const { readFile } = await import('node:fs/promises');
+    const fileId = await tuner.uploadFile(await readFile(trainFile), `nxt-iter-${current.iteration}.jsonl`);
+    current.phase = 'training';
+    current.job = await tuner.createJob({
+      model: base.spec.model,
+      trainingFileId: fileId,
+      suffix: trainer.suffix,
+      ...(trainer.epochs ? { hyperparameters: { n_epochs: trainer.epochs } } : {}),
+    });
+    await save();
+  }
+  deps.log(`iteration ${current.iteration}: waiting for fine-tuning job ${current.job}`);
+  const model = await tuner.waitForJob(current.job, (event) => deps.log(`  ${event.message}`));
+  return { status: 'trained', model: deps.derive(config.baseModel, model) };
+}
+
+/** The per-iteration table as data. */
+export function summaryOf(state: SelftrainState, config: SelftrainConfig) {
+  return {
+    schemaVersion: 1,
+    baseModel: config.baseModel,
+    hardSet: state.hardSet?.length ?? 0,
+    trainTasks: state.trainTasks,
+    baseDev: state.baseDev,
+    best: state.best,
+    bestModel: state.best === null ? null : (state.iterations[state.best]?.trainedModel ?? null),
+    iterations: state.iterations.map((iteration) => ({
+      iteration: iteration.iteration,
+      model: iteration.model,
+      samplesDrawn: iteration.samplesDrawn,
+      trainFixRate: iteration.trainFixRate,
+      accepted: iteration.accepted,
+      acceptedTasks: iteration.acceptedTasks,
+      acceptedPerTask: iteration.acceptedTasks ? iteration.accepted / iteration.acceptedTasks : 0,
+      trainedModel: iteration.trainedModel,
+      dev: iteration.dev,
+      tokens: iteration.tokens,
+      costUsd: iteration.costUsd,
+    })),
+  };
+}
+
+/** The per-iteration table for the terminal. */
+export function formatSelftrain(state: SelftrainState, config: SelftrainConfig): string {
+  const pct = (value: number | null | undefined) =>
+    value === null || value === undefined ? '    -' : `${(100 * value).toFixed(1).padStart(5)}%`;
+  const ks = config.k.map((k) => `pass@${k}`);
+  const lines = [
+    `self-training ${config.baseModel}: hard set ${state.hardSet?.length ?? 0} of ${state.trainTasks} training tasks (base pass@1 < ${config.hardThreshold})`,
+    `base model on dev: ${ks.map((k) => `${k} ${pct(state.baseDev?.[k])}`).join(', ')}`,
+    `iter  samples  train-fix  accepted  per-task  ${ks.map((k) => `dev ${k}`.padEnd(11)).join('')} tokens in/out      model`,
+  ];
+  for (const iteration of state.iterations) {
+    const perTask = iteration.acceptedTasks ? (iteration.accepted / iteration.acceptedTasks).toFixed(1) : '-';
+    lines.push(
+      `${String(iteration.iteration).padEnd(5)} ${String(iteration.samplesDrawn).padStart(7)}  ${pct(iteration.trainFixRate).padStart(9)}  ${String(iteration.accepted).padStart(8)}  ${perTask.padStart(8)}  ${ks.map((k) => pct(iteration.dev?.[k]).padEnd(11)).join('')} ${`${iteration.tokens.prompt}/${iteration.tokens.completion}`.padEnd(18)} ${iteration.trainedModel ?? '-'}`,
+    );
+  }
+  lines.push(
+    state.best === null
+      ? 'no iteration evaluated on dev yet'
+      : `best on dev: iteration ${state.best} (${state.iterations[state.best]?.trainedModel})`,
+  );
+  return `${lines.join('\n')}\n`;
+}
