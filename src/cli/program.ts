@@ -277,6 +277,43 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
     });
 
   addSandboxFlags(
+    dataFlags(
+      program
+        .command('selftrain')
+        .description('NExT self-training: sample, keep passing fixes, fine-tune the base model, evaluate, repeat')
+        .option('--config <file>', 'self-training configuration (JSON); every field can also be a flag')
+        .option('--base-model <spec>', 'the base model')
+        .option('--train-tasks <dataset>', 'training tasks: a repair dataset or task file (MBPP-R train, synthetic)')
+        .option('--dev-tasks <dataset>', 'dev tasks')
+        .option('--samples <n>', 'samples per task (default 32)')
+        .option('--temperature <t>', 'sampling temperature (default 0.8)')
+        .option('--hard-threshold <p>', 'hard set: tasks with base pass@1 below this (default 0.1)')
+        .option('--iterations <n>', 'iterations (default 2)')
+        .option('--shots <n>', 'shots for iteration 0 (default 3; fine-tuned models get 0)')
+        .option('--trace <format>', 'inline (default), scratchpad, ldb or none')
+        .option('--dev-samples <n>', 'samples per dev task (default 5)')
+        .option('--k <list>', 'the k of dev pass@k (default 1,5)')
+        .option('--max-per-task <n>', 'keep at most N accepted samples per task')
+        .option('--no-dedup', 'keep accepted samples whose program repeats')
+        .option('--limit-train <n>', 'only the first N training tasks')
+        .option('--limit-dev <n>', 'only the first N dev tasks')
+        .option('--trainer <kind>', 'openai, command or manual')
+        .option('--train-command <template>', 'command trainer: {train_file} {base_model} {output_dir} {iteration}')
+        .option(
+          '--trained-model-template <spec>',
+          'command trainer: the trained model, e.g. nxt-{iteration}@http://gpu:8000/v1',
+        )
+        .option('--trained-model <spec>', 'manual trainer: the model you trained for the waiting iteration')
+        .option('--out <dir>', 'run folder (default runs/selftrain); an existing one is resumed')
+        .option('--nxt-config <file>', 'the nxt config file with named models (default ./nxt.config.json)')
+        .option('--cache <file>', 'the LLM sample cache'),
+    ),
+  ).action(async (flags) => {
+    const { selftrainCommand } = await import('./selftrain-command.js');
+    setCode(await selftrainCommand(flags, io));
+  });
+
+  addSandboxFlags(
     program.command('doctor').description('show the Python interpreter and which sandbox isolation layers are active'),
   ).action(async (flags) => {
     const { doctorCommand } = await import('./doctor-command.js');
