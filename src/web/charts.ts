@@ -1,0 +1,11 @@
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+
+/** Renders a Vega-Lite spec to a standalone SVG string, in Node (no browser, no canvas). */
+export async function chartSvg(spec: TopLevelSpec): Promise<string> {
+  const compiled = compile({ width: 420, height: 240, ...spec } as TopLevelSpec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  return svg;
+}

@@ -1,0 +1,102 @@
+import { existsSync } from 'node:fs';
+import { appendFile, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+export const RatingSchema = z.strictObject({
+  taskId: z.string().min(1).max(200),
+  mode: z.enum(['sample', 'greedy']),
+  index: z.number().int().nonnegative(),
+  rater: z.string().trim().min(1).max(80),
+  correctness: z.number().int().min(1).max(5),
+  helpfulness: z.number().int().min(1).max(5),
+  comment: z.string().max(4000).default(''),
+});
+const StoredRatingSchema = RatingSchema.extend({ at: z.string() });
+export type Rating = z.infer<typeof StoredRatingSchema>;
+
+export async function appendRating(runDir: string, rating: z.infer<typeof RatingSchema>): Promise<Rating> {
+  const stored = { ...rating, at: new Date().toISOString() };
+  await appendFile(join(runDir, 'ratings.jsonl'), `${JSON.stringify(stored)}\n`);
+  return stored;
+}
+
+export async function readRatings(runDir: string): Promise<Rating[]> {
+  const path = join(runDir, 'ratings.jsonl');
+  if (!existsSync(path)) return [];
+  return (await readFile(path, 'utf8'))
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .flatMap((line) => {
+      try {
+        const parsed = StoredRatingSchema.safeParse(JSON.parse(line));
+        return parsed.success ? [parsed.data] : [];
+      } catch {
+        return [];
+      }
+    });
+}
+
+const csvCell = (value: unknown) => {
+  const text = String(value ?? '');
+  // Quoted, and a leading formula character neutralised so spreadsheets do not evaluate it.
+  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  return `"${safe.replace(/"/g, '""')}"`;
+};
+
+export function ratingsCsv(ratings: readonly Rating[]): string {
+  const header = ['task_id', 'mode', 'index', 'rater', 'correctness', 'helpfulness', 'comment', 'at'];
+  const rows = ratings.map((rating) =>
+    [
+      rating.taskId,
+      rating.mode,
+      rating.index,
+      rating.rater,
+      rating.correctness,
+      rating.helpfulness,
+      rating.comment,
+      rating.at,
+    ]
+      .map(csvCell)
+      .join(','),
+  );
+  return `${[header.join(','), ...rows].join('\n')}\n`;
+}
+
+export interface Agreement {
+  /** Samples rated by at least two raters. */
+  samples: number;
+  pairs: number;
+  correctness: { exact: number; withinOne: number; meanAbsoluteDifference: number };
+  helpfulness: { exact: number; withinOne: number; meanAbsoluteDifference: number };
+}
+
+/** Agreement between raters on the samples several of them rated (each rater's latest rating counts). */
+export function agreement(ratings: readonly Rating[]): Agreement {
+  const latest = new Map<string, Map<string, Rating>>();
+  for (const rating of ratings) {
+    const sample = `${rating.taskId}#${rating.mode}#${rating.index}`;
+    const byRater = latest.get(sample) ?? new Map<string, Rating>();
+    byRater.set(rating.rater, rating);
+    latest.set(sample, byRater);
+  }
+  const pairs: [Rating, Rating][] = [];
+  let samples = 0;
+  for (const byRater of latest.values()) {
+    const list = [...byRater.values()];
+    if (list.length < 2) continue;
+    samples += 1;
+    for (let i = 0; i < list.length; i++)
+      for (let j = i + 1; j < list.length; j++) pairs.push([list[i] as Rating, list[j] as Rating]);
+  }
+  const stats = (field: 'correctness' | 'helpfulness') => {
+    if (pairs.length === 0) return { exact: 0, withinOne: 0, meanAbsoluteDifference: 0 };
+    const differences = pairs.map(([a, b]) => Math.abs(a[field] - b[field]));
+    return {
+      exact: differences.filter((value) => value === 0).length / pairs.length,
+      withinOne: differences.filter((value) => value <= 1).length / pairs.length,
+      meanAbsoluteDifference: differences.reduce((sum, value) => sum + value, 0) / pairs.length,
+    };
+  };
+  return { samples, pairs: pairs.length, correctness: stats('correctness'), helpfulness: stats('helpfulness') };
+}

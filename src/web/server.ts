@@ -1,0 +1,396 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { serve } from '@hono/node-server';
+import { type Context, Hono } from 'hono';
+import { ManifestSchema, type ResultRecord, SummarySchema } from '../eval/index.js';
+import type { Sandbox } from '../sandbox/index.js';
+import type { RepairTask } from '../tasks/index.js';
+import { renderTrace, type Trace } from '../trace/index.js';
+import { lineDiff } from './diff.js';
+import { escapeHtml, page, percent } from './html.js';
+import { agreement, appendRating, RatingSchema, ratingsCsv, readRatings } from './ratings.js';
+import { RunIndex, readJson } from './run-index.js';
+import { firstDivergence } from './trace-diff.js';
+
+export interface ViewerOptions {
+  runsDir: string;
+  host?: string;
+  port?: number;
+  sandbox: Sandbox | null;
+  loadTasks(dataset: string): Promise<RepairTask[]>;
+}
+
+export interface Viewer {
+  url: string;
+  token: string;
+  close(): Promise<void>;
+}
+
+const PAGE_SIZE = 50;
+
+/** Run folders under `root` (a manifest.json, up to four levels down), by their relative path. */
+function findRuns(root: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string, depth: number) => {
+    if (existsSync(join(dir, 'manifest.json')) || existsSync(join(dir, 'state.json')))
+      found.push(relative(root, dir) || '.');
+    if (depth >= 4) return;
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (!name.startsWith('.') && statSync(path).isDirectory()) walk(path, depth + 1);
+    }
+  };
+  if (existsSync(root)) walk(root, 0);
+  return found.sort();
+}
+
+function renderTraceHtml(trace: Trace, mark: number | null): string {
+  // Every entry is shown (no loop elision), so the first diverging step is always visible.
+  const text = renderTrace(trace, 'inline', { valueChars: 300, loopHead: 100_000, loopTail: 0 });
+  return text
+    .split('\n')
+    .map((line) => {
+      const at = line.indexOf('  # (');
+      if (at < 0) return escapeHtml(line);
+      let comment = escapeHtml(line.slice(at));
+      if (mark !== null) comment = comment.replace(new RegExp(`(\\(${mark}\\) [^;]*;?)`), '<mark>$1</mark>');
+      return `${escapeHtml(line.slice(0, at))}<span class="trace-comment">${comment}</span>`;
+    })
+    .join('\n');
+}
+
+/** Starts the viewer over the run folders in `runsDir`. Binds 127.0.0.1 unless told otherwise. */
+export async function startViewer(options: ViewerOptions): Promise<Viewer> {
+  const root = resolve(options.runsDir);
+  const host = options.host ?? '127.0.0.1';
+  const token = randomBytes(24).toString('hex');
+  const indexes = new Map<string, RunIndex>();
+  const taskCache = new Map<string, Promise<Map<string, RepairTask>>>();
+  const traceCache = new Map<string, Promise<Trace | null>>();
+  let port = options.port ?? 0;
+  let allowedHosts = new Set<string>();
+
+  const runDir = (name: string) => {
+    const dir = resolve(root, name);
+    if (dir !== root && !dir.startsWith(`${root}/`)) return null;
+    return existsSync(join(dir, 'manifest.json')) || existsSync(join(dir, 'state.json')) ? dir : null;
+  };
+  const indexOf = async (dir: string) => {
+    let index = indexes.get(dir);
+    if (!index) {
+      index = new RunIndex(dir);
+      indexes.set(dir, index);
+    }
+    await index.refresh();
+    return index;
+  };
+  const tasksOf = (dataset: string) => {
+    let tasks = taskCache.get(dataset);
+    if (!tasks) {
+      tasks = options.loadTasks(dataset).then((list) => new Map(list.map((task) => [task.id, task])));
+      taskCache.set(dataset, tasks);
+    }
+    return tasks;
+  };
+  const traceOf = (program: string, tests: readonly string[], testIndex: number | undefined) => {
+    const key = JSON.stringify([program, tests, testIndex]);
+    let trace = traceCache.get(key);
+    if (!trace && options.sandbox) {
+      trace = options.sandbox
+        .traceProgram(program, tests, testIndex === undefined ? {} : { testIndex })
+        .then((result) => (result.status === 'traced' ? result.trace : null))
+        .catch(() => null);
+      traceCache.set(key, trace);
+    }
+    return trace ?? Promise.resolve(null);
+  };
+
+  const app = new Hono();
+  // A web page in the same browser must not read or write through this server: the Host must be ours
+  // (no DNS rebinding), a cross-site Origin is refused, and writes carry the per-launch token.
+  app.use('*', async (c, next) => {
+    const hostHeader = c.req.header('host') ?? '';
+    const origin = c.req.header('origin');
+    if (
+      !allowedHosts.has(hostHeader) ||
+      (origin !== undefined && !allowedHosts.has(origin.replace(/^https?:\/\//, '')))
+    ) {
+      return c.text('forbidden: foreign Host or Origin', 403);
+    }
+    await next();
+    c.header(
+      'Content-Security-Policy',
+      "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'",
+    );
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'no-referrer');
+    return undefined;
+  });
+
+  app.get('/', async (c) => {
+    const rows: string[] = [];
+    for (const name of findRuns(root)) {
+      const dir = join(root, name);
+      const manifest = ManifestSchema.safeParse(await readJson(join(dir, 'manifest.json')));
+      const summary = SummarySchema.safeParse(await readJson(join(dir, 'summary.json')));
+      if (manifest.success) {
+        const values = summary.success ? summary.data['pass@k'].values : {};
+        rows.push(
+          `<tr><td><a href="/run/${encodeURIComponent(name)}">${escapeHtml(name)}</a></td><td>${escapeHtml(manifest.data.config.dataset)}</td><td>${escapeHtml(manifest.data.config.model)}</td><td>${escapeHtml(manifest.data.config.trace)}</td><td class="num">${manifest.data.config.shots}</td><td class="num">${summary.success ? summary.data.tasks : '-'}</td><td class="num">${manifest.data.config.samples}</td>${['pass@1', 'pass@5', 'pass@10'].map((k) => `<td class="num">${percent(values[k])}</td>`).join('')}</tr>`,
+        );
+      } else {
+        const selftrain = (await readJson(join(dir, 'summary.json'))) as {
+          iterations?: { iteration: number; dev: Record<string, number> | null; accepted: number }[];
+          best?: number;
+        } | null;
+        if (selftrain?.iterations) {
+          const curve = selftrain.iterations
+            .map(
+              (iteration) =>
+                `it${iteration.iteration}: dev ${percent(iteration.dev?.['pass@1'])}, ${iteration.accepted} accepted`,
+            )
+            .join('; ');
+          rows.push(
+            `<tr><td>${escapeHtml(name)}</td><td colspan="9">self-training: ${escapeHtml(curve)}; best iteration ${escapeHtml(selftrain.best ?? '-')}</td></tr>`,
+          );
+        }
+      }
+    }
+    const body = rows.length
+      ? `<table><tr><th>run</th><th>dataset</th><th>model</th><th>trace</th><th>shots</th><th>tasks</th><th>samples</th><th>pass@1</th><th>pass@5</th><th>pass@10</th></tr>${rows.join('')}</table>`
+      : `<p>No runs under ${escapeHtml(root)} yet. Run <code>nxt eval</code> first.</p>`;
+    return c.html(page('runs', body));
+  });
+
+  app.get('/run/:name', async (c) => {
+    const name = c.req.param('name');
+    const dir = runDir(name);
+    if (!dir) return c.html(page('not found', '<p>No such run.</p>'), 404);
+    const manifest = ManifestSchema.parse(await readJson(join(dir, 'manifest.json')));
+    const index = await indexOf(dir);
+    const tasks = await tasksOf(manifest.config.dataset).catch(() => new Map<string, RepairTask>());
+    const filter = c.req.query('filter') ?? 'all';
+    const label = c.req.query('label') ?? '';
+    const search = (c.req.query('q') ?? '').toLowerCase();
+    const pageNumber = Math.max(1, Number(c.req.query('page') ?? 1) || 1);
+    const labels = [...new Set([...tasks.values()].map((task) => task.bugLabel?.value ?? '').filter(Boolean))].sort();
+    const rows = [...index.tasks()]
+      .filter(([id, stats]) => {
+        if (search && !id.toLowerCase().includes(search)) return false;
+        if (label && tasks.get(id)?.bugLabel?.value !== label) return false;
+        if (filter === 'pass') return stats.c > 0;
+        if (filter === 'fail') return stats.c === 0;
+        if (filter === 'parse_error') return stats.parseErrors > 0;
+        return true;
+      })
+      .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }));
+    const shown = rows.slice((pageNumber - 1) * PAGE_SIZE, pageNumber * PAGE_SIZE);
+    const link = (params: Record<string, string | number>) => {
+      const query = new URLSearchParams({
+        filter,
+        label,
+        q: c.req.query('q') ?? '',
+        page: String(pageNumber),
+        ...Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])),
+      });
+      return `/run/${encodeURIComponent(name)}?${escapeHtml(query.toString())}`;
+    };
+    const ratings = await readRatings(dir);
+    const agree = agreement(ratings);
+    const body = [
+      `<h2>${escapeHtml(name)}</h2><p class="muted">${escapeHtml(manifest.config.dataset)} · ${escapeHtml(manifest.config.model)} · trace ${escapeHtml(manifest.config.trace)} · ${manifest.config.shots}-shot · ${index.entries.length} results</p>`,
+      `<form class="filters" method="get" action="/run/${encodeURIComponent(name)}"><label>show <select name="filter" id="filter">${[
+        'all',
+        'pass',
+        'fail',
+        'parse_error',
+      ]
+        .map(
+          (value) =>
+            `<option value="${value}"${value === filter ? ' selected' : ''}>${value === 'pass' ? 'fixed at least once' : value === 'fail' ? 'never fixed' : value === 'parse_error' ? 'with parse errors' : 'all tasks'}</option>`,
+        )
+        .join('')}</select></label><label>bug type <select name="label" id="label"><option value="">any</option>${labels
+        .map(
+          (value) =>
+            `<option value="${escapeHtml(value)}"${value === label ? ' selected' : ''}>${escapeHtml(value)}</option>`,
+        )
+        .join(
+          '',
+        )}</select></label><label>task <input name="q" id="q" value="${escapeHtml(c.req.query('q') ?? '')}" placeholder="search ids"></label><button type="submit" id="apply">apply</button></form>`,
+      `<table id="tasks"><tr><th>task</th><th>bug type</th><th>samples</th><th>fixed</th><th>fix rate</th><th>parse errors</th></tr>${shown
+        .map(
+          ([id, stats]) =>
+            `<tr><td><a class="task" href="/run/${encodeURIComponent(name)}/task/${encodeURIComponent(id)}">${escapeHtml(id)}</a></td><td>${escapeHtml(tasks.get(id)?.bugLabel?.value ?? '')}</td><td class="num">${stats.n}</td><td class="num">${stats.c}</td><td class="num">${percent(stats.n ? stats.c / stats.n : 0)}</td><td class="num">${stats.parseErrors}</td></tr>`,
+        )
+        .join('')}</table>`,
+      `<p class="pager">${pageNumber > 1 ? `<a href="${link({ page: pageNumber - 1 })}">previous</a>` : ''}page ${pageNumber} of ${Math.max(1, Math.ceil(rows.length / PAGE_SIZE))} (${rows.length} tasks)${pageNumber * PAGE_SIZE < rows.length ? ` <a href="${link({ page: pageNumber + 1 })}">next</a>` : ''}</p>`,
+      `<h3>Ratings</h3><p>${ratings.length} ratings; ${agree.samples} samples rated by several raters (${agree.pairs} pairs): correctness exact agreement ${percent(agree.correctness.exact)}, within one ${percent(agree.correctness.withinOne)}; helpfulness exact ${percent(agree.helpfulness.exact)}. <a href="/run/${encodeURIComponent(name)}/ratings.jsonl">JSONL</a> · <a href="/run/${encodeURIComponent(name)}/ratings.csv">CSV</a></p>`,
+    ].join('');
+    return c.html(page(name, body));
+  });
+
+  app.get('/run/:name/task/:task', async (c) => {
+    const name = c.req.param('name');
+    const dir = runDir(name);
+    if (!dir) return c.html(page('not found', '<p>No such run.</p>'), 404);
+    const taskId = c.req.param('task');
+    const index = await indexOf(dir);
+    const entries = index.entries.filter((entry) => entry.taskId === taskId);
+    const rows = entries
+      .map(
+        (entry) =>
+          `<tr><td><a class="sample" href="/run/${encodeURIComponent(name)}/sample/${encodeURIComponent(taskId)}/${entry.mode}/${entry.index}">${entry.mode} ${entry.index}</a></td><td class="${entry.pass ? 'pass' : 'fail'}">${entry.pass ? 'fixed' : 'not fixed'}</td><td>${escapeHtml(entry.outcome)}</td></tr>`,
+      )
+      .join('');
+    return c.html(
+      page(
+        `${name} · ${taskId}`,
+        `<h2>${escapeHtml(taskId)}</h2><table><tr><th>sample</th><th>verdict</th><th>outcome</th></tr>${rows}</table>`,
+      ),
+    );
+  });
+
+  app.get('/run/:name/sample/:task/:mode/:index', async (c) => {
+    const name = c.req.param('name');
+    const dir = runDir(name);
+    if (!dir) return c.html(page('not found', '<p>No such run.</p>'), 404);
+    const taskId = c.req.param('task');
+    const mode = c.req.param('mode');
+    const sampleIndex = Number(c.req.param('index'));
+    const index = await indexOf(dir);
+    const entry = index.entries.find(
+      (item) => item.taskId === taskId && item.mode === mode && item.index === sampleIndex,
+    );
+    if (!entry) return c.html(page('not found', '<p>No such sample.</p>'), 404);
+    const result = await index.read(entry);
+    const manifest = ManifestSchema.parse(await readJson(join(dir, 'manifest.json')));
+    const task = (await tasksOf(manifest.config.dataset).catch(() => new Map<string, RepairTask>())).get(taskId);
+    return c.html(page(`${taskId} · ${mode} ${sampleIndex}`, await samplePage(name, task, result), { token }));
+  });
+
+  async function samplePage(name: string, task: RepairTask | undefined, result: ResultRecord): Promise<string> {
+    const parts: string[] = [
+      `<h2>${escapeHtml(result.taskId)} · ${escapeHtml(result.mode)} ${result.index} · <span id="verdict" class="${result.pass ? 'pass' : 'fail'}">${result.pass ? 'fixed' : 'not fixed'}</span></h2>`,
+    ];
+    if (task)
+      parts.push(
+        `<p class="muted">${escapeHtml(task.bugLabel?.value ?? '')}</p><pre id="description">${escapeHtml(task.description)}</pre>`,
+      );
+    let buggyTrace: Trace | null = null;
+    let fixedTrace: Trace | null = null;
+    if (task) {
+      buggyTrace = await traceOf(task.buggyProgram, task.promptTests, task.failingTest ?? undefined);
+      if (result.program && buggyTrace)
+        fixedTrace = await traceOf(result.program, task.promptTests, buggyTrace.testIndex);
+    }
+    const divergence = buggyTrace && fixedTrace ? firstDivergence(buggyTrace, fixedTrace) : null;
+    parts.push('<div class="columns">');
+    parts.push(
+      `<section><h3>Buggy program, traced on test ${buggyTrace?.testIndex ?? '-'}</h3><pre id="buggy-trace">${buggyTrace ? renderTraceHtml(buggyTrace, divergence?.a ?? null) : escapeHtml(task?.buggyProgram ?? '(task not found)')}</pre></section>`,
+    );
+    parts.push(
+      `<section><h3>Fixed program on the same test${divergence ? `: first diverging step <mark>(${divergence.a ?? '-'})</mark> / <mark>(${divergence.b ?? '-'})</mark>` : ''}</h3><pre id="fixed-trace">${fixedTrace ? renderTraceHtml(fixedTrace, divergence?.b ?? null) : escapeHtml(result.program ?? '(no program)')}</pre></section>`,
+    );
+    parts.push('</div>');
+    parts.push(
+      `<h3>Rationale</h3><pre id="rationale" style="white-space:pre-wrap">${escapeHtml(result.rationale ?? `(${result.outcome})`)}</pre>`,
+    );
+    if (task && result.program) {
+      const diff = lineDiff(task.buggyProgram, result.program)
+        .map((line) =>
+          line.kind === 'same'
+            ? ` ${escapeHtml(line.text)}\n`
+            : `<span class="${line.kind}">${line.kind === 'add' ? '+' : '-'}${escapeHtml(line.text)}</span>`,
+        )
+        .join('');
+      parts.push(`<h3>Fix, as a diff against the buggy program</h3><pre id="diff">${diff}</pre>`);
+    }
+    if (result.base && task) {
+      const rows = result.base.tests
+        .map(
+          (test, position) =>
+            `<tr><td class="num">${position}</td><td><code>${escapeHtml((task.tests[position] ?? '').slice(0, 200))}</code></td><td class="${escapeHtml(test.status)}">${escapeHtml(test.status)}</td><td>${escapeHtml(test.exception ?? '')}</td></tr>`,
+        )
+        .join('');
+      parts.push(
+        `<h3>Tests</h3><table id="tests"><tr><th>#</th><th>test</th><th>status</th><th>exception</th></tr>${rows}</table>`,
+      );
+      if (result.plus)
+        parts.push(
+          `<p>EvalPlus tests: <span class="${escapeHtml(result.plus.status)}">${escapeHtml(result.plus.status)}</span> ${escapeHtml(result.plus.reason)}</p>`,
+        );
+    }
+    parts.push(
+      `<h3>Rate this rationale</h3><form id="rating" data-run="${escapeHtml(name)}" data-task="${escapeHtml(result.taskId)}" data-mode="${escapeHtml(result.mode)}" data-index="${result.index}"><fieldset><label>rater <input name="rater" id="rater" required maxlength="80"></label><label>correctness <select name="correctness" id="correctness">${[1, 2, 3, 4, 5].map((n) => `<option>${n}</option>`).join('')}</select></label><label>helpfulness <select name="helpfulness" id="helpfulness">${[1, 2, 3, 4, 5].map((n) => `<option>${n}</option>`).join('')}</select></label><br><label>comment <textarea name="comment" id="comment" rows="2" cols="60" maxlength="4000"></textarea></label><br><button type="submit" id="submit-rating">save rating</button> <span id="rating-status" class="muted"></span></fieldset></form><script src="/static/rate.js"></script>`,
+    );
+    return parts.join('\n');
+  }
+
+  app.get('/static/rate.js', (c) => {
+    c.header('Content-Type', 'text/javascript; charset=utf-8');
+    return c.body(RATE_SCRIPT);
+  });
+
+  app.post('/run/:name/rate', async (c) => {
+    if (c.req.header('x-nxt-token') !== token) return c.json({ error: 'missing or wrong token' }, 403);
+    const dir = runDir(c.req.param('name'));
+    if (!dir) return c.json({ error: 'no such run' }, 404);
+    const parsed = RatingSchema.safeParse(await c.req.json().catch(() => null));
+    if (!parsed.success) return c.json({ error: 'invalid rating' }, 400);
+    return c.json(await appendRating(dir, parsed.data));
+  });
+
+  const exportRatings = (format: 'jsonl' | 'csv') => async (c: Context) => {
+    const dir = runDir(c.req.param('name') ?? '');
+    if (!dir) return c.text('no such run', 404);
+    const ratings = await readRatings(dir);
+    if (format === 'csv') {
+      c.header('Content-Type', 'text/csv; charset=utf-8');
+      return c.body(ratingsCsv(ratings));
+    }
+    c.header('Content-Type', 'application/x-ndjson; charset=utf-8');
+    return c.body(ratings.map((rating) => JSON.stringify(rating)).join('\n') + (ratings.length ? '\n' : ''));
+  };
+  app.get('/run/:name/ratings.jsonl', exportRatings('jsonl'));
+  app.get('/run/:name/ratings.csv', exportRatings('csv'));
+
+  const server = await new Promise<ReturnType<typeof serve>>((resolveServer) => {
+    const started = serve({ fetch: app.fetch, hostname: host, port }, (info) => {
+      port = info.port;
+      resolveServer(started);
+    });
+  });
+  const names =
+    host === '0.0.0.0' || host === '::'
+      ? ['127.0.0.1', 'localhost']
+      : [host, ...(host === '127.0.0.1' ? ['localhost'] : [])];
+  allowedHosts = new Set(names.map((name) => `${name.includes(':') ? `[${name}]` : name}:${port}`));
+  const shown = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${shown === '0.0.0.0' ? '127.0.0.1' : shown}:${port}`,
+    token,
+    close: () => new Promise<void>((resolveClose) => server.close(() => resolveClose())),
+  };
+}
+
+/** The rating form's script (served from 'self'; the CSP allows no inline script). */
+const RATE_SCRIPT = `
+const form = document.getElementById('rating');
+form.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const status = document.getElementById('rating-status');
+  const token = document.querySelector('meta[name="nxt-token"]').content;
+  const body = {
+    taskId: form.dataset.task, mode: form.dataset.mode, index: Number(form.dataset.index),
+    rater: document.getElementById('rater').value,
+    correctness: Number(document.getElementById('correctness').value),
+    helpfulness: Number(document.getElementById('helpfulness').value),
+    comment: document.getElementById('comment').value,
+  };
+  const response = await fetch('/run/' + encodeURIComponent(form.dataset.run) + '/rate', {
+    method: 'POST', headers: { 'content-type': 'application/json', 'x-nxt-token': token }, body: JSON.stringify(body),
+  });
+  status.textContent = response.ok ? 'saved' : 'not saved (' + response.status + ')';
+});
+`;
