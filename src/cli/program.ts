@@ -314,6 +314,35 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
   });
 
   addSandboxFlags(
+    dataFlags(
+      program
+        .command('view')
+        .description('open the local viewer over run folders: samples, traces, diffs, ratings')
+        .argument('[runs-dir]', 'folder holding run folders', 'runs')
+        .option('--port <n>', 'port (default: any free port)')
+        .option('--host <host>', 'address to listen on (default 127.0.0.1)')
+        .option('--expose-on-network', 'allow a --host other machines can reach'),
+    ),
+  ).action(async (runsDir: string, flags) => {
+    const { viewCommand } = await import('./view-command.js');
+    const stop = new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+    setCode(await viewCommand(runsDir, flags, io, stop));
+  });
+  program
+    .command('report')
+    .description('write a self-contained HTML report (tables, SVG charts) and a Markdown summary of runs')
+    .argument('<dirs...>', 'run folders (evaluation or self-training)')
+    .option('--out <file>', 'the HTML file (default report.html)')
+    .option('--markdown <file>', 'the Markdown file (default next to the HTML)')
+    .action(async (dirs: string[], flags) => {
+      const { reportCommand } = await import('./view-command.js');
+      setCode(await reportCommand(dirs, flags, io));
+    });
+
+  addSandboxFlags(
     program.command('doctor').description('show the Python interpreter and which sandbox isolation layers are active'),
   ).action(async (flags) => {
     const { doctorCommand } = await import('./doctor-command.js');

@@ -1,0 +1,54 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CliIo } from '../../src/cli/io.js';
+import { runCli } from '../../src/cli/program.js';
+import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { makeDemoRun } from '../support/demo-run.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'nxt-view-cli-'));
+let sandbox: Sandbox;
+
+beforeAll(async () => {
+  sandbox = await createSandbox({ workers: 1 });
+  await makeDemoRun(sandbox, dir, 'demo');
+}, 120_000);
+afterAll(async () => {
+  await sandbox.close();
+});
+
+async function cli(argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = {
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
+    env: {},
+    cwd: dir,
+    isTty: false,
+  };
+  return { code: await runCli(argv, io), stdout, stderr };
+}
+
+describe('nxt view and nxt report', () => {
+  it('refuses to listen beyond this machine unless told so', async () => {
+    expect(await cli(['view', '--host', '0.0.0.0'])).toMatchObject({
+      code: 2,
+      stderr: 'nxt: --host 0.0.0.0 would let other machines read your runs: add --expose-on-network if you mean it\n',
+    });
+  });
+
+  it('writes the HTML report and the Markdown summary', async () => {
+    const result = await cli(['report', 'demo', '--out', 'report.html']);
+    expect(result.code).toBe(0);
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('<svg');
+    expect(readFileSync(join(dir, 'report.md'), 'utf8')).toMatch(/^# nxt report\n\n\| run \| dataset \|/);
+    expect((await cli(['report', 'nothing-here'])).stderr).toMatch(/is not an nxt run folder/);
+    expect(existsSync(join(dir, 'report.md'))).toBe(true);
+  });
+});

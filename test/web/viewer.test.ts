@@ -1,0 +1,148 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import type { RepairTask } from '../../src/tasks/index.js';
+import { startViewer, type Viewer } from '../../src/web/index.js';
+import { HOSTILE_RATIONALE, makeDemoRun } from '../support/demo-run.js';
+
+const runsDir = mkdtempSync(join(tmpdir(), 'nxt-view-'));
+let sandbox: Sandbox;
+let viewer: Viewer;
+let browser: Browser;
+let page: Page;
+let tasks: RepairTask[];
+
+beforeAll(async () => {
+  sandbox = await createSandbox();
+  tasks = (await makeDemoRun(sandbox, runsDir)).tasks;
+  viewer = await startViewer({ runsDir, sandbox, loadTasks: async () => tasks });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  page = await browser.newPage();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await viewer?.close();
+  await sandbox?.close();
+});
+
+describe('the viewer in Chromium', () => {
+  it('lists runs, filters tasks, and opens a sample with its trace, the diff and the fixed trace', async () => {
+    await page.goto(viewer.url);
+    await page.click('text=demo');
+    expect(await page.locator('#tasks a.task').count()).toBe(6);
+    await page.selectOption('#filter', 'fail');
+    await page.click('#apply');
+    expect(await page.locator('#tasks a.task').allTextContents()).toEqual(['Python/5']);
+    await page.selectOption('#filter', 'all');
+    await page.fill('#q', 'Python/3');
+    await page.click('#apply');
+    await page.click('a.task');
+    await page.click('text=sample 0');
+    await expect.poll(() => page.locator('#verdict').textContent()).toBe('fixed');
+    const buggy = await page.locator('#buggy-trace').textContent();
+    expect(buggy).toMatch(/# \(\d+\) __exception__ = AssertionError\(\)/);
+    expect(await page.locator('#diff .add').count()).toBeGreaterThan(0);
+    expect(await page.locator('#diff .del').count()).toBeGreaterThan(0);
+    expect(await page.locator('#fixed-trace').textContent()).toContain('__return__');
+    expect(await page.locator('h3 mark').count()).toBe(2);
+    expect(await page.locator('#buggy-trace mark').count()).toBe(1);
+    expect(await page.locator('#fixed-trace mark').count()).toBe(1);
+    expect(await page.locator('#tests td.pass').count()).toBe(tasks[3]?.tests.length);
+    await page.screenshot({ path: join(runsDir, 'sample.png'), fullPage: true });
+  });
+
+  it('stores a rating submitted from the page', async () => {
+    await page.fill('#rater', 'alice');
+    await page.selectOption('#correctness', '4');
+    await page.selectOption('#helpfulness', '5');
+    await page.fill('#comment', 'clear, cites the trace');
+    await page.click('#submit-rating');
+    await expect.poll(() => page.locator('#rating-status').textContent()).toBe('saved');
+    const stored = readFileSync(join(runsDir, 'demo', 'ratings.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(stored).toEqual([
+      expect.objectContaining({
+        taskId: 'Python/3',
+        mode: 'sample',
+        index: 0,
+        rater: 'alice',
+        correctness: 4,
+        helpfulness: 5,
+        comment: 'clear, cites the trace',
+      }),
+    ]);
+    const csv = await (await fetch(`${viewer.url}/run/demo/ratings.csv`)).text();
+    expect(csv.split('\n')[1]).toMatch(/^"Python\/3","sample","0","alice","4","5","clear, cites the trace"/);
+  });
+
+  it('shows a hostile rationale as text, and it does nothing', async () => {
+    await page.goto(`${viewer.url}/run/demo/sample/Python%2F1/sample/0`);
+    expect(await page.locator('#rationale').textContent()).toBe(HOSTILE_RATIONALE);
+    expect(await page.locator('#rationale img, #rationale script').count()).toBe(0);
+    expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+  });
+});
+
+describe('the viewer refuses what a foreign page could try', () => {
+  it('rejects writes without the launch token, a foreign Origin, and a foreign Host', async () => {
+    const rating = { taskId: 'Python/3', mode: 'sample', index: 1, rater: 'mallory', correctness: 1, helpfulness: 1 };
+    const post = (headers: Record<string, string>) =>
+      fetch(`${viewer.url}/run/demo/rate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(rating),
+      });
+    expect((await post({})).status).toBe(403);
+    expect((await post({ 'x-nxt-token': 'guess' })).status).toBe(403);
+    expect((await post({ 'x-nxt-token': viewer.token, origin: 'http://evil.example' })).status).toBe(403);
+    expect((await post({ 'x-nxt-token': viewer.token })).status).toBe(200);
+    const { request } = await import('node:http');
+    const status = await new Promise<number>((resolve) => {
+      const url = new URL(viewer.url);
+      request({ host: url.hostname, port: url.port, path: '/', headers: { host: 'evil.example:80' } }, (response) =>
+        resolve(response.statusCode ?? 0),
+      ).end();
+    });
+    expect(status).toBe(403);
+  });
+
+  it('refuses a cross-site page in the same browser', async () => {
+    const attacker = await browser.newPage();
+    await attacker.setContent('<html><body>attacker</body></html>');
+    const outcome = await attacker.evaluate(async (url) => {
+      try {
+        const response = await fetch(`${url}/run/demo/rate`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        });
+        return response.status;
+      } catch {
+        return 'blocked';
+      }
+    }, viewer.url);
+    expect([403, 'blocked']).toContain(outcome);
+    const lines = readFileSync(join(runsDir, 'demo', 'ratings.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(lines.every((line) => !line.includes('"rater":"mallory"') || line.includes('"index":1'))).toBe(true);
+    await attacker.close();
+  });
+});
