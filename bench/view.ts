@@ -59,7 +59,8 @@ for (let i = 0; i < total; i++) {
     pass: i % 3 === 0,
     basePass: i % 3 === 0,
   };
-  if (!stream.write(`${JSON.stringify(record)}\n`)) await new Promise<void>((resolve) => stream.once('drain', () => resolve()));
+  if (!stream.write(`${JSON.stringify(record)}\n`))
+    await new Promise<void>((resolve) => stream.once('drain', () => resolve()));
 }
 await new Promise<void>((resolve) => stream.end(() => resolve()));
 
