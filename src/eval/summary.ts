@@ -28,7 +28,11 @@ export const SummarySchema = z.object({
 });
 export type Summary = z.infer<typeof SummarySchema>;
 
-/** Per-task counts: samples n and passing c (the fix passes) and cBase (base tests only). */
+/**
+ * Per-task counts: samples n and passing c (the fix passes) and cBase (base tests only), in task-id
+ * order, so every statistic is the same whatever order the results were written in (a resumed run
+ * writes them in another order than an uninterrupted one).
+ */
 export function countsByTask(results: readonly ResultRecord[], mode: 'sample' | 'greedy' = 'sample') {
   const counts = new Map<string, { n: number; c: number; cBase: number }>();
   for (const result of results) {
@@ -39,7 +43,7 @@ export function countsByTask(results: readonly ResultRecord[], mode: 'sample' | 
     if (result.basePass) entry.cBase += 1;
     counts.set(result.taskId, entry);
   }
-  return counts;
+  return new Map([...counts].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })));
 }
 
 function metrics(counts: { n: number; c: number }[], ks: readonly number[]): Metrics {
