@@ -3,8 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from './io.js';
-import { runCli } from './program.js';
+import { runCapture } from '../../test/support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nxt-cli-'));
 const repo = join(import.meta.dirname, '..', '..');
@@ -15,21 +14,7 @@ writeFileSync(join(dir, 'broken-tests.py'), 'assert inc(1) ==\n');
 writeFileSync(join(dir, 'spin.py'), 'while True:\n    pass\n');
 
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    env: {},
-    cwd: dir,
-    isTty: false,
-  };
-  const code = await runCli(argv, io);
-  return { code, stdout, stderr };
+  return runCapture(argv, { cwd: dir });
 }
 
 describe('nxt run', () => {

@@ -1,5 +1,5 @@
 import type { Sandbox, VerdictStatus } from '../sandbox/index.js';
-import { isRepairTask, type Problem, type RepairTask } from '../tasks/index.js';
+import { isRepairTask, PLUS_MEMORY_BYTES, type Problem, type RepairTask } from '../tasks/index.js';
 
 export interface CheckedProgram {
   id: string;
@@ -35,8 +35,6 @@ export interface CheckOptions {
   buggyPlusTimeoutMs?: number;
   onProgress?: (done: number, total: number) => void;
 }
-
-export const PLUS_MEMORY_BYTES = 4 * 1024 ** 3;
 
 function group(expected: 'pass' | 'fail'): CheckGroup {
   return { expected, counts: { pass: 0, fail: 0, error: 0, timeout: 0 }, unexpected: [], notable: [] };
@@ -130,7 +128,6 @@ export async function checkDataset(
         captureOutput: false,
         // Only pass or not matters here: a failing program stops at its first failing test.
         stopAtFirstFailure: true,
-        // EvalPlus runs its tests with 4 GiB (MBPP+ 255 needs more than 1 GiB).
         ...(job.plus ? { limits: { memoryBytes: PLUS_MEMORY_BYTES } } : {}),
       });
       record(job.target, { id: job.id, status: verdict.status, reason: verdict.reason });

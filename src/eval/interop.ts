@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Sandbox } from '../sandbox/index.js';
 import { NxtError } from '../shared/index.js';
 import type { RepairTask } from '../tasks/index.js';
+import { DEFAULT_FIX_LIMITS, judgeFix } from './judge-fix.js';
 import { appendRecords, type ResultRecord, ResultRecordSchema, RUN_SCHEMA_VERSION, readRecords } from './records.js';
 
 const EvalPlusSampleSchema = z.object({ task_id: z.string(), solution: z.string() });
@@ -49,40 +50,16 @@ export async function importSamples(
     samples.push({ taskId, solution: parsed.data.solution, index });
   }
   const results: ResultRecord[] = await Promise.all(
-    samples.map(async (sample) => {
-      const task = byId.get(sample.taskId) as RepairTask;
-      const verdict = await sandbox.judgeProgram(sample.solution, task.tests, { testTimeoutMs: 5000 });
-      const basePass = verdict.status === 'pass';
-      let plusPass = task.plusTests === null;
-      if (basePass && task.plusTests) {
-        plusPass =
-          (
-            await sandbox.judgeProgram(sample.solution, [task.plusTests.test], {
-              testTimeoutMs: 60_000,
-              limits: { memoryBytes: 4 * 1024 ** 3 },
-            })
-          ).status === 'pass';
-      }
-      return {
-        schemaVersion: RUN_SCHEMA_VERSION,
-        taskId: sample.taskId,
-        mode: 'sample' as const,
-        index: sample.index,
-        outcome: 'judged' as const,
-        rationale: null,
-        program: sample.solution,
-        base: {
-          status: verdict.status,
-          passed: verdict.tests.filter((test) => test.status === 'pass').length,
-          total: verdict.tests.length,
-          reason: verdict.reason,
-          tests: [],
-        },
-        plus: null,
-        pass: basePass && plusPass,
-        basePass,
-      };
-    }),
+    samples.map(async (sample) => ({
+      schemaVersion: RUN_SCHEMA_VERSION,
+      taskId: sample.taskId,
+      mode: 'sample' as const,
+      index: sample.index,
+      outcome: 'judged' as const,
+      rationale: null,
+      program: sample.solution,
+      ...(await judgeFix(sandbox, byId.get(sample.taskId) as RepairTask, sample.solution, DEFAULT_FIX_LIMITS)),
+    })),
   );
   await mkdir(outDir, { recursive: true });
   await appendRecords(join(outDir, 'results.jsonl'), results);

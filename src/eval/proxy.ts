@@ -4,6 +4,7 @@ import type { LlmClient } from '../llm/index.js';
 import { parseAnswer, stripCode } from '../prompt/index.js';
 import type { Sandbox } from '../sandbox/index.js';
 import type { RepairTask } from '../tasks/index.js';
+import { DEFAULT_FIX_LIMITS, judgeFix, unjudged } from './judge-fix.js';
 import { appendRecords, type ResultRecord, ResultRecordSchema, RUN_SCHEMA_VERSION, readRecords } from './records.js';
 import { writeSummary } from './run.js';
 import type { Summary } from './summary.js';
@@ -106,55 +107,30 @@ async function proxyOne(
   sandbox: Sandbox,
   options: ProxyOptions,
 ): Promise<ResultRecord> {
-  const base = { schemaVersion: RUN_SCHEMA_VERSION, taskId: task.id, mode: 'sample' as const, index: source.index };
-  const failed = {
-    ...base,
-    rationale: source.rationale,
-    program: null,
-    base: null,
-    plus: null,
-    pass: false,
-    basePass: false,
-  };
   // A teacher sample without a rationale gives the student nothing: it counts as a failure.
-  if (source.outcome !== 'judged' || !source.rationale) return { ...failed, outcome: 'parse_error' };
+  if (source.outcome !== 'judged' || !source.rationale)
+    return unjudged(task.id, 'sample', source.index, 'parse_error', source.rationale);
   const [outcome] = await student.sample({
     messages: proxyPrompt(task, source.rationale),
     n: 1,
     temperature: options.temperature ?? 0,
     maxTokens: options.maxTokens ?? 1024,
   });
-  if (outcome?.status !== 'ok') return { ...failed, outcome: 'sample_failed' };
+  if (outcome?.status !== 'ok') return unjudged(task.id, 'sample', source.index, 'sample_failed', source.rationale);
   const parsed = parseAnswer(outcome.sample.text);
-  if (parsed.status !== 'ok') return { ...failed, outcome: 'parse_error' };
-  const verdict = await sandbox.judgeProgram(parsed.program, task.tests, {
-    testTimeoutMs: options.testTimeoutMs ?? 5000,
+  if (parsed.status !== 'ok') return unjudged(task.id, 'sample', source.index, 'parse_error', source.rationale);
+  const verdicts = await judgeFix(sandbox, task, parsed.program, {
+    ...DEFAULT_FIX_LIMITS,
+    ...(options.testTimeoutMs ? { testTimeoutMs: options.testTimeoutMs } : {}),
   });
-  const basePass = verdict.status === 'pass';
-  let plusPass = task.plusTests === null;
-  let plus: ResultRecord['plus'] = null;
-  if (basePass && task.plusTests) {
-    const plusVerdict = await sandbox.judgeProgram(parsed.program, [task.plusTests.test], {
-      testTimeoutMs: 60_000,
-      limits: { memoryBytes: 4 * 1024 ** 3 },
-    });
-    plusPass = plusVerdict.status === 'pass';
-    plus = { status: plusVerdict.status, passed: plusPass ? 1 : 0, total: 1, reason: plusVerdict.reason, tests: [] };
-  }
   return {
-    ...base,
+    schemaVersion: RUN_SCHEMA_VERSION,
+    taskId: task.id,
+    mode: 'sample',
+    index: source.index,
     outcome: 'judged',
     rationale: source.rationale,
     program: parsed.program,
-    base: {
-      status: verdict.status,
-      passed: verdict.tests.filter((test) => test.status === 'pass').length,
-      total: verdict.tests.length,
-      reason: verdict.reason,
-      tests: [],
-    },
-    plus,
-    pass: basePass && plusPass,
-    basePass,
+    ...verdicts,
   };
 }

@@ -14,13 +14,13 @@ import {
   promptHash,
   type Shot,
 } from '../prompt/index.js';
-import type { Sandbox, Verdict } from '../sandbox/index.js';
+import type { Sandbox } from '../sandbox/index.js';
 import { NxtError } from '../shared/index.js';
 import type { RepairTask } from '../tasks/index.js';
 import { fitTrace, type TraceFormat } from '../trace/index.js';
+import { judgeFix, unjudged } from './judge-fix.js';
 import {
   appendRecords,
-  type Judged,
   type ResultRecord,
   ResultRecordSchema,
   RUN_SCHEMA_VERSION,
@@ -92,19 +92,6 @@ export interface EvalDeps {
 }
 
 const key = (taskId: string, mode: string, index: number) => `${taskId}\u0000${mode}\u0000${index}`;
-
-function judged(verdict: Verdict): Judged {
-  return {
-    status: verdict.status,
-    passed: verdict.tests.filter((test) => test.status === 'pass').length,
-    total: verdict.tests.length,
-    reason: verdict.reason,
-    tests: verdict.tests.map((test) => ({
-      status: test.status,
-      exception: test.exception ? `${test.exception.type}: ${test.exception.message.slice(0, 300)}` : null,
-    })),
-  };
-}
 
 async function prepareRun(outDir: string, config: EvalConfig, deps: EvalDeps, shotHash: string): Promise<void> {
   await mkdir(outDir, { recursive: true });
@@ -307,63 +294,24 @@ export async function runEval(configInput: EvalConfigInput, deps: EvalDeps, outD
     mode: 'sample' | 'greedy',
     outcome: SampleOutcome,
   ): Promise<ResultRecord> => {
-    const base = { schemaVersion: RUN_SCHEMA_VERSION, taskId: task.id, mode, index: outcome.index } as const;
-    if (outcome.status === 'failed') {
-      return {
-        ...base,
-        outcome: 'sample_failed',
-        rationale: null,
-        program: null,
-        base: null,
-        plus: null,
-        pass: false,
-        basePass: false,
-      };
-    }
+    if (outcome.status === 'failed') return unjudged(task.id, mode, outcome.index, 'sample_failed');
     const parsed = parseAnswer(outcome.sample.text);
-    if (parsed.status === 'parse_error') {
-      return {
-        ...base,
-        outcome: 'parse_error',
-        rationale: null,
-        program: null,
-        base: null,
-        plus: null,
-        pass: false,
-        basePass: false,
-      };
-    }
+    if (parsed.status === 'parse_error') return unjudged(task.id, mode, outcome.index, 'parse_error');
     const limit = limits.get(task.id);
-    // A fix only has to pass or not: judging stops at the first failing test (the rest are not_run),
-    // and a timeout is judged once more before it counts (a load spike must not fail a correct fix).
-    const verdict = await deps.sandbox.judgeProgram(parsed.program, task.tests, {
+    const verdicts = await judgeFix(deps.sandbox, task, parsed.program, {
       testTimeoutMs: limit?.testTimeoutMs ?? config.testTimeoutMs,
       programTimeoutMs: limit?.programTimeoutMs ?? config.testTimeoutMs * Math.max(2, task.tests.length),
-      stopAtFirstFailure: true,
-      recheckTimeouts: true,
-      maxOutputBytes: 2048,
+      plusTimeoutMs: config.plusTimeoutMs,
     });
-    const basePass = verdict.status === 'pass';
-    let plus: Judged | null = null;
-    if (basePass && task.plusTests) {
-      plus = judged(
-        await deps.sandbox.judgeProgram(parsed.program, [task.plusTests.test], {
-          testTimeoutMs: config.plusTimeoutMs,
-          programTimeoutMs: config.plusTimeoutMs + 5000,
-          maxOutputBytes: 2048,
-          limits: { memoryBytes: 4 * 1024 ** 3 },
-        }),
-      );
-    }
     return {
-      ...base,
+      schemaVersion: RUN_SCHEMA_VERSION,
+      taskId: task.id,
+      mode,
+      index: outcome.index,
       outcome: 'judged',
       rationale: parsed.rationale,
       program: parsed.program,
-      base: judged(verdict),
-      plus,
-      pass: basePass && (task.plusTests === null || plus?.status === 'pass'),
-      basePass,
+      ...verdicts,
     };
   };
 

@@ -1,7 +1,7 @@
 export { splitCheckTests, splitTopLevel } from './check-split.js';
 export { DATASETS, type DatasetInfo, isRepairTask, loadDataset, mbppSplit } from './datasets.js';
 export { DATA_FILES, type DataFile, type DataFileName } from './files.js';
-export { countListItems, toPlusTest } from './plus.js';
+export { countListItems, PLUS_MEMORY_BYTES, toPlusTest } from './plus.js';
 export {
   type BugLabel,
   BugLabelSchema,

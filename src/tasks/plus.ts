@@ -31,6 +31,9 @@ def assertion(out, exp, atol):
         assert exact_match, f"got {out!r}, expected {exp!r}"
 `;
 
+/** Memory for EvalPlus tests: EvalPlus runs them with 4 GiB, and MBPP+ 255 needs more than 1 GiB. */
+export const PLUS_MEMORY_BYTES = 4 * 1024 ** 3;
+
 /** MBPP+ tasks whose outputs EvalPlus compares as sets (their order depends on string hashing). */
 const MBPP_SET_EQUAL = new Set([
   'similar_elements',

@@ -2,27 +2,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/io.js';
-import { runCli } from '../../src/cli/program.js';
+import { runCapture } from '../support/cli.js';
 import { sharedDataDir } from '../support/shared-data.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nxt-data-cli-'));
 
 async function cli(argv: string[], env: Record<string, string> = { NXT_DATA_DIR: sharedDataDir }) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    env: { HOME: dir, ...env },
-    cwd: dir,
-    isTty: false,
-  };
-  return { code: await runCli(argv, io), stdout, stderr };
+  return runCapture(argv, { cwd: dir, env: { HOME: dir, ...env } });
 }
 
 describe('nxt data', () => {

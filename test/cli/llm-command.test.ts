@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, resolveModel } from '../../src/cli/config.js';
-import type { CliIo } from '../../src/cli/io.js';
-import { runCli } from '../../src/cli/program.js';
 import { startTestServer, type TestServer } from '../../src/llm/testing/test-server.js';
+import { runCapture } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nxt-llm-cli-'));
 writeFileSync(join(dir, 'prompt.txt'), 'Fix the bug.');
@@ -19,20 +18,7 @@ afterAll(async () => {
 });
 
 async function cli(argv: string[], env: Record<string, string> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    env: { NXT_CACHE_DIR: join(dir, 'cache'), ...env },
-    cwd: dir,
-    isTty: false,
-  };
-  return { code: await runCli(argv, io), stdout, stderr };
+  return runCapture(argv, { cwd: dir, env: { NXT_CACHE_DIR: join(dir, 'cache'), ...env } });
 }
 
 describe('resolveModel', () => {

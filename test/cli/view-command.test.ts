@@ -2,9 +2,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/io.js';
-import { runCli } from '../../src/cli/program.js';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { runCapture } from '../support/cli.js';
 import { makeDemoRun } from '../support/demo-run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nxt-view-cli-'));
@@ -19,20 +18,7 @@ afterAll(async () => {
 });
 
 async function cli(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    env: {},
-    cwd: dir,
-    isTty: false,
-  };
-  return { code: await runCli(argv, io), stdout, stderr };
+  return runCapture(argv, { cwd: dir });
 }
 
 describe('nxt view and nxt report', () => {

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { seededRandom } from '../../shared/index.js';
 
 export type FaultKind = '429' | '500' | 'hang' | 'reset' | 'malformed' | 'empty-choices';
 
@@ -85,18 +86,6 @@ export function defaultAnswer(request: ScriptedRequest): string {
   return `answer ${digest} #${request.choice}`;
 }
 
-/** mulberry32: a small seeded generator so fault patterns repeat exactly. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function readBody(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -153,7 +142,7 @@ export async function startTestServer(initial: TestServerOptions = {}): Promise<
   };
   let completionCount = 0;
   const state = { options: initial };
-  let random = seeded(initial.faultSeed ?? 1);
+  let random = seededRandom(initial.faultSeed ?? 1);
   let currentSeed = initial.faultSeed ?? 1;
 
   const send = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -229,7 +218,7 @@ export async function startTestServer(initial: TestServerOptions = {}): Promise<
     const options = state.options;
     if ((options.faultSeed ?? 1) !== currentSeed) {
       currentSeed = options.faultSeed ?? 1;
-      random = seeded(currentSeed);
+      random = seededRandom(currentSeed);
     }
     if (options.fault) return options.fault({ body, count: completionCount });
     if (!options.faultRate) return null;

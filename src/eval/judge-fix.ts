@@ -1,0 +1,81 @@
+import type { Sandbox, Verdict } from '../sandbox/index.js';
+import { PLUS_MEMORY_BYTES, type RepairTask } from '../tasks/index.js';
+import { type Judged, type ResultRecord, RUN_SCHEMA_VERSION } from './records.js';
+
+export interface FixLimits {
+  testTimeoutMs: number | number[];
+  programTimeoutMs: number;
+  plusTimeoutMs: number;
+}
+
+export function judged(verdict: Verdict): Judged {
+  return {
+    status: verdict.status,
+    passed: verdict.tests.filter((test) => test.status === 'pass').length,
+    total: verdict.tests.length,
+    reason: verdict.reason,
+    tests: verdict.tests.map((test) => ({
+      status: test.status,
+      exception: test.exception ? `${test.exception.type}: ${test.exception.message.slice(0, 300)}` : null,
+    })),
+  };
+}
+
+/**
+ * Judges a fixed program the one way every part of nxt does: the base tests, stopping at the first
+ * failure and re-checking a timeout once (a load spike must not fail a correct fix); then, only when
+ * those pass, the EvalPlus tests. The fix passes when both do.
+ */
+export async function judgeFix(
+  sandbox: Sandbox,
+  task: RepairTask,
+  program: string,
+  limits: FixLimits,
+): Promise<Pick<ResultRecord, 'base' | 'plus' | 'pass' | 'basePass'>> {
+  const base = await sandbox.judgeProgram(program, task.tests, {
+    testTimeoutMs: limits.testTimeoutMs,
+    programTimeoutMs: limits.programTimeoutMs,
+    stopAtFirstFailure: true,
+    recheckTimeouts: true,
+    maxOutputBytes: 2048,
+  });
+  const basePass = base.status === 'pass';
+  let plus: Judged | null = null;
+  if (basePass && task.plusTests) {
+    plus = judged(
+      await sandbox.judgeProgram(program, [task.plusTests.test], {
+        testTimeoutMs: limits.plusTimeoutMs,
+        programTimeoutMs: limits.plusTimeoutMs + 5000,
+        maxOutputBytes: 2048,
+        limits: { memoryBytes: PLUS_MEMORY_BYTES },
+      }),
+    );
+  }
+  return { base: judged(base), plus, pass: basePass && (task.plusTests === null || plus?.status === 'pass'), basePass };
+}
+
+/** A result for a sample that was never judged: the call failed, or the answer held no program. */
+export function unjudged(
+  taskId: string,
+  mode: 'sample' | 'greedy',
+  index: number,
+  outcome: 'sample_failed' | 'parse_error',
+  rationale: string | null = null,
+): ResultRecord {
+  return {
+    schemaVersion: RUN_SCHEMA_VERSION,
+    taskId,
+    mode,
+    index,
+    outcome,
+    rationale,
+    program: null,
+    base: null,
+    plus: null,
+    pass: false,
+    basePass: false,
+  };
+}
+
+/** Default limits where no reference calibrated them. */
+export const DEFAULT_FIX_LIMITS: FixLimits = { testTimeoutMs: 5000, programTimeoutMs: 30_000, plusTimeoutMs: 60_000 };
