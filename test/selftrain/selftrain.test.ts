@@ -134,7 +134,6 @@ describe('the self-training loop', () => {
     ).length;
     const uploadsBefore = server.log.filter((entry) => entry.path === '/files').length;
     const cache = SampleCache.open(':memory:');
-    const clients = new Map<string, LlmClient>();
     const out = join(dir, 'run');
     const result = await runSelftrain(
       {
@@ -149,23 +148,7 @@ describe('the self-training loop', () => {
         trainer: { kind: 'openai', pollIntervalMs: 1 },
         out,
       },
-      {
-        sandbox,
-        loadTasks: async (name) => (name === 'train' ? train : dev),
-        client: (spec) => {
-          const existing = clients.get(spec);
-          if (existing) return existing;
-          const [model, url] = spec.split('@');
-          const client = createLlmClient(ModelSpecSchema.parse({ model, baseUrls: [url], apiKey: 'sk' }), { cache });
-          clients.set(spec, client);
-          return client;
-        },
-        derive: (base, model) => `${model}@${base.split('@')[1]}`,
-        countTokens: await createTokenCounter(),
-        nxtVersion: 'test',
-        log: () => {},
-        pollIntervalMs: 1,
-      },
+      deps(cache, { countTokens: await createTokenCounter() }),
     );
     expect(result.status).toBe('done');
     const state = result.state;
