@@ -178,6 +178,13 @@ export async function checkCommand(
       for (const item of group.unexpected) lines.push(`  UNEXPECTED ${item.id}: ${item.status} ${item.reason}`);
       for (const item of group.notable) lines.push(`  ${item.status.padEnd(7)} ${item.id}: ${item.reason}`);
     }
+    const { tests, sealed, unsealed } = report.sealing;
+    const share = tests > 0 ? ` (${((100 * sealed) / tests).toFixed(1)}%)` : '';
+    lines.push(`tests sealed (references, base and EvalPlus): ${sealed} of ${tests}${share}`);
+    for (const item of unsealed) {
+      const which = item.test === 'plus' ? 'EvalPlus tests' : `test ${item.test}`;
+      lines.push(`  unsealed ${item.id} ${which}: ${item.reason}`);
+    }
     io.stdout(`${lines.join('\n')}\n`);
   }
   const bad = [report.reference, report.buggy, report.referencePlus, report.buggyPlus].some(

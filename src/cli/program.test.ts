@@ -29,8 +29,21 @@ describe('nxt run', () => {
     const result = await cli('run', 'inc.py', '--tests-file', 'tests.json', '--test', 'assert inc(0) == 1');
     expect(result.code).toBe(1);
     // --test statements come first, then the file's.
-    expect(result.stdout.split('\n')[0]).toBe('FAIL  inc.py: test 2 failed (AssertionError)');
+    expect(result.stdout.split('\n')[0]).toBe(
+      'FAIL  inc.py: test 2 failed (AssertionError: inc(5) returned 6, expected 7)',
+    );
     expect(result.stdout).toContain('2/3 tests passed');
+  });
+
+  it('says which tests ran unsealed, and seals a loop over the entry point with --entry-point', async () => {
+    const loop = 'for x in range(3):\n    assert inc(x) == x + 1';
+    const plain = await cli('run', 'inc.py', '--test', loop);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toContain(
+      "unsealed (ran inside the program's process, where a program can interfere): test 0",
+    );
+    const sealed = await cli('run', 'inc.py', '--test', loop, '--entry-point', 'inc', '--json');
+    expect(JSON.parse(sealed.stdout).tests).toMatchObject([{ status: 'pass', sealed: true }]);
   });
 
   it('prints one JSON verdict with --json', async () => {

@@ -25,10 +25,17 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
       .option('--test <stmt>', 'a test statement, e.g. "assert f(1) == 2" (repeatable)', collect, [])
       .option('--tests-file <file>', 'tests: a .py file (one test per top-level statement) or a .json array of strings')
       .option('--timeout-ms <n>', 'wall-clock limit for the program and for each test')
+      .option(
+        '--entry-point <name>',
+        'the function the tests are about: tests that are more than one call of it (loops, random inputs) are then sealed too',
+      )
       .option('--json', 'print the verdict as one JSON object')
       .addHelpText(
         'after',
-        '\nExit code: 0 when every test passes, 1 on fail, error or timeout, 2 on bad usage.\n' +
+        '\nTests of the form `assert f(...) == value` (and similar) are sealed: only the call reaches the program,\n' +
+          'its result comes back as plain data and nxt checks the assertion, so a program cannot fake a pass.\n' +
+          "Other tests run inside the program's process and are marked unsealed.\n" +
+          '\nExit code: 0 when every test passes, 1 on fail, error or timeout, 2 on bad usage.\n' +
           'Example:\n  nxt run examples/odd_even.py --tests-file examples/odd_even_tests.py',
       ),
   ).action(async (file: string, flags) => {

@@ -8,6 +8,7 @@ export interface RunFlags extends SandboxFlagValues {
   test: string[];
   testsFile?: string;
   timeoutMs?: string;
+  entryPoint?: string;
   json?: boolean;
 }
 
@@ -47,9 +48,15 @@ export function formatVerdict(file: string, tests: readonly string[], verdict: V
   }
   if (verdict.problem) out.push(`judge: ${verdict.problem}`);
   const passed = verdict.tests.filter((test) => test.status === 'pass').length;
+  const unsealed = verdict.tests.filter((test) => !test.sealed).map((test) => test.index);
   out.push(
     `${passed}/${verdict.tests.length} tests passed · ${formatDuration(verdict.durationMs)} · Python ${verdict.python.split(' ')[0]}${verdict.rechecked ? ' · timeout re-checked' : ''}`,
   );
+  if (unsealed.length > 0) {
+    out.push(
+      `unsealed (ran inside the program's process, where a program can interfere): test${unsealed.length > 1 ? 's' : ''} ${unsealed.join(', ')}`,
+    );
+  }
   return `${out.join('\n')}\n`;
 }
 
@@ -68,6 +75,7 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIo): Prom
       tests.push(...(await readTestsFile(flags.testsFile, io, (source) => sandbox.splitStatements(source))));
     if (tests.length === 0) throw new UsageError(`tests file '${flags.testsFile}' holds no statements`);
     const verdict = await sandbox.judgeProgram(program, tests, {
+      ...(flags.entryPoint ? { entryPoint: flags.entryPoint } : {}),
       programTimeoutMs: timeoutMs ?? Math.max(10_000, DEFAULT_TEST_TIMEOUT_MS * tests.length),
       testTimeoutMs: Math.min(timeoutMs ?? DEFAULT_TEST_TIMEOUT_MS, DEFAULT_TEST_TIMEOUT_MS * 100),
     });

@@ -1,5 +1,5 @@
-import type { Sandbox, VerdictStatus } from '../sandbox/index.js';
-import { isRepairTask, PLUS_MEMORY_BYTES, type Problem, type RepairTask } from '../tasks/index.js';
+import type { JudgeTest, Sandbox, VerdictStatus } from '../sandbox/index.js';
+import { isRepairTask, PLUS_MEMORY_BYTES, type Problem, plusTestOf, type RepairTask } from '../tasks/index.js';
 
 export interface CheckedProgram {
   id: string;
@@ -16,12 +16,22 @@ export interface CheckGroup {
   notable: CheckedProgram[];
 }
 
+/** A test that ran as a statement in the program's process (not sealed), and why. */
+export interface UnsealedTest {
+  id: string;
+  /** Index among the task's base tests, or `plus` for its EvalPlus tests. */
+  test: number | 'plus';
+  reason: string;
+}
+
 export interface CheckReport {
   tasks: number;
   reference: CheckGroup;
   buggy: CheckGroup | null;
   referencePlus: CheckGroup | null;
   buggyPlus: CheckGroup | null;
+  /** The references' test verdicts (base and EvalPlus): how many were sealed, and which were not. */
+  sealing: { tests: number; sealed: number; unsealed: UnsealedTest[] };
 }
 
 export interface CheckOptions {
@@ -68,12 +78,16 @@ export async function checkDataset(
     buggy: hasBuggy ? group('fail') : null,
     referencePlus: hasPlus ? group('pass') : null,
     buggyPlus: hasPlus && hasBuggy ? group('fail') : null,
+    sealing: { tests: 0, sealed: 0, unsealed: [] },
   };
+  const byId = new Map(tasks.map((task) => [task.id, task]));
   const jobs: {
     target: CheckGroup;
     id: string;
     program: string;
-    tests: string[];
+    tests: JudgeTest[];
+    entryPoint: string;
+    reference: string | null;
     timeoutMs: number;
     plus?: boolean;
   }[] = [];
@@ -84,6 +98,8 @@ export async function checkDataset(
         id: task.id,
         program: task.reference,
         tests: task.tests,
+        entryPoint: task.entryPoint,
+        reference: task.reference,
         timeoutMs: testTimeoutMs,
       });
     if (isRepairTask(task) && report.buggy) {
@@ -92,17 +108,21 @@ export async function checkDataset(
         id: task.id,
         program: task.buggyProgram,
         tests: task.tests,
+        entryPoint: task.entryPoint,
+        reference: task.reference,
         timeoutMs: buggyTimeoutMs,
       });
     }
     if (task.plusTests) {
-      const plus = [task.plusTests.test];
+      const plus = [plusTestOf(task.plusTests)];
       if (task.reference !== null && report.referencePlus) {
         jobs.push({
           target: report.referencePlus,
           id: task.id,
           program: task.reference,
           tests: plus,
+          entryPoint: task.entryPoint,
+          reference: task.reference,
           timeoutMs: plusTimeoutMs,
           plus: true,
         });
@@ -113,6 +133,8 @@ export async function checkDataset(
           id: task.id,
           program: task.buggyProgram,
           tests: plus,
+          entryPoint: task.entryPoint,
+          reference: task.reference,
           timeoutMs: buggyPlusTimeoutMs,
           plus: true,
         });
@@ -123,6 +145,8 @@ export async function checkDataset(
   await Promise.all(
     jobs.map(async (job) => {
       const verdict = await sandbox.judgeProgram(job.program, job.tests, {
+        entryPoint: job.entryPoint,
+        reference: job.reference,
         testTimeoutMs: job.timeoutMs,
         programTimeoutMs: job.timeoutMs * Math.max(1, Math.min(job.tests.length, 10)),
         captureOutput: false,
@@ -131,13 +155,52 @@ export async function checkDataset(
         ...(job.plus ? { limits: { memoryBytes: PLUS_MEMORY_BYTES } } : {}),
       });
       record(job.target, { id: job.id, status: verdict.status, reason: verdict.reason });
+      if (job.target === report.reference || job.target === report.referencePlus) {
+        report.sealing.tests += verdict.tests.length;
+        for (const test of verdict.tests) {
+          if (test.sealed) report.sealing.sealed += 1;
+          else report.sealing.unsealed.push({ id: job.id, test: job.plus ? 'plus' : test.index, reason: '' });
+        }
+      }
       done += 1;
       options.onProgress?.(done, jobs.length);
     }),
   );
+  await explainUnsealed(report.sealing.unsealed, byId, sandbox);
   for (const target of [report.reference, report.buggy, report.referencePlus, report.buggyPlus]) {
     target?.unexpected.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
     target?.notable.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
   }
   return report;
+}
+
+/** Fills in why each unsealed test could not be sealed (from the judge's plan of its task's tests). */
+async function explainUnsealed(
+  unsealed: UnsealedTest[],
+  byId: ReadonlyMap<string, Problem | RepairTask>,
+  sandbox: Sandbox,
+): Promise<void> {
+  const plans = new Map<string, Awaited<ReturnType<Sandbox['planTests']>>>();
+  for (const item of unsealed) {
+    const task = byId.get(item.id);
+    if (!task) continue;
+    if (item.test === 'plus') {
+      item.reason = 'task file without EvalPlus cases: the tests run as one statement';
+      continue;
+    }
+    if (!plans.has(item.id)) {
+      plans.set(
+        item.id,
+        await sandbox.planTests(task.tests, { entryPoint: task.entryPoint, reference: task.reference }),
+      );
+    }
+    const plan = plans.get(item.id)?.[item.test];
+    item.reason =
+      plan?.kind === 'runner'
+        ? 'an argument or a result is not plain data (an object of a class the task defines, say)'
+        : (plan?.reason ?? 'unknown');
+  }
+  unsealed.sort(
+    (a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }) || String(a.test).localeCompare(String(b.test)),
+  );
 }

@@ -23,4 +23,4 @@ export {
   writeSummary,
 } from './run.js';
 export { bootstrapInterval, mean, pairedBootstrap, passAtK } from './stats.js';
-export { countsByTask, type Summary, SummarySchema, summarize } from './summary.js';
+export { countsByTask, type Summary, SummarySchema, sealingLine, sealingOf, summarize } from './summary.js';

@@ -1,5 +1,5 @@
 import type { Sandbox, Verdict } from '../sandbox/index.js';
-import { PLUS_MEMORY_BYTES, type RepairTask } from '../tasks/index.js';
+import { PLUS_MEMORY_BYTES, plusTestOf, type RepairTask } from '../tasks/index.js';
 import { type Judged, type ResultRecord, RUN_SCHEMA_VERSION } from './records.js';
 
 export interface FixLimits {
@@ -14,9 +14,11 @@ export function judged(verdict: Verdict): Judged {
     passed: verdict.tests.filter((test) => test.status === 'pass').length,
     total: verdict.tests.length,
     reason: verdict.reason,
+    sealed: verdict.tests.filter((test) => test.sealed).length,
     tests: verdict.tests.map((test) => ({
       status: test.status,
       exception: test.exception ? `${test.exception.type}: ${test.exception.message.slice(0, 300)}` : null,
+      sealed: test.sealed,
     })),
   };
 }
@@ -32,7 +34,10 @@ export async function judgeFix(
   program: string,
   limits: FixLimits,
 ): Promise<Pick<ResultRecord, 'base' | 'plus' | 'pass' | 'basePass'>> {
+  // The entry point and the reference let tests that are more than one call run sealed (python/seal.py).
+  const sealing = { entryPoint: task.entryPoint, reference: task.reference };
   const base = await sandbox.judgeProgram(program, task.tests, {
+    ...sealing,
     testTimeoutMs: limits.testTimeoutMs,
     programTimeoutMs: limits.programTimeoutMs,
     stopAtFirstFailure: true,
@@ -43,7 +48,8 @@ export async function judgeFix(
   let plus: Judged | null = null;
   if (basePass && task.plusTests) {
     plus = judged(
-      await sandbox.judgeProgram(program, [task.plusTests.test], {
+      await sandbox.judgeProgram(program, [plusTestOf(task.plusTests)], {
+        ...sealing,
         testTimeoutMs: limits.plusTimeoutMs,
         programTimeoutMs: limits.plusTimeoutMs + 5000,
         maxOutputBytes: 2048,

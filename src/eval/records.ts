@@ -26,7 +26,12 @@ const JudgedSchema = z.object({
   passed: z.number().int(),
   total: z.number().int(),
   reason: z.string(),
-  tests: z.array(z.object({ status: z.string(), exception: z.string().nullable() })),
+  /**
+   * Tests judged sealed: the program never saw what they expect (see sandbox verdicts). Missing in
+   * results written before sealed judging.
+   */
+  sealed: z.number().int().optional(),
+  tests: z.array(z.object({ status: z.string(), exception: z.string().nullable(), sealed: z.boolean().optional() })),
 });
 export type Judged = z.infer<typeof JudgedSchema>;
 

@@ -220,6 +220,7 @@ export async function runEval(configInput: EvalConfigInput, deps: EvalDeps, outD
     if (!task.reference) return;
     try {
       const calibration = await deps.sandbox.calibrateTimeouts(task.reference, task.tests, {
+        entryPoint: task.entryPoint,
         floorMs: config.timeoutFloorMs,
         factor: 4,
       });

@@ -25,8 +25,27 @@ export const SummarySchema = z.object({
   outcomes: z.object({ judged: z.number(), parse_error: z.number(), sample_failed: z.number(), passed: z.number() }),
   tokens: z.object({ prompt: z.number(), completion: z.number() }),
   costUsd: z.number().nullable(),
+  /**
+   * Test verdicts of the judged samples (base and EvalPlus) and how many of them were sealed: the
+   * program never saw what they expect. Missing in summaries written before sealed judging.
+   */
+  sealing: z.object({ tests: z.number().int(), sealed: z.number().int() }).optional(),
 });
 export type Summary = z.infer<typeof SummarySchema>;
+
+/** Test verdicts in `results` and how many were sealed (results from before sealing count as unsealed). */
+export function sealingOf(results: readonly ResultRecord[]): { tests: number; sealed: number } {
+  let tests = 0;
+  let sealed = 0;
+  for (const result of results) {
+    for (const judged of [result.base, result.plus]) {
+      if (!judged) continue;
+      tests += judged.tests.length;
+      sealed += judged.tests.filter((test) => test.sealed === true).length;
+    }
+  }
+  return { tests, sealed };
+}
 
 /**
  * Per-task counts: samples n and passing c (the fix passes) and cBase (base tests only), in task-id
@@ -113,6 +132,7 @@ export function summarize(input: SummaryInput): Summary {
     },
     tokens: input.tokens,
     costUsd: input.costUsd,
+    sealing: sealingOf(input.results),
   };
 }
 
@@ -140,5 +160,12 @@ export function formatSummary(summary: Summary): string {
   lines.push(
     `samples: ${judged} judged, ${parseErrors} unparseable, ${failed} failed calls; tokens ${summary.tokens.prompt} in / ${summary.tokens.completion} out${summary.costUsd === null ? '' : `; $${summary.costUsd.toFixed(4)}`}`,
   );
+  if (summary.sealing && summary.sealing.tests > 0) lines.push(sealingLine(summary.sealing));
   return `${lines.join('\n')}\n`;
+}
+
+/** "tests sealed: 1,204 of 1,210 (99.5%)", the line the table, the viewer and the report share. */
+export function sealingLine(sealing: { tests: number; sealed: number }): string {
+  const share = sealing.tests > 0 ? ` (${((100 * sealing.sealed) / sealing.tests).toFixed(1)}%)` : '';
+  return `tests sealed: ${sealing.sealed.toLocaleString('en')} of ${sealing.tests.toLocaleString('en')}${share}`;
 }

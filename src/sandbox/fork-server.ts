@@ -2,6 +2,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { NxtError } from '../shared/index.js';
 
+/** How to start one server process. */
+export interface ServerCommand {
+  file: string;
+  args: string[];
+  cwd?: string;
+  /** Bytes written to the server's fd 3 before the first request. */
+  preamble?: Buffer;
+}
+
 /** The first message a server sends. */
 export interface ServerHello {
   python: string;
@@ -34,14 +43,19 @@ export class ForkServer {
   readonly #input: Writable;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
-  #buffer = '';
+  /** The unfinished last line, in the pieces it arrived in (joined once, when its newline comes). */
+  #partial: string[] = [];
   #stderr = '';
   #hello: ServerHello | null = null;
   #dead: string | null = null;
   readonly ready: Promise<ServerHello>;
   onExit: ((reason: string) => void) | null = null;
 
-  constructor(command: { file: string; args: string[]; cwd?: string }, startupTimeoutMs: number) {
+  /**
+   * Starts the server; `command.preamble` is written to its fd 3 before any request (the module
+   * bundle the bootstrap reads, see server-source.ts).
+   */
+  constructor(command: ServerCommand, startupTimeoutMs: number) {
     this.#process = spawn(command.file, command.args, {
       stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
       env: {},
@@ -50,6 +64,7 @@ export class ForkServer {
     const [, , stderr, input, output] = this.#process.stdio as unknown as [null, null, Readable, Writable, Readable];
     this.#input = input;
     input.on('error', () => {}); // a dead server is reported through 'exit'
+    if (command.preamble) input.write(command.preamble);
     stderr.setEncoding('utf8');
     stderr.on('data', (chunk: string) => {
       this.#stderr = (this.#stderr + chunk).slice(-STDERR_KEEP);
@@ -129,15 +144,19 @@ export class ForkServer {
     return tail ? `; its stderr ends with:\n${tail}` : '';
   }
 
+  /** Splits answers on newlines, looking at each byte once however the answers are chunked. */
   #onData(chunk: string): void {
-    this.#buffer += chunk;
-    let newline = this.#buffer.indexOf('\n');
+    let start = 0;
+    let newline = chunk.indexOf('\n');
     while (newline >= 0) {
-      const line = this.#buffer.slice(0, newline);
-      this.#buffer = this.#buffer.slice(newline + 1);
+      this.#partial.push(chunk.slice(start, newline));
+      const line = this.#partial.length === 1 ? (this.#partial[0] as string) : this.#partial.join('');
+      this.#partial = [];
       if (line.trim()) this.#onMessage(line);
-      newline = this.#buffer.indexOf('\n');
+      start = newline + 1;
+      newline = chunk.indexOf('\n', start);
     }
+    if (start < chunk.length) this.#partial.push(chunk.slice(start));
   }
 
   #onMessage(line: string): void {

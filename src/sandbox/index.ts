@@ -1,8 +1,13 @@
 export type { PythonInfo } from './interpreter.js';
 export type { IsolationLayer } from './isolation.js';
 export {
+  CASE_ORACLES,
+  type CaseBatch,
+  CaseBatchSchema,
+  type CaseOracle,
   type JudgeOptions,
   JudgeOptionsSchema,
+  type JudgeTest,
   type ResourceLimits,
   ResourceLimitsSchema,
   type SandboxOptions,
@@ -16,12 +21,15 @@ export {
   createSandbox,
   type Sandbox,
   type SandboxHost,
+  type TestPlan,
   type TraceResult,
 } from './sandbox.js';
 export {
+  type CaseCount,
   type ExceptionInfo,
   type TestStatus,
   type TestVerdict,
+  VERDICT_SCHEMA_VERSION,
   type Verdict,
   VerdictSchema,
   type VerdictStatus,

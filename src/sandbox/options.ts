@@ -49,8 +49,65 @@ export const SandboxOptionsSchema = z.strictObject({
 export type SandboxOptions = z.input<typeof SandboxOptionsSchema>;
 export type ResolvedSandboxOptions = z.output<typeof SandboxOptionsSchema>;
 
+/**
+ * How a case batch compares an output with the expected one (python/oracles.py): `evalplus` is
+ * EvalPlus's rule (exact, or numerically close for floats); the others are EvalPlus's special oracles.
+ */
+export const CASE_ORACLES = [
+  'evalplus',
+  'poly-zero',
+  'any',
+  'zero-or-expected',
+  'pyramid-surface',
+  'digit-distance',
+  'set-equal',
+  'not-none',
+] as const;
+export type CaseOracle = (typeof CASE_ORACLES)[number];
+
+/**
+ * Many inputs of one function with their expected outputs (EvalPlus's tests), judged as data: each
+ * input goes to the program, each output comes back as plain data and is compared outside it.
+ */
+export const CaseBatchSchema = z.strictObject({
+  kind: z.literal('cases'),
+  /** The program function called with each input. */
+  function: z.string().min(1),
+  /** A Python literal: a list with one list of positional arguments per input. */
+  inputs: z.string(),
+  /** A Python literal: a list with one expected output per input; null when `reference` computes them. */
+  expected: z.string().nullable(),
+  /** A trusted function that computes the expected outputs (run apart from the program). */
+  reference: z
+    .strictObject({ source: z.string(), function: z.string().min(1) })
+    .nullable()
+    .default(null),
+  oracle: z
+    .string()
+    .refine((value) => (CASE_ORACLES as readonly string[]).includes(value), {
+      message: `unknown oracle: known are ${CASE_ORACLES.join(', ')}`,
+    })
+    .default('evalplus'),
+  /** Absolute tolerance for floats, as EvalPlus gives it per task. */
+  atol: z.number().nonnegative().default(0),
+});
+export type CaseBatch = z.input<typeof CaseBatchSchema>;
+
+/** A test: a Python statement run after the program, or a case batch. */
+export type JudgeTest = string | CaseBatch;
+
 /** How one program is judged. */
 export const JudgeOptionsSchema = z.strictObject({
+  /**
+   * The function the tests are about. With it, tests that are more than one call (loops, random
+   * inputs, helpers) can run in nxt's own test process instead of the program's; without it they run
+   * as statements in the program's process.
+   */
+  entryPoint: z.string().min(1).optional(),
+  /** A reference solution: where those tests find helpers other than the entry point (e.g. `poly`). */
+  reference: z.string().nullable().optional(),
+  /** `auto` seals every test whose shape allows it; `off` runs every statement in the program's process. */
+  sealing: z.enum(['auto', 'off']).default('auto'),
   /** Wall-clock limit for the whole program: loading it and every test. */
   programTimeoutMs: z.number().int().positive().default(10_000),
   /** Wall-clock limit per test: one number for all, or one per test. */
@@ -70,6 +127,9 @@ export type ResolvedJudgeOptions = z.output<typeof JudgeOptionsSchema>;
 
 /** How one test is traced (see python/tracer.py for what each cap bounds). */
 export const TraceOptionsSchema = z.strictObject({
+  /** Passed to the judging that finds the first failing test (see JudgeOptions). */
+  entryPoint: z.string().min(1).optional(),
+  reference: z.string().nullable().optional(),
   /** The test to trace; default: the first test that does not pass. */
   testIndex: z.number().int().nonnegative().optional(),
   /** State changes recorded before tracing switches off (the program then runs on untraced). */

@@ -1,9 +1,9 @@
 import { NxtError } from '../shared/index.js';
-import { ForkServer, ServerDiedError, type ServerHello } from './fork-server.js';
+import { ForkServer, type ServerCommand, ServerDiedError, type ServerHello } from './fork-server.js';
 import { type RawResult, RawResultSchema } from './verdict.js';
 
 /** How to start the server of one pool slot. */
-export type SlotCommand = (slot: number) => { file: string; args: string[]; cwd?: string };
+export type SlotCommand = (slot: number) => ServerCommand;
 
 interface Job {
   message: Record<string, unknown>;
@@ -29,7 +29,7 @@ function crashResult(message: Record<string, unknown>, reason: string): RawResul
   const tests = Array.isArray(message['tests']) ? message['tests'] : [];
   return {
     program: { status: 'error', ms: 0, exception: { type: 'Crash', message: reason, line: null, source: null } },
-    tests: tests.map(() => ({ status: 'not_run', ms: 0, exception: null })),
+    tests: tests.map(() => ({ status: 'not_run', ms: 0, exception: null, sealed: false, cases: null })),
     stdout: '',
     stderr: '',
     stdoutTruncated: false,

@@ -8,8 +8,10 @@ import type { Trace } from '../trace/index.js';
 import { type PythonInfo, probePython } from './interpreter.js';
 import { findBubblewrap, type HostFacts, type IsolationLayer, planIsolation } from './isolation.js';
 import {
+  CaseBatchSchema,
   type JudgeOptions,
   JudgeOptionsSchema,
+  type JudgeTest,
   type ResolvedJudgeOptions,
   ResourceLimitsSchema,
   type SandboxOptions,
@@ -18,11 +20,22 @@ import {
   TraceOptionsSchema,
 } from './options.js';
 import { SandboxPool } from './pool.js';
-import { serverSource } from './server-source.js';
+import { serverBootstrap, serverBundle } from './server-source.js';
 import { toTrace } from './trace-record.js';
 import { toVerdict, type Verdict } from './verdict.js';
 
 const MutantsSchema = z.array(z.object({ kind: z.string(), program: z.string() }));
+
+const TestPlanSchema = z.object({
+  kind: z.enum(['sealed', 'cases', 'runner', 'statement']),
+  reason: z.string().nullable(),
+});
+/**
+ * How a test will be judged: `sealed` (one call checked by the judge), `cases` (a case batch),
+ * `runner` (in nxt's own test process, calls forwarded to the program), or `statement` (inside the
+ * program's process; `reason` says why it could not be sealed).
+ */
+export type TestPlan = z.infer<typeof TestPlanSchema>;
 
 const SplitAnswerSchema = z.union([
   z.object({ statements: z.array(z.string()) }),
@@ -38,15 +51,28 @@ export interface Sandbox {
   readonly workers: number;
   /** Decisions worth telling the user, e.g. a fallback interpreter and why. */
   readonly notes: readonly string[];
-  /** Judges `program` against `tests` (each an independent Python statement run after the program). */
-  judgeProgram(program: string, tests: readonly string[], options?: JudgeOptions): Promise<Verdict>;
+  /**
+   * Judges `program` against `tests`: independent Python statements run after the program, or case
+   * batches. A test of the form `assert <one call of a program function>` (and the other shapes in
+   * python/seal.py) is sealed: only the call reaches the program; the result comes back as plain data
+   * and the judge evaluates the assertion. Each test's verdict says whether it was sealed.
+   */
+  judgeProgram(program: string, tests: readonly JudgeTest[], options?: JudgeOptions): Promise<Verdict>;
   /**
    * Traces one test (`options.testIndex`, or else the first test that does not pass) and returns the
    * structured trace with the test's outcome. Tracing never changes the verdict of other calls.
    */
   traceProgram(program: string, tests: readonly string[], options?: TraceOptions): Promise<TraceResult>;
   /** Per-test timeouts from a reference solution: max(floor, factor × reference time), as EvalPlus does. */
-  calibrateTimeouts(reference: string, tests: readonly string[], options?: CalibrationOptions): Promise<Calibration>;
+  calibrateTimeouts(reference: string, tests: readonly JudgeTest[], options?: CalibrationOptions): Promise<Calibration>;
+  /**
+   * How each test would be judged (parsing only, nothing runs). A runner test whose arguments turn out
+   * not to be plain data still runs as a statement; verdicts say what really happened.
+   */
+  planTests(
+    tests: readonly JudgeTest[],
+    options?: { entryPoint?: string; reference?: string | null },
+  ): Promise<TestPlan[]>;
   /**
    * Splits Python source into its top-level statements (parsing only, nothing runs).
    * Throws `UsageError` when the source does not parse.
@@ -71,6 +97,8 @@ export type TraceResult =
   | { status: 'program-failed'; verdict: Verdict };
 
 export interface CalibrationOptions {
+  /** Passed to the judging of the reference (see JudgeOptions). */
+  entryPoint?: string;
   floorMs?: number;
   factor?: number;
   /** Timeout used while timing the reference itself. */
@@ -125,6 +153,23 @@ function parseOptions<T extends z.ZodType>(schema: T, value: unknown, what: stri
   return parsed.data;
 }
 
+/** Tests as the server takes them: statements, or case batches with their defaults filled in. */
+function checkTests(tests: readonly JudgeTest[]): JudgeTest[] {
+  if (!Array.isArray(tests)) throw new UsageError('tests must be an array of Python statements or case batches');
+  return tests.map((test, index) => {
+    if (typeof test === 'string') return test;
+    if (typeof test !== 'object' || test === null || (test as { kind?: unknown }).kind !== 'cases') {
+      throw new UsageError(
+        `tests must be an array of Python statements (strings) or case batches; test ${index} is neither`,
+      );
+    }
+    const parsed = CaseBatchSchema.safeParse(test);
+    if (!parsed.success)
+      throw new UsageError(`test ${index} is not a valid case batch:\n${z.prettifyError(parsed.error)}`);
+    return parsed.data;
+  });
+}
+
 function testTimeouts(options: ResolvedJudgeOptions, count: number): number[] {
   if (!Array.isArray(options.testTimeoutMs))
     return Array.from({ length: count }, () => options.testTimeoutMs as number);
@@ -150,7 +195,8 @@ export async function createSandbox(options: SandboxOptions = {}, host: SandboxH
     notes.push(`using ${python.executable}: programs run under an unprivileged uid that cannot read ${unreadable}`);
     plan = await planIsolation(resolved, python, { isRoot, bubblewrap });
   }
-  const script = serverSource();
+  const script = serverBootstrap();
+  const preamble = serverBundle();
   let hostWorkRoot: string | null = null;
   if (!plan.sandboxWorkRoot) {
     hostWorkRoot = await mkdtemp(join(tmpdir(), 'nxt-sandbox-'));
@@ -167,7 +213,11 @@ export async function createSandbox(options: SandboxOptions = {}, host: SandboxH
           childUid: plan.childUidBase === null ? null : plan.childUidBase + slot,
           workRoot,
         });
-        return { ...plan.command(script, 'serve', config), ...(hostWorkRoot ? { cwd: hostWorkRoot } : {}) };
+        return {
+          ...plan.command(script, 'serve', config),
+          preamble,
+          ...(hostWorkRoot ? { cwd: hostWorkRoot } : {}),
+        };
       },
       resolved.pipelineDepth,
       resolved.startupTimeoutMs,
@@ -180,7 +230,7 @@ export async function createSandbox(options: SandboxOptions = {}, host: SandboxH
 
   async function runJudge(
     program: string,
-    tests: readonly string[],
+    tests: readonly JudgeTest[],
     judge: ResolvedJudgeOptions,
     extra: Record<string, unknown> = {},
   ) {
@@ -190,6 +240,9 @@ export async function createSandbox(options: SandboxOptions = {}, host: SandboxH
       op: 'judge',
       program,
       tests,
+      sealing: judge.sealing !== 'off',
+      ...(judge.entryPoint ? { entryPoint: judge.entryPoint } : {}),
+      ...(judge.reference ? { reference: judge.reference } : {}),
       programTimeoutMs: judge.programTimeoutMs,
       testTimeoutsMs: testTimeouts(judge, tests.length),
       stopAtFirstFailure: judge.stopAtFirstFailure,
@@ -205,7 +258,12 @@ export async function createSandbox(options: SandboxOptions = {}, host: SandboxH
     });
   }
 
-  async function judgeOnce(program: string, tests: readonly string[], judge: ResolvedJudgeOptions, rechecked: boolean) {
+  async function judgeOnce(
+    program: string,
+    tests: readonly JudgeTest[],
+    judge: ResolvedJudgeOptions,
+    rechecked: boolean,
+  ) {
     return toVerdict(await runJudge(program, tests, judge, {}), pythonVersion, rechecked);
   }
 
@@ -251,13 +309,11 @@ export async function createSandbox(options: SandboxOptions = {}, host: SandboxH
     },
     async judgeProgram(program, tests, judgeOptions = {}) {
       if (typeof program !== 'string') throw new NxtError('usage', 'the program must be a string of Python source');
-      if (!Array.isArray(tests) || tests.some((test) => typeof test !== 'string')) {
-        throw new NxtError('usage', 'tests must be an array of Python statements (strings)');
-      }
+      const checked = checkTests(tests);
       const judge = parseOptions(JudgeOptionsSchema, judgeOptions, 'judge options');
-      const first = await judgeOnce(program, tests, judge, false);
+      const first = await judgeOnce(program, checked, judge, false);
       if (first.status !== 'timeout' || !judge.recheckTimeouts) return first;
-      return judgeOnce(program, tests, judge, true);
+      return judgeOnce(program, checked, judge, true);
     },
     async traceProgram(program, tests, options = {}) {
       const chosen = options.testIndex;
@@ -271,6 +327,8 @@ export async function createSandbox(options: SandboxOptions = {}, host: SandboxH
           testTimeoutMs: options.testTimeoutMs ?? 3000,
           stopAtFirstFailure: true,
           ...(options.limits ? { limits: options.limits } : {}),
+          ...(options.entryPoint ? { entryPoint: options.entryPoint } : {}),
+          ...(options.reference ? { reference: options.reference } : {}),
         });
         if (verdict.program.status !== 'ok') return { status: 'program-failed', verdict };
         index = verdict.tests.find((test) => test.status !== 'pass')?.index;
@@ -279,6 +337,17 @@ export async function createSandbox(options: SandboxOptions = {}, host: SandboxH
       const traced = await traceOne(program, tests, index, options);
       if (!traced.trace) return { status: 'program-failed', verdict: traced.verdict };
       return { status: 'traced', trace: traced.trace, testIndex: index, verdict };
+    },
+    planTests(tests, options = {}) {
+      return pool.ask(
+        {
+          op: 'plan',
+          tests: checkTests(tests),
+          ...(options.entryPoint ? { entryPoint: options.entryPoint } : {}),
+          ...(options.reference ? { reference: options.reference } : {}),
+        },
+        (raw) => z.array(TestPlanSchema).parse(raw),
+      );
     },
     mutants(source) {
       return pool.ask({ op: 'mutate', source }, (raw) => MutantsSchema.parse(raw));
@@ -298,6 +367,7 @@ export async function createSandbox(options: SandboxOptions = {}, host: SandboxH
       const verdict = await sandbox.judgeProgram(reference, tests, {
         programTimeoutMs: referenceTimeoutMs,
         testTimeoutMs: referenceTimeoutMs,
+        ...(calibration.entryPoint ? { entryPoint: calibration.entryPoint, reference } : {}),
       });
       if (verdict.status !== 'pass') {
         throw new NxtError(

@@ -5,7 +5,7 @@ function raw(parts: Partial<RawResult> & { testStatuses?: string[] }): RawResult
   const { testStatuses = ['pass'], ...rest } = parts;
   return {
     program: { status: 'ok', ms: 1, exception: null },
-    tests: testStatuses.map((status) => ({ status, ms: 1, exception: null })),
+    tests: testStatuses.map((status) => ({ status, ms: 1, exception: null, sealed: true })),
     stdout: '',
     stderr: '',
     stdoutTruncated: false,
@@ -58,10 +58,11 @@ describe('toVerdict', () => {
     const verdict = toVerdict(
       raw({
         tests: [
-          { status: 'pass', ms: 1, exception: null },
+          { status: 'pass', ms: 1, exception: null, sealed: true },
           {
             status: 'error',
             ms: 1,
+            sealed: true,
             exception: { type: 'TypeError', message: 'bad operand\nmore', line: 3, source: 'program' },
           },
         ],

@@ -14,19 +14,37 @@ export type ExceptionInfo = z.infer<typeof ExceptionInfoSchema>;
 export const TestStatusSchema = z.enum(['pass', 'fail', 'error', 'timeout', 'not_run']);
 export type TestStatus = z.infer<typeof TestStatusSchema>;
 
+/** How far a case batch (EvalPlus inputs) got: inputs judged and inputs that passed, in order. */
+export const CaseCountSchema = z.object({
+  total: z.number().int().nonnegative(),
+  passed: z.number().int().nonnegative(),
+});
+export type CaseCount = z.infer<typeof CaseCountSchema>;
+
 export const TestVerdictSchema = z.object({
   index: z.number().int().nonnegative(),
   status: TestStatusSchema,
   exception: ExceptionInfoSchema.nullable(),
   durationMs: z.number().nonnegative(),
+  /**
+   * True when the program's process never saw what the test expects: the result came back as plain
+   * data and was compared by the judge (or the test ran in nxt's own test process). False when the
+   * test had to run as a statement inside the program's process, where a program can interfere.
+   */
+  sealed: z.boolean(),
+  /** For a case batch: how many inputs passed before the first failure; null for other tests. */
+  cases: CaseCountSchema.nullable(),
 });
 export type TestVerdict = z.infer<typeof TestVerdictSchema>;
 
 export const VerdictStatusSchema = z.enum(['pass', 'fail', 'error', 'timeout']);
 export type VerdictStatus = z.infer<typeof VerdictStatusSchema>;
 
+export const VERDICT_SCHEMA_VERSION = 2 as const;
+
 export const VerdictSchema = z.object({
-  schemaVersion: z.literal(1),
+  /** 2 added per-test `sealed` and `cases`. */
+  schemaVersion: z.literal(VERDICT_SCHEMA_VERSION),
   /** `pass` only when the program loaded and every test ran and passed. */
   status: VerdictStatusSchema,
   /** One line saying why the program did not pass; empty on a pass. */
@@ -56,11 +74,15 @@ const RawOutcomeSchema = z.object({
   ms: z.number(),
   exception: ExceptionInfoSchema.nullable().optional(),
 });
+const RawTestOutcomeSchema = RawOutcomeSchema.extend({
+  sealed: z.boolean(),
+  cases: CaseCountSchema.nullable().optional(),
+});
 
 /** What a fork-server answers for one program (validated at the process boundary). */
 export const RawResultSchema = z.object({
   program: RawOutcomeSchema,
-  tests: z.array(RawOutcomeSchema),
+  tests: z.array(RawTestOutcomeSchema),
   stdout: z.string(),
   stderr: z.string(),
   stdoutTruncated: z.boolean(),
@@ -106,17 +128,19 @@ function decide(verdict: Omit<Verdict, 'status' | 'reason'>): { status: VerdictS
 /** Turns a fork-server answer into a verdict: the overall status follows from the parts, never from output. */
 export function toVerdict(raw: RawResult, python: string, rechecked = false): Verdict {
   const parts = {
-    schemaVersion: 1 as const,
+    schemaVersion: VERDICT_SCHEMA_VERSION,
     program: {
       status: programStatus(raw.program.status),
       exception: raw.program.exception ?? null,
-      durationMs: raw.program.ms,
+      durationMs: Math.max(0, raw.program.ms),
     },
     tests: raw.tests.map((test, index) => ({
       index,
       status: testStatus(test.status),
       exception: test.exception ?? null,
-      durationMs: test.ms,
+      durationMs: Math.max(0, test.ms),
+      sealed: test.sealed,
+      cases: test.cases ?? null,
     })),
     stdout: raw.stdout,
     stderr: raw.stderr,

@@ -27,7 +27,12 @@ const MbppRecord = z.object({
   test_setup_code: z.string(),
   challenge_test_list: z.array(z.string()),
 });
-const PlusOriginRecord = z.object({ task_id: z.string(), test: z.string(), canonical_solution: z.string() });
+const PlusOriginRecord = z.object({
+  task_id: z.string(),
+  test: z.string(),
+  canonical_solution: z.string(),
+  prompt: z.string(),
+});
 const MbppPlusOriginRecord = z.object({
   task_id: z.number().int(),
   test: z.string(),
@@ -60,14 +65,14 @@ function docstring(prompt: string): string {
 }
 
 function plusFor(
-  origin: Map<string, { test: string; canonical_solution: string }>,
+  origin: Map<string, z.infer<typeof PlusOriginRecord>>,
   upstreamId: string,
   entryPoint: string,
   source: string,
 ) {
   const record = origin.get(upstreamId);
   if (!record) throw new NxtError('data', `no EvalPlus tests for ${upstreamId}`);
-  return { source, ...toPlusTest(record.test, entryPoint, upstreamId) };
+  return { source, ...toPlusTest(record.test, entryPoint, upstreamId, `${record.prompt}${record.canonical_solution}`) };
 }
 
 async function humanEval(store: DataStore): Promise<Problem[]> {
@@ -92,7 +97,7 @@ async function humanEval(store: DataStore): Promise<Problem[]> {
 
 async function humanEvalFix(store: DataStore, plus: boolean): Promise<RepairTask[]> {
   const loaded = await store.load('humanevalpack');
-  const origin: Map<string, { test: string; canonical_solution: string }> | null = plus
+  const origin: Map<string, z.infer<typeof PlusOriginRecord>> | null = plus
     ? new Map(
         readRecords(await store.load('humanevalPlus'), PlusOriginRecord).map(({ record }) => [record.task_id, record]),
       )
@@ -168,7 +173,10 @@ async function mbppPlus(store: DataStore): Promise<Problem[]> {
       entryPoint,
       promptTests: tests,
       tests,
-      plusTests: { source: 'evalplus MBPP+ v0.2.0', ...toPlusTest(record.test, entryPoint, id) },
+      plusTests: {
+        source: 'evalplus MBPP+ v0.2.0',
+        ...toPlusTest(record.test, entryPoint, id, `${record.code}\n${imports}`),
+      },
       reference: record.code,
       split: mbppSplit(record.task_id),
       provenance: provenance(loaded, line, id),

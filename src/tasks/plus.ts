@@ -1,4 +1,5 @@
 import { logicalLines, statements } from './python-lines.js';
+import type { PlusCases, PlusTests } from './schema.js';
 
 /**
  * EvalPlus's comparison (exact, or numpy.allclose with rtol 1e-7 and `atol` for floats), in plain
@@ -48,11 +49,12 @@ const MBPP_SET_EQUAL = new Set([
 /** MBPP+ tasks whose expected output is whether the result is not None (a regex match or None). */
 const MBPP_NOT_NONE = new Set(['check_str', 'text_match_three', 'text_starta_endb']);
 
-/** Items in the top-level list literal assigned to `name` (e.g. how many inputs). */
-export function countListItems(source: string, name: string): number {
+/** The list literal assigned to `name` at the start of a line (`inputs = [...]`): its text and item count. */
+export function listLiteral(source: string, name: string): { text: string; items: number } | null {
   const match = new RegExp(`(^|\\n)\\s*${name}\\s*=\\s*\\[`).exec(source);
-  if (!match) return 0;
-  let index = match.index + match[0].length;
+  if (!match) return null;
+  const open = match.index + match[0].length - 1;
+  let index = open + 1;
   let depth = 1;
   let items = 0;
   let sawValue = false;
@@ -80,7 +82,53 @@ export function countListItems(source: string, name: string): number {
       sawValue = false;
     } else if (!/\s/.test(char)) sawValue = true;
   }
-  return items + (sawValue ? 1 : 0);
+  return { text: source.slice(open, index), items: items + (sawValue ? 1 : 0) };
+}
+
+/** Items in the top-level list literal assigned to `name` (e.g. how many inputs). */
+export function countListItems(source: string, name: string): number {
+  return listLiteral(source, name)?.items ?? 0;
+}
+
+/** EvalPlus's special oracles for MBPP+, by entry point (its evaluator decides by the same name). */
+const MBPP_ORACLES: Record<string, string> = {
+  ...Object.fromEntries([...MBPP_SET_EQUAL].map((name) => [name, 'set-equal'])),
+  ...Object.fromEntries([...MBPP_NOT_NONE].map((name) => [name, 'not-none'])),
+  are_equivalent: 'any',
+  sum_div: 'zero-or-expected',
+  surface_Area: 'pyramid-surface',
+  digit_distance_nums: 'digit-distance',
+};
+
+/** How the judge compares outputs for an EvalPlus task (see the sandbox's case oracles). */
+export function plusOracle(taskId: string, entryPoint: string): string {
+  if (taskId.startsWith('Mbpp/')) return MBPP_ORACLES[entryPoint] ?? 'evalplus';
+  if (taskId.startsWith('HumanEval/') && entryPoint === 'find_zero') return 'poly-zero';
+  return 'evalplus';
+}
+
+/**
+ * The case batch of an EvalPlus OriginFmt test: its inputs and expected outputs as Python literal
+ * text, judged as data by the sandbox. Tasks whose test computes the expected outputs with a
+ * `ref_func` get that function (with `header`, the imports and definitions it needs) as reference.
+ */
+export function plusCases(origin: string, entryPoint: string, taskId: string, header: string): PlusCases | null {
+  const inputs = listLiteral(origin, 'inputs');
+  if (!inputs) return null;
+  const results = listLiteral(origin, 'results');
+  const usesReference = /assertion\([^\n]*ref_func\(\*inp\)/.test(origin);
+  if (!results && !usesReference) return null;
+  const definitions = statements(logicalLines(origin))
+    .map((group) => group.map((line) => line.text).join('\n'))
+    .filter((text) => /^(def |class |import |from )/.test(text))
+    .filter((text) => !/^import numpy\b/.test(text) && !/^def (is_floats|assertion|check)\s*\(/.test(text));
+  return {
+    function: entryPoint,
+    inputs: inputs.text,
+    expected: usesReference ? null : (results?.text ?? null),
+    reference: usesReference ? { source: `${header}\n\n${definitions.join('\n\n')}\n`, function: 'ref_func' } : null,
+    oracle: plusOracle(taskId, entryPoint),
+  };
 }
 
 /**
@@ -94,7 +142,8 @@ export function toPlusTest(
   origin: string,
   entryPoint: string,
   taskId: string,
-): { test: string; inputs: number; atol: number } {
+  header = '',
+): { test: string; inputs: number; atol: number; cases: PlusCases | null } {
   const kept = statements(logicalLines(origin))
     .map((group) => group.map((line) => line.text).join('\n'))
     .filter((text) => !/^import numpy\b/.test(text) && !/^def (is_floats|assertion)\s*\(/.test(text));
@@ -114,5 +163,15 @@ export function toPlusTest(
   }
   const atol = Number(/assertion\([^\n]*,\s*([0-9.eE+-]+)\)\s*$/m.exec(body)?.[1] ?? 0);
   const checkCall = /(^|\n)def check\(/.test(body) ? `\n\ncheck(${entryPoint})` : '';
-  return { test: `${HELPERS}\n\n${body}${checkCall}\n`, inputs: countListItems(body, 'inputs'), atol };
+  return {
+    test: `${HELPERS}\n\n${body}${checkCall}\n`,
+    inputs: countListItems(body, 'inputs'),
+    atol,
+    cases: plusCases(origin, entryPoint, taskId, header),
+  };
+}
+
+/** A plus test as the sandbox judges it: a case batch (sealed) or, for older task files, the statement. */
+export function plusTestOf(plus: PlusTests): string | (PlusCases & { kind: 'cases'; atol: number }) {
+  return plus.cases ? { kind: 'cases', ...plus.cases, atol: plus.atol } : plus.test;
 }

@@ -2,13 +2,32 @@ import { z } from 'zod';
 
 export const TASK_SCHEMA_VERSION = 1;
 
+/** EvalPlus tests as data: inputs and expected outputs (Python literals), judged outside the program. */
+export const PlusCasesSchema = z.object({
+  /** The function called with each input. */
+  function: z.string(),
+  /** Python literal: one list of positional arguments per input. */
+  inputs: z.string(),
+  /** Python literal: one expected output per input; null when `reference` computes them. */
+  expected: z.string().nullable(),
+  reference: z.object({ source: z.string(), function: z.string() }).nullable(),
+  /** The sandbox's name for how outputs are compared (EvalPlus's rule or one of its special oracles). */
+  oracle: z.string(),
+});
+export type PlusCases = z.infer<typeof PlusCasesSchema>;
+
 /** EvalPlus-style extra tests: many inputs with expected outputs, compared with `atol` for floats. */
 export const PlusTestsSchema = z.object({
   source: z.string(),
-  /** One self-contained Python statement block that checks every input (see tasks/plus.ts). */
+  /**
+   * The same tests as one self-contained Python statement block (see tasks/plus.ts): what runs when
+   * `cases` is missing (task files written before it existed) or sealing is off.
+   */
   test: z.string(),
   inputs: z.number().int().nonnegative(),
   atol: z.number().nonnegative(),
+  /** The tests as data; judged sealed. */
+  cases: PlusCasesSchema.nullable().default(null),
 });
 export type PlusTests = z.infer<typeof PlusTestsSchema>;
 

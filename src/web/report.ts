@@ -63,7 +63,7 @@ function passTable(runs: EvalRun[]): { html: string; markdown: string } {
       ? '-'
       : `${percent(value)}${interval ? ` [${(100 * interval[0]).toFixed(1)}, ${(100 * interval[1]).toFixed(1)}]` : ''}`;
   };
-  const header = ['run', 'dataset', 'model', 'trace', 'shots', 'tasks', ...columns, 'greedy pass@1'];
+  const header = ['run', 'dataset', 'model', 'trace', 'shots', 'tasks', ...columns, 'greedy pass@1', 'sealed tests'];
   const rows = runs.map((run) => [
     run.name,
     run.summary.dataset,
@@ -73,6 +73,7 @@ function passTable(runs: EvalRun[]): { html: string; markdown: string } {
     String(run.summary.tasks),
     ...columns.map((k) => cell(run, k)),
     run.summary.greedy ? percent(run.summary.greedy['pass@1']) : '-',
+    run.summary.sealing?.tests ? percent(run.summary.sealing.sealed / run.summary.sealing.tests) : '-',
   ]);
   const html = `<table><tr>${header.map((item) => `<th>${escapeHtml(item)}</th>`).join('')}</tr>${rows.map((row) => `<tr>${row.map((item) => `<td>${escapeHtml(item)}</td>`).join('')}</tr>`).join('')}</table>`;
   const markdown = [

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
-import { ManifestSchema, type ResultRecord, SummarySchema } from '../eval/index.js';
+import { ManifestSchema, type ResultRecord, type Summary, SummarySchema, sealingLine } from '../eval/index.js';
 import type { Sandbox } from '../sandbox/index.js';
 import type { RepairTask } from '../tasks/index.js';
 import { renderTrace, type Trace } from '../trace/index.js';
@@ -61,6 +61,18 @@ function renderTraceHtml(trace: Trace, mark: number | null): string {
 }
 
 /** Starts the viewer over the run folders in `runsDir`. Binds 127.0.0.1 unless told otherwise. */
+/** A run's share of sealed tests, for the runs list. */
+function sealedShare(summary: Summary | null): string {
+  const sealing = summary?.sealing;
+  if (!sealing || sealing.tests === 0) return '-';
+  return percent(sealing.sealed / sealing.tests);
+}
+
+function sealedCell(sealed: boolean | undefined): string {
+  if (sealed === undefined) return '-';
+  return sealed ? 'yes' : '<span title="ran as a statement inside the program\'s process">no</span>';
+}
+
 export async function startViewer(options: ViewerOptions): Promise<Viewer> {
   const root = resolve(options.runsDir);
   const host = options.host ?? '127.0.0.1';
@@ -137,7 +149,7 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
       if (manifest.success) {
         const values = summary.success ? summary.data['pass@k'].values : {};
         rows.push(
-          `<tr><td><a href="/run/${encodeURIComponent(name)}">${escapeHtml(name)}</a></td><td>${escapeHtml(manifest.data.config.dataset)}</td><td>${escapeHtml(manifest.data.config.model)}</td><td>${escapeHtml(manifest.data.config.trace)}</td><td class="num">${manifest.data.config.shots}</td><td class="num">${summary.success ? summary.data.tasks : '-'}</td><td class="num">${manifest.data.config.samples}</td>${['pass@1', 'pass@5', 'pass@10'].map((k) => `<td class="num">${percent(values[k])}</td>`).join('')}</tr>`,
+          `<tr><td><a href="/run/${encodeURIComponent(name)}">${escapeHtml(name)}</a></td><td>${escapeHtml(manifest.data.config.dataset)}</td><td>${escapeHtml(manifest.data.config.model)}</td><td>${escapeHtml(manifest.data.config.trace)}</td><td class="num">${manifest.data.config.shots}</td><td class="num">${summary.success ? summary.data.tasks : '-'}</td><td class="num">${manifest.data.config.samples}</td>${['pass@1', 'pass@5', 'pass@10'].map((k) => `<td class="num">${percent(values[k])}</td>`).join('')}<td class="num">${sealedShare(summary.success ? summary.data : null)}</td></tr>`,
         );
       } else {
         const selftrain = (await readJson(join(dir, 'summary.json'))) as {
@@ -158,7 +170,7 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
       }
     }
     const body = rows.length
-      ? `<table><tr><th>run</th><th>dataset</th><th>model</th><th>trace</th><th>shots</th><th>tasks</th><th>samples</th><th>pass@1</th><th>pass@5</th><th>pass@10</th></tr>${rows.join('')}</table>`
+      ? `<table><tr><th>run</th><th>dataset</th><th>model</th><th>trace</th><th>shots</th><th>tasks</th><th>samples</th><th>pass@1</th><th>pass@5</th><th>pass@10</th><th title="tests whose expected values never reached the program">sealed</th></tr>${rows.join('')}</table>`
       : `<p>No runs under ${escapeHtml(root)} yet. Run <code>nxt eval</code> first.</p>`;
     return c.html(page('runs', body));
   });
@@ -198,8 +210,11 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
     };
     const ratings = await readRatings(dir);
     const agree = agreement(ratings);
+    const summary = SummarySchema.safeParse(await readJson(join(dir, 'summary.json')));
+    const sealing = summary.success ? summary.data.sealing : undefined;
     const body = [
       `<h2>${escapeHtml(name)}</h2><p class="muted">${escapeHtml(manifest.config.dataset)} · ${escapeHtml(manifest.config.model)} · trace ${escapeHtml(manifest.config.trace)} · ${manifest.config.shots}-shot · ${index.entries.length} results</p>`,
+      sealing ? `<p id="sealing" class="muted">${escapeHtml(sealingLine(sealing))}</p>` : '',
       `<form class="filters" method="get" action="/run/${encodeURIComponent(name)}"><label>show <select name="filter" id="filter">${[
         'all',
         'pass',
@@ -310,11 +325,11 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
       const rows = result.base.tests
         .map(
           (test, position) =>
-            `<tr><td class="num">${position}</td><td><code>${escapeHtml((task.tests[position] ?? '').slice(0, 200))}</code></td><td class="${escapeHtml(test.status)}">${escapeHtml(test.status)}</td><td>${escapeHtml(test.exception ?? '')}</td></tr>`,
+            `<tr><td class="num">${position}</td><td><code>${escapeHtml((task.tests[position] ?? '').slice(0, 200))}</code></td><td class="${escapeHtml(test.status)}">${escapeHtml(test.status)}</td><td>${sealedCell(test.sealed)}</td><td>${escapeHtml(test.exception ?? '')}</td></tr>`,
         )
         .join('');
       parts.push(
-        `<h3>Tests</h3><table id="tests"><tr><th>#</th><th>test</th><th>status</th><th>exception</th></tr>${rows}</table>`,
+        `<h3>Tests</h3><table id="tests"><tr><th>#</th><th>test</th><th>status</th><th>sealed</th><th>exception</th></tr>${rows}</table>`,
       );
       if (result.plus)
         parts.push(

@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { DataStore, loadDataset, type Problem } from '../../src/tasks/index.js';
 
 /** The read-only dataset copies that tests and benchmarks use (`../shared/data`, or NXT_DATA_DIR). */
 export const sharedDataDir = resolve(
@@ -50,4 +52,10 @@ export function humanEvalFixBuggy(): ProgramCase[] {
     tests: [task['test'] as string],
     expected: 'fail',
   }));
+}
+
+/** A dataset loaded the way users load it, from the shared data folder (tasks, not raw records). */
+export async function loadSharedTasks(name: string): Promise<Problem[]> {
+  const store = new DataStore({ dataDir: sharedDataDir, cacheDir: join(tmpdir(), `nxt-test-cache-${process.pid}`) });
+  return loadDataset(name, store);
 }

@@ -1,0 +1,290 @@
+"""The zygote: the one process that forks children, forked by the server before it reads any request.
+
+Children must not inherit the server's memory: the server holds every job it has seen (programs, tests,
+expected values), and a child that could read them (gc, ctypes, its own heap) could pass without
+computing anything. The zygote's memory holds only the preloaded modules and nxt's own code.
+
+Protocol over a SOCK_SEQPACKET socket with the server (one message per request, answers in order):
+  b"F"                fork a child: answers pid, nonce and workdir, with the server's ends of the
+                      child's pipes (job, result, stdout, stderr) passed as SCM_RIGHTS
+  b"K" + pid + grace  finish a child: wait up to `grace` ms for it to exit by itself, then kill its
+                      process group, reap it, kill and reap anything it left behind (the zygote is a
+                      child subreaper), clean its working directory; answers how it ended
+"""
+
+import _socket
+import array
+import gc
+import os
+import signal
+import struct
+import time
+
+from nxt import harness
+
+FORKED = struct.Struct("<i%dsH" % 12)
+FINISH = struct.Struct("<ciI")
+FINISHED = struct.Struct("<iBiid")  # pid, exited by itself, exit code (-1), signal (-1), cpu seconds
+SWEEP_ROUNDS = 200
+
+
+class ZygoteGone(Exception):
+    """The zygote died (a program may kill it when nothing separates their uids): the server cannot
+    fork any more and must be replaced."""
+
+
+def _prctl(option, value):
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0) == 0
+    except Exception:
+        return False
+
+
+def start(config):
+    """Forks the zygote; returns (pid, the server's socket)."""
+    # _socket, not socket: socket.py brings selectors and enum classes into every child's memory.
+    ours, theirs = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET)
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            ours.close()
+            Zygote(theirs, config).serve()
+        except BaseException:
+            code = 1
+        os._exit(code)
+    theirs.close()
+    return pid, ours
+
+
+def _kill_group(pid):
+    for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+        try:
+            target()
+        except OSError:
+            pass
+
+
+def remove_tree(path):
+    """Removes what a program left behind, whatever modes it set (we own or override them)."""
+    try:
+        os.chmod(path, 0o700)
+        entries = list(os.scandir(path))
+    except OSError:
+        entries = []
+    for entry in entries:
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                remove_tree(entry.path)
+            else:
+                os.unlink(entry.path)
+        except OSError:
+            pass
+    try:
+        os.rmdir(path)
+    except OSError:
+        pass
+
+
+class Zygote:
+    def __init__(self, sock, config):
+        self.sock = sock
+        self.uid = config.get("childUid")
+        self.workroot = config.get("workRoot") or "/tmp"
+        self.children = {}  # pid -> workdir
+        self.spare_dirs = []
+
+    def serve(self):
+        _prctl(36, 1)  # PR_SET_CHILD_SUBREAPER: what a program leaves behind becomes ours to sweep
+        _prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: die with the server
+        _prctl(4, 0)  # PR_SET_DUMPABLE 0: the programs' uid must not read or trace us
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        gc.collect()
+        gc.freeze()  # children never touch (and copy) the pages of these objects
+        while True:
+            try:
+                message = self.sock.recv(64)
+            except InterruptedError:
+                continue
+            if not message:
+                break
+            if message[:1] == b"F":
+                self._fork()
+            elif message[:1] == b"K":
+                _, pid, grace = FINISH.unpack(message)
+                self.sock.send(self._finish(pid, grace))
+        for pid in list(self.children):
+            _kill_group(pid)
+        self._sweep(keep=())
+
+    def _take_workdir(self):
+        if self.spare_dirs:
+            return self.spare_dirs.pop()
+        path = os.path.join(self.workroot, "nxt-" + os.urandom(6).hex())
+        os.mkdir(path, 0o700)
+        return path
+
+    def _return_workdir(self, path):
+        """Keeps an empty working directory for the next program; removes one the program used."""
+        try:
+            if not os.listdir(path):
+                if self.uid is not None:
+                    os.chown(path, 0, 0)
+                os.chmod(path, 0o700)
+                self.spare_dirs.append(path)
+                return
+        except OSError:
+            pass
+        remove_tree(path)
+
+    def _fork(self):
+        nonce = os.urandom(12)
+        job_r, job_w = os.pipe()
+        result_r, result_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        workdir = self._take_workdir()
+        pid = os.fork()
+        if pid == 0:
+            self.sock.close()
+            for fd in (job_w, result_r, out_r, err_r):
+                os.close(fd)
+            harness.child_main(nonce, job_r, result_w, out_w, err_w, workdir, self.uid)
+            os._exit(harness.BROKEN_CHANNEL_EXIT)
+        for fd in (job_r, result_w, out_w, err_w):
+            os.close(fd)
+        self.children[pid] = workdir
+        encoded = workdir.encode()
+        fds = array.array("i", (job_w, result_r, out_r, err_r))
+        self.sock.sendmsg([FORKED.pack(pid, nonce, len(encoded)) + encoded],
+                          [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, fds)])
+        for fd in fds:
+            os.close(fd)
+
+    def _finish(self, pid, grace_ms):
+        workdir = self.children.pop(pid, None)
+        status = usage = None
+        by_itself = False
+        give_up = time.monotonic() + grace_ms / 1000.0
+        while True:
+            try:
+                waited, status, usage = os.wait4(pid, os.WNOHANG)
+            except ChildProcessError:
+                waited = -1
+            if waited == pid or waited == -1 or time.monotonic() >= give_up:
+                break
+            time.sleep(0.0005)
+        if waited == pid:
+            by_itself = True
+        _kill_group(pid)
+        if waited == 0:
+            try:
+                _, status, usage = os.wait4(pid, 0)
+            except ChildProcessError:
+                status = None
+        self._sweep(keep=self.children)
+        if workdir is not None:
+            self._return_workdir(workdir)
+        code = signum = -1
+        if status is not None:
+            if os.WIFSIGNALED(status):
+                signum = os.WTERMSIG(status)
+            elif os.WIFEXITED(status):
+                code = os.WEXITSTATUS(status)
+        cpu = usage.ru_utime + usage.ru_stime if usage is not None else 0.0
+        return FINISHED.pack(pid, 1 if by_itself else 0, code, signum, cpu)
+
+    def _sweep(self, keep):
+        """Kills and reaps every process that ended up as our child, but the waiting children."""
+        for _ in range(SWEEP_ROUNDS):
+            stray = [p for p in _children_of_self() if p not in keep]
+            if not stray:
+                break
+            for p in stray:
+                try:
+                    os.kill(p, signal.SIGKILL)
+                except OSError:
+                    pass
+            for p in stray:
+                try:
+                    os.waitpid(p, 0)
+                except ChildProcessError:
+                    pass
+
+
+def _children_of_self():
+    pid = os.getpid()
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as handle:
+            return [int(x) for x in handle.read().split()]
+    except OSError:
+        return []
+
+
+class ZygoteClient:
+    """The server's side of the protocol."""
+
+    def __init__(self, config):
+        self.pid, self.sock = start(config)
+        self.asked = 0  # fork requests whose answers have not been read
+        self.forked = []  # answers read while waiting for something else
+
+    def request_fork(self):
+        try:
+            self.sock.send(b"F")
+        except OSError as error:
+            raise ZygoteGone(str(error))
+        self.asked += 1
+
+    def receive_fork(self):
+        """(pid, nonce, workdir, job_w, result_r, out_r, err_r) of a child asked for by request_fork."""
+        if self.forked:
+            return self.forked.pop(0)
+        if self.asked == 0:
+            self.request_fork()
+        self.asked -= 1
+        return self._read_fork()
+
+    def _read_fork(self):
+        try:
+            data, ancillary, _flags, _addr = self.sock.recvmsg(4096, _socket.CMSG_LEN(4 * 4))
+        except OSError as error:
+            raise ZygoteGone(str(error))
+        if not data:
+            raise ZygoteGone("the zygote closed its socket")
+        pid, nonce, size = FORKED.unpack_from(data)
+        workdir = data[FORKED.size:FORKED.size + size].decode()
+        fds = array.array("i")
+        for level, kind, payload in ancillary:
+            if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS:
+                fds.frombytes(payload[:len(payload) - len(payload) % fds.itemsize])
+        if len(fds) != 4:
+            raise ZygoteGone("the zygote sent %d descriptors" % len(fds))
+        return (pid, nonce, workdir) + tuple(fds)
+
+    def finish(self, pid, grace_ms=0):
+        """Ends a child; returns (exited by itself, exit code or None, signal or None, cpu seconds)."""
+        try:
+            self.sock.send(FINISH.pack(b"K", pid, grace_ms))
+            while self.asked:  # answers come in order: forks asked for before this one come first
+                self.asked -= 1
+                self.forked.append(self._read_fork())
+            data = self.sock.recv(64)
+        except OSError as error:
+            raise ZygoteGone(str(error))
+        if len(data) != FINISHED.size:
+            raise ZygoteGone("the zygote closed its socket")
+        _, by_itself, code, signum, cpu = FINISHED.unpack(data)
+        return bool(by_itself), None if code < 0 else code, None if signum < 0 else signum, cpu
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass

@@ -1,0 +1,3 @@
+import { defineRewardHackSuite } from './reward-hacks.js';
+
+defineRewardHackSuite('default layers', {});
