@@ -12,7 +12,7 @@ export async function doctorCommand(flags: SandboxFlagValues, io: CliIo): Promis
     }
     lines.push(`workers    ${sandbox.workers} fork-servers`, 'isolation');
     for (const layer of sandbox.layers) {
-      lines.push(`  ${layer.active ? 'on ' : 'off'}  ${layer.name.padEnd(17)} ${layer.detail}`);
+      lines.push(`  ${layer.active ? 'on ' : 'off'}  ${layer.name.padEnd(21)} ${layer.detail}`);
     }
     const program = 'def answer():\n    return 42\n';
     const [good, bad] = await Promise.all([
@@ -26,7 +26,7 @@ export async function doctorCommand(flags: SandboxFlagValues, io: CliIo): Promis
         : `self-test  FAILED: expected pass and fail, got ${good.status} (${good.reason}) and ${bad.status} (${bad.reason})`,
     );
     for (const note of sandbox.notes) lines.push(`note       ${note}`);
-    for (const layer of sandbox.layers.filter((item) => !item.active))
+    for (const layer of sandbox.layers.filter((item) => !item.active && item.risk))
       lines.push(`warning    ${layer.name} off: ${layer.risk}`);
     io.stdout(`${lines.join('\n')}\n`);
     return ok ? 0 : 1;

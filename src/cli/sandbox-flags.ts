@@ -11,12 +11,21 @@ export function addSandboxFlags(command: Command): Command {
         .choices(['auto', 'required', 'off'])
         .default(undefined),
     )
+    .addOption(
+      new Option(
+        '--namespaces <mode>',
+        'without bubblewrap, the sandbox enters user, mount, PID, network and IPC namespaces itself: auto (where the kernel allows it), required, or off',
+      )
+        .choices(['auto', 'required', 'off'])
+        .default(undefined),
+    )
     .option('--workers <n>', 'fork-servers in the pool (default: one per core)');
 }
 
 export interface SandboxFlagValues {
   python?: string;
   bubblewrap?: 'auto' | 'required' | 'off';
+  namespaces?: 'auto' | 'required' | 'off';
   workers?: string;
 }
 
@@ -40,8 +49,13 @@ export function sandboxOptions(
   if (bubblewrap !== undefined && !['auto', 'required', 'off'].includes(bubblewrap)) {
     throw new UsageError(`NXT_BUBBLEWRAP must be auto, required or off, got '${bubblewrap}'`);
   }
+  const namespaces = flags.namespaces ?? env['NXT_NAMESPACES'];
+  if (namespaces !== undefined && !['auto', 'required', 'off'].includes(namespaces)) {
+    throw new UsageError(`NXT_NAMESPACES must be auto, required or off, got '${namespaces}'`);
+  }
   return {
     ...(python ? { python } : {}),
+    ...(namespaces ? { namespaces: namespaces as 'auto' | 'required' | 'off' } : {}),
     ...(workers ? { workers } : {}),
     ...(bubblewrap ? { bubblewrap: bubblewrap as 'auto' | 'required' | 'off' } : {}),
   };

@@ -15,6 +15,7 @@ export function judged(verdict: Verdict): Judged {
     total: verdict.tests.length,
     reason: verdict.reason,
     sealed: verdict.tests.filter((test) => test.sealed).length,
+    ...(verdict.judgeFault ? { judgeFault: true } : {}),
     tests: verdict.tests.map((test) => ({
       status: test.status,
       exception: test.exception ? `${test.exception.type}: ${test.exception.message.slice(0, 300)}` : null,

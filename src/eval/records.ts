@@ -31,6 +31,8 @@ const JudgedSchema = z.object({
    * results written before sealed judging.
    */
   sealed: z.number().int().optional(),
+  /** The judge itself failed on this program (counted apart in summaries). */
+  judgeFault: z.boolean().optional(),
   tests: z.array(z.object({ status: z.string(), exception: z.string().nullable(), sealed: z.boolean().optional() })),
 });
 export type Judged = z.infer<typeof JudgedSchema>;

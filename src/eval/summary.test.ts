@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ResultRecord } from './records.js';
-import { summarize } from './summary.js';
+import { formatSummary, summarize } from './summary.js';
 
 function result(taskId: string, index: number, pass: boolean): ResultRecord {
   return {
@@ -42,5 +42,31 @@ describe('summarize', () => {
     });
     expect(shuffled).toEqual(forward);
     expect(interleaved).toEqual(forward);
+  });
+  it('counts samples the judge itself failed on apart from the programs that failed', () => {
+    const fault = {
+      ...result('T/0', 0, false),
+      base: {
+        status: 'error' as const,
+        passed: 0,
+        total: 1,
+        reason: 'judge fault: the sandbox server failed: KeyError',
+        judgeFault: true,
+        tests: [{ status: 'not_run', exception: null }],
+      },
+    };
+    const summary = summarize({
+      dataset: 'd',
+      model: 'm',
+      samplesPerTask: 2,
+      k: [1],
+      labels: new Map(),
+      hasPlus: false,
+      tokens: { prompt: 0, completion: 0 },
+      costUsd: null,
+      results: [fault, result('T/0', 1, true)],
+    });
+    expect(summary.outcomes).toMatchObject({ judged: 2, passed: 1, judge_fault: 1 });
+    expect(formatSummary(summary)).toContain('2 judged (1 judge faults: nxt failed, not the program');
   });
 });

@@ -22,7 +22,14 @@ export const SummarySchema = z.object({
   base: MetricsSchema.nullable(),
   greedy: z.object({ 'pass@1': z.number(), tasks: z.number().int() }).nullable(),
   byLabel: z.record(z.string(), MetricsSchema),
-  outcomes: z.object({ judged: z.number(), parse_error: z.number(), sample_failed: z.number(), passed: z.number() }),
+  outcomes: z.object({
+    judged: z.number(),
+    parse_error: z.number(),
+    sample_failed: z.number(),
+    passed: z.number(),
+    /** Judged samples the judge itself failed on (their verdict is `error`); missing in older summaries. */
+    judge_fault: z.number().optional(),
+  }),
   tokens: z.object({ prompt: z.number(), completion: z.number() }),
   costUsd: z.number().nullable(),
   /**
@@ -129,6 +136,9 @@ export function summarize(input: SummaryInput): Summary {
       parse_error: outcome('parse_error'),
       sample_failed: outcome('sample_failed'),
       passed: input.results.filter((result) => result.mode === 'sample' && result.pass).length,
+      judge_fault: input.results.filter(
+        (result) => result.mode === 'sample' && (result.base?.judgeFault === true || result.plus?.judgeFault === true),
+      ).length,
     },
     tokens: input.tokens,
     costUsd: input.costUsd,
@@ -156,9 +166,10 @@ export function formatSummary(summary: Summary): string {
   for (const [label, metrics] of Object.entries(summary.byLabel))
     lines.push(row(`  ${label} (${metrics.tasks})`, metrics));
   if (summary.greedy) lines.push(`greedy pass@1          ${percent(summary.greedy['pass@1'])}`);
-  const { judged, parse_error: parseErrors, sample_failed: failed } = summary.outcomes;
+  const { judged, parse_error: parseErrors, sample_failed: failed, judge_fault: faults = 0 } = summary.outcomes;
+  const faultNote = faults > 0 ? ` (${faults} judge faults: nxt failed, not the program; see their results)` : '';
   lines.push(
-    `samples: ${judged} judged, ${parseErrors} unparseable, ${failed} failed calls; tokens ${summary.tokens.prompt} in / ${summary.tokens.completion} out${summary.costUsd === null ? '' : `; $${summary.costUsd.toFixed(4)}`}`,
+    `samples: ${judged} judged${faultNote}, ${parseErrors} unparseable, ${failed} failed calls; tokens ${summary.tokens.prompt} in / ${summary.tokens.completion} out${summary.costUsd === null ? '' : `; $${summary.costUsd.toFixed(4)}`}`,
   );
   if (summary.sealing && summary.sealing.tests > 0) lines.push(sealingLine(summary.sealing));
   return `${lines.join('\n')}\n`;

@@ -17,6 +17,8 @@ export interface ServerHello {
   versionInfo: number[];
   pid: number;
   uid: number;
+  /** Null when programs get a PID namespace of their own (or were not meant to); else why not. */
+  programPidNamespace?: string | null;
 }
 
 interface Pending {
@@ -29,6 +31,14 @@ export class ServerDiedError extends NxtError {
   constructor(message: string) {
     super('sandbox-server-died', message);
     this.name = 'ServerDiedError';
+  }
+}
+
+/** The judge failed on one request (a fault of nxt, not of the program): answered, never retried. */
+export class JudgeFaultError extends NxtError {
+  constructor(message: string) {
+    super('sandbox-judge-fault', message);
+    this.name = 'JudgeFaultError';
   }
 }
 
@@ -174,7 +184,7 @@ export class ForkServer {
     this.#pending.delete(id);
     if (message.op === 'hello') pending.resolve(message);
     else if (message.ok) pending.resolve(message.result);
-    else pending.reject(new NxtError('sandbox', `the sandbox server failed: ${message.error ?? 'no reason given'}`));
+    else pending.reject(new JudgeFaultError(`the sandbox server failed: ${message.error ?? 'no reason given'}`));
   }
 
   #die(reason: string): void {

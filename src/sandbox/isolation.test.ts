@@ -11,16 +11,54 @@ function layer(plan: Awaited<ReturnType<typeof planIsolation>>, name: string) {
 }
 
 describe('planIsolation', () => {
-  it('without root or bubblewrap keeps only the rlimits, and says what that exposes', async () => {
-    const plan = await planIsolation(defaults, python, { isRoot: false, bubblewrap: null });
-    expect(plan.layers.filter((item) => item.active).map((item) => item.name)).toEqual(['rlimits']);
+  it('without root, bubblewrap or namespaces keeps the per-program limits, and says what that exposes', async () => {
+    const plan = await planIsolation(defaults, python, { isRoot: false, bubblewrap: null, namespaces: 'EPERM here' });
+    expect(plan.layers.filter((item) => item.active).map((item) => item.name)).toEqual([
+      'rlimits',
+      'process-limit',
+      'program-pid-namespace',
+      'total-memory',
+    ]);
     expect(layer(plan, 'bubblewrap')?.detail).toMatch(/not installed/);
-    expect(layer(plan, 'bubblewrap')?.risk).toMatch(/network/);
+    expect(layer(plan, 'namespaces')).toMatchObject({ active: false, detail: expect.stringContaining('EPERM here') });
+    expect(layer(plan, 'namespaces')?.risk).toMatch(/network/);
+    expect(layer(plan, 'clean-slate')?.active).toBe(false);
     expect(plan.childUidBase).toBeNull();
+    expect(plan.sandboxWorkRoot).toBeNull();
+    expect(plan.serverConfig).toEqual({ privateTmp: false, programPidNamespace: true });
     expect(plan.command('SRC', 'serve', '{}')).toEqual({
       file: python.executable,
       args: ['-I', '-S', '-c', 'SRC', 'serve', '{}'],
     });
+  });
+
+  it('without bubblewrap has the server enter namespaces itself where the kernel allows it', async () => {
+    const plan = await planIsolation(defaults, python, { isRoot: false, bubblewrap: null, namespaces: null });
+    expect(layer(plan, 'namespaces')).toMatchObject({
+      active: true,
+      detail: expect.stringMatching(/user, mount, PID, network/),
+    });
+    expect(plan.serverConfig['namespaces']).toMatchObject({ tmpBytes: defaults.tmpfsBytes });
+    expect(plan.sandboxWorkRoot).toBe('/tmp');
+    expect(layer(plan, 'clean-slate')?.active).toBe(true);
+    await expect(
+      planIsolation({ ...defaults, namespaces: 'required' }, python, {
+        isRoot: false,
+        bubblewrap: null,
+        namespaces: 'no',
+      }),
+    ).rejects.toThrow(/namespaces are required but the kernel refuses them here: no/);
+    const off = await planIsolation({ ...defaults, namespaces: 'off' }, python, { isRoot: true, bubblewrap: null });
+    expect(layer(off, 'namespaces')).toMatchObject({ active: false, detail: 'disabled by namespaces=off' });
+    expect(off.serverConfig['namespaces']).toBeUndefined();
+  });
+
+  it('probes the kernel for real: the server enters its namespaces here', async (context) => {
+    const { probeNamespaces } = await import('./isolation.js');
+    const spec = { readOnly: python.prefixes, tmpBytes: 1 << 24, shmBytes: 1 << 24 };
+    const why = await probeNamespaces(python, spec);
+    if (why !== null) context.skip(`this kernel refuses namespaces: ${why}`);
+    expect(why).toBeNull();
   });
 
   it('as root gives each slot its own uid', async () => {

@@ -1,13 +1,22 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { lstatSync, readlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { NxtError } from '../shared/index.js';
 import type { PythonInfo } from './interpreter.js';
 import type { ResolvedSandboxOptions } from './options.js';
+import { serverBootstrap, serverBundle } from './server-source.js';
 
 /** One isolation layer and whether it is active, with the reason when it is not. */
 export interface IsolationLayer {
-  name: 'rlimits' | 'unprivileged-uid' | 'process-limit' | 'bubblewrap';
+  name:
+    | 'rlimits'
+    | 'unprivileged-uid'
+    | 'process-limit'
+    | 'bubblewrap'
+    | 'namespaces'
+    | 'program-pid-namespace'
+    | 'clean-slate'
+    | 'total-memory';
   active: boolean;
   detail: string;
   /** What a program can do because this layer is off (empty when active). */
@@ -22,6 +31,8 @@ export interface IsolationPlan {
   /** Program working directories are created under this path (as the server sees it); null: a host temp dir. */
   sandboxWorkRoot: string | null;
   bubblewrap: { path: string; version: string } | null;
+  /** Added to every server's config: how it enters namespaces itself, what it cleans between programs. */
+  serverConfig: Record<string, unknown>;
   /** The command line that starts a fork-server running `script` in `mode`. */
   command(script: string, mode: string, config: string): { file: string; args: string[] };
 }
@@ -30,6 +41,8 @@ export interface IsolationPlan {
 export interface HostFacts {
   isRoot: boolean;
   bubblewrap: { path: string; version: string } | null;
+  /** Whether the server can enter namespaces itself (null: it can; a string: why not). Probed when absent. */
+  namespaces?: string | null;
 }
 
 function run(file: string, args: string[]): Promise<{ ok: boolean; stdout: string; stderr: string }> {
@@ -87,7 +100,7 @@ function pythonMounts(python: PythonInfo): string[] {
   return args;
 }
 
-function bubblewrapArgs(isRoot: boolean, python: PythonInfo, tmpfsBytes: number): string[] {
+function bubblewrapArgs(isRoot: boolean, drop: boolean, python: PythonInfo, tmpfsBytes: number): string[] {
   const namespaces = isRoot
     ? // As root we keep the real uid so the server can hand each program its own unprivileged uid.
       ['--unshare-ipc', '--unshare-pid', '--unshare-net', '--unshare-uts', '--unshare-cgroup-try']
@@ -102,6 +115,9 @@ function bubblewrapArgs(isRoot: boolean, python: PythonInfo, tmpfsBytes: number)
         ]),
       ]
     : [];
+  // Where programs share the server's uid, the zygote forks each into a PID namespace of its own,
+  // which takes CAP_SYS_ADMIN in the sandbox's user namespace (children drop every capability).
+  if (!drop) capabilities.push('--cap-add', 'CAP_SYS_ADMIN');
   return [
     ...namespaces,
     '--die-with-parent',
@@ -134,6 +150,69 @@ function bubblewrapArgs(isRoot: boolean, python: PythonInfo, tmpfsBytes: number)
   ];
 }
 
+/** What the server needs to build its own root: the interpreter's directories outside the system ones. */
+function namespaceSpec(python: PythonInfo, tmpfsBytes: number): Record<string, unknown> {
+  const covered = (path: string) => SYSTEM_DIRS.some((dir) => path === dir || path.startsWith(`${dir}/`));
+  const roots = new Set<string>(python.prefixes.filter((prefix) => !covered(prefix)));
+  const executableDir = dirname(python.executable);
+  if (!covered(executableDir) && ![...roots].some((root) => executableDir.startsWith(`${root}/`))) {
+    roots.add(executableDir);
+  }
+  return { readOnly: [...roots], tmpBytes: tmpfsBytes, shmBytes: Math.min(tmpfsBytes, 64 * 1024 * 1024) };
+}
+
+/**
+ * Whether the server can enter its namespaces here: runs the server's own `probe` mode once.
+ * Resolves null when it can, or the reason it cannot.
+ */
+export function probeNamespaces(python: PythonInfo, spec: Record<string, unknown>): Promise<string | null> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      python.executable,
+      ['-I', '-S', '-c', serverBootstrap(), 'probe', JSON.stringify({ namespaces: spec })],
+      { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env: {}, timeout: 15_000 },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const input = child.stdio[3] as NodeJS.WritableStream;
+    input.on('error', () => {});
+    input.end(serverBundle());
+    child.on('error', (error) => resolve(error.message));
+    child.on('close', () => {
+      try {
+        const answer = JSON.parse(stdout.trim().split('\n').pop() ?? '') as { ok: boolean; error?: string };
+        resolve(answer.ok ? null : (answer.error ?? 'unknown error'));
+      } catch {
+        resolve(stderr.trim().split('\n').pop() || 'the probe did not answer');
+      }
+    });
+  });
+}
+
+/** Whether a program's processes together are bounded in memory (they are when their number is). */
+export function totalMemoryLayer(processLimit: boolean): IsolationLayer {
+  return processLimit
+    ? {
+        name: 'total-memory',
+        active: true,
+        detail:
+          'per-process limit × process limit stays under limits.totalMemoryBytes (no memory cgroup is used: the per-process or process limit is lowered instead)',
+        risk: '',
+      }
+    : {
+        name: 'total-memory',
+        active: false,
+        detail: 'needs the process limit',
+        risk: 'a program can use memoryBytes in each of as many processes as it can start',
+      };
+}
+
 /**
  * Decides the isolation layers for this host and options. With bubblewrap `auto`, a bubblewrap that is
  * installed but cannot start (no user namespaces, say) is reported and skipped; with `required` it throws.
@@ -164,7 +243,7 @@ export async function planIsolation(
           detail: host.isRoot ? 'disabled by dropPrivileges=off' : 'nxt is not root, so programs run under your uid',
           risk: host.isRoot
             ? 'programs run as root'
-            : 'without bubblewrap a program can signal or read your other processes and files',
+            : 'programs run under your uid: only the namespaces (bubblewrap or our own) keep them from your files and processes',
         },
     drop
       ? {
@@ -174,10 +253,13 @@ export async function planIsolation(
           risk: '',
         }
       : {
+          // Checked per user namespace: each program gets one of its own (program-pid-namespace).
           name: 'process-limit',
-          active: false,
-          detail: 'needs a uid of its own (run nxt as root to get one)',
-          risk: 'a fork bomb is stopped only by the deadline',
+          active: !host.isRoot,
+          detail: host.isRoot
+            ? 'needs a uid of its own (disabled by dropPrivileges=off)'
+            : "RLIMIT_NPROC counts only the program's processes, in the user namespace it runs in",
+          risk: host.isRoot ? 'a fork bomb is stopped only by the deadline' : '',
         },
   ];
   let bubblewrap: IsolationPlan['bubblewrap'] = null;
@@ -198,7 +280,7 @@ export async function planIsolation(
       risk: NO_BWRAP_RISK,
     });
   } else {
-    const args = bubblewrapArgs(host.isRoot, python, options.tmpfsBytes);
+    const args = bubblewrapArgs(host.isRoot, drop, python, options.tmpfsBytes);
     const probe = await run(host.bubblewrap.path, [...args, '--', python.executable, '-I', '-S', '-c', 'print("ok")']);
     if (probe.ok && probe.stdout.trim() === 'ok') {
       bubblewrap = host.bubblewrap;
@@ -222,11 +304,81 @@ export async function planIsolation(
       });
     }
   }
+  const serverConfig: Record<string, unknown> = {};
+  if (bubblewrap) {
+    layers.push({
+      name: 'namespaces',
+      active: true,
+      detail: 'made by bubblewrap (see above)',
+      risk: '',
+    });
+  } else if (options.namespaces === 'off') {
+    layers.push({ name: 'namespaces', active: false, detail: 'disabled by namespaces=off', risk: NO_BWRAP_RISK });
+  } else {
+    const spec = namespaceSpec(python, options.tmpfsBytes);
+    const why = host.namespaces !== undefined ? host.namespaces : await probeNamespaces(python, spec);
+    if (why === null) {
+      serverConfig['namespaces'] = spec;
+      // What bubblewrap would have given, the server's own namespaces give: no risk left to report.
+      const index = layers.findIndex((layer) => layer.name === 'bubblewrap');
+      const off = layers[index];
+      if (off) layers[index] = { ...off, detail: `${off.detail}; the namespaces below take its place`, risk: '' };
+      layers.push({
+        name: 'namespaces',
+        active: true,
+        detail: `${host.isRoot ? '' : 'user, '}mount, PID, network, IPC and UTS namespaces entered by the server itself: read-only system dirs, private /tmp and /dev/shm, no network, only sandbox processes visible`,
+        risk: '',
+      });
+    } else {
+      if (options.namespaces === 'required') {
+        throw new NxtError('sandbox', `namespaces are required but the kernel refuses them here: ${why}`);
+      }
+      layers.push({
+        name: 'namespaces',
+        active: false,
+        detail: `the kernel refuses them here (${why})`,
+        risk: NO_BWRAP_RISK,
+      });
+    }
+  }
+  const privateRoot = bubblewrap !== null || serverConfig['namespaces'] !== undefined;
+  serverConfig['privateTmp'] = privateRoot;
+  layers.push(
+    privateRoot
+      ? {
+          name: 'clean-slate',
+          active: true,
+          detail:
+            'after each program its work dir, /tmp, /dev/shm and SysV IPC objects are emptied: nothing reaches the next',
+          risk: '',
+        }
+      : {
+          name: 'clean-slate',
+          active: false,
+          detail: 'programs share the host /tmp, /dev/shm and IPC; only their work dirs are emptied',
+          risk: 'a program can leave files or shared memory behind for later programs',
+        },
+  );
+  if (!drop) {
+    // Programs share the server's uid: each runs as the init of a PID namespace of its own, where it
+    // cannot name the server, the zygote or the child waiting for the next program. The server tests
+    // it once at start; `applyServerFacts` corrects the layer if the kernel refused.
+    serverConfig['programPidNamespace'] = true;
+    layers.push({
+      name: 'program-pid-namespace',
+      active: true,
+      detail: 'each program runs in a PID namespace of its own: it cannot signal, stop or renice the judge',
+      risk: '',
+    });
+  }
+  const processLimit = layers.find((layer) => layer.name === 'process-limit')?.active === true;
+  layers.push(totalMemoryLayer(processLimit));
   return {
     layers,
     childUidBase: drop ? options.uidBase : null,
-    sandboxWorkRoot: bubblewrap ? '/tmp' : null,
+    sandboxWorkRoot: privateRoot ? '/tmp' : null,
     bubblewrap,
+    serverConfig,
     command(script, mode, config) {
       const pythonArgs = ['-I', '-S', '-c', script, mode, config];
       if (!bubblewrap) return { file: python.executable, args: pythonArgs };

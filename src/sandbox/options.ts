@@ -18,9 +18,17 @@ export const ResourceLimitsSchema = z.strictObject({
     .default(16 * MiB),
   /** Open file descriptors (RLIMIT_NOFILE). */
   openFiles: z.number().int().min(16).default(128),
-  /** Processes and threads of the program's uid (RLIMIT_NPROC); enforced only when nxt drops privileges.
-   *  Each process may use `memoryBytes`, so this also bounds a program's total memory. */
+  /** Processes and threads of the program's uid (RLIMIT_NPROC); enforced only when nxt drops privileges. */
   processes: z.number().int().positive().default(8),
+  /**
+   * Memory of all the program's processes together. Without a memory cgroup, nxt keeps
+   * `memoryBytes × processes` under it by lowering the per-process limit (never below 256 MiB).
+   */
+  totalMemoryBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(8192 * MiB),
 });
 export type ResourceLimits = z.infer<typeof ResourceLimitsSchema>;
 
@@ -32,9 +40,18 @@ export const SandboxOptionsSchema = z.strictObject({
   workers: z.number().int().positive().optional(),
   /** `auto` uses bubblewrap when it is installed and works, `required` fails without it, `off` never uses it. */
   bubblewrap: z.enum(['auto', 'required', 'off']).default('auto'),
+  /**
+   * Without bubblewrap, `auto` has the server enter user, mount, PID, network and IPC namespaces itself
+   * where the kernel allows it, `required` fails where it does not, `off` never does.
+   */
+  namespaces: z.enum(['auto', 'required', 'off']).default('auto'),
   /** `auto` runs programs under an unprivileged uid when nxt runs as root. */
   dropPrivileges: z.enum(['auto', 'off']).default('auto'),
-  /** Programs of pool slot k run as uid `uidBase + k` (so one slot cannot signal or starve another). */
+  /**
+   * As root, each nxt process takes a free range of 256 uids from `uidBase` on (a lock file per range,
+   * see uid-range.ts), and programs of pool slot k run as the range's uid k: no two slots and no two
+   * nxt processes share a uid, so none can signal or starve another's programs.
+   */
   uidBase: z.number().int().min(1000).max(4_000_000_000).default(2_000_000_000),
   /** Requests sent to one fork-server ahead of its answers (hides the round trip). */
   pipelineDepth: z.number().int().min(1).max(64).default(2),

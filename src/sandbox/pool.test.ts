@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSandbox, type Sandbox } from './index.js';
+import { JudgeFaultError, SandboxPool } from './pool.js';
 
 const OK = 'def ok():\n    return 1\n';
 let sandbox: Sandbox | null = null;
@@ -40,15 +41,33 @@ describe('the fork-server pool', () => {
     expect(sandbox.serversStarted).toBe(2);
   });
 
-  it('records a program that kills its server twice as an error, and carries on', async () => {
-    // Without privilege separation a program can reach its server; the pool must survive that.
-    sandbox = await createSandbox({ workers: 1, dropPrivileges: 'off', bubblewrap: 'off' });
-    const killer = 'import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n';
-    const verdict = await sandbox.judgeProgram(killer, ['assert True']);
-    expect(verdict.status).toBe('error');
-    expect(verdict.problem).toMatch(/died twice/);
+  it('records a program whose server dies twice under it as an error, and carries on', async () => {
+    sandbox = await createSandbox({ workers: 1 });
+    const verdict = sandbox.judgeProgram(`import time\ntime.sleep(3)\n${OK}`, ['assert ok() == 1']);
+    for (let kill = 1; kill <= 2; kill++) {
+      await waitFor(() => sandbox?.serversStarted === kill && sandbox.serverPids.length === 1);
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the program is running now
+      process.kill(sandbox.serverPids[0] as number, 'SIGKILL');
+    }
+    expect((await verdict).status).toBe('error');
+    expect((await verdict).problem).toMatch(/died twice/);
     expect((await sandbox.judgeProgram(OK, ['assert ok() == 1'])).status).toBe('pass');
     expect(sandbox.serversStarted).toBe(3);
+  });
+
+  it('keeps a program that runs as root (dropPrivileges off) away from its server and zygote', async () => {
+    sandbox = await createSandbox({ workers: 1, dropPrivileges: 'off' });
+    const killer = `import os, signal
+for pid in (os.getppid(), 1, -1):
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
+`;
+    const verdict = await sandbox.judgeProgram(killer, ['assert True']);
+    expect(verdict.problem ?? '').not.toMatch(/died/);
+    expect((await sandbox.judgeProgram(OK, ['assert ok() == 1'])).status).toBe('pass');
+    expect(sandbox.serversStarted).toBe(1);
   });
 
   it('spreads work over every server', async () => {
@@ -71,5 +90,36 @@ describe('the fork-server pool', () => {
     sandbox = await createSandbox({ workers: 1 });
     await sandbox.close();
     await expect(sandbox.judgeProgram(OK, [])).rejects.toThrow(/closed/);
+  });
+  it('answers a fault of the server on one request as a judge fault, and keeps the server', async () => {
+    // A real process speaking the protocol, whose judging fails the way an nxt bug would.
+    const server = `import json, os
+os.write(4, (json.dumps({"op": "hello", "python": "3", "versionInfo": [3], "pid": os.getpid(), "uid": 0}) + "\\n").encode())
+pending = b""
+while True:
+    chunk = os.read(3, 65536)
+    if not chunk:
+        break
+    pending += chunk
+    while b"\\n" in pending:
+        line, pending = pending.split(b"\\n", 1)
+        request = json.loads(line)
+        if request.get("op") == "exit":
+            raise SystemExit(0)
+        if request["program"] == "shape":
+            answer = {"id": request["id"], "ok": True, "result": {"nonsense": 1}}
+        else:
+            answer = {"id": request["id"], "ok": False, "error": "KeyError: 'plan'"}
+        os.write(4, (json.dumps(answer) + "\\n").encode())
+`;
+    const pool = await SandboxPool.start(1, () => ({ file: 'python3', args: ['-c', server] }), 2, 10_000);
+    try {
+      await expect(pool.run({ op: 'judge', program: 'fault' })).rejects.toThrow(JudgeFaultError);
+      await expect(pool.run({ op: 'judge', program: 'fault' })).rejects.toThrow(/KeyError: 'plan'/);
+      await expect(pool.run({ op: 'judge', program: 'shape' })).rejects.toThrow(/unexpected shape/);
+      expect(pool.serversStarted).toBe(1);
+    } finally {
+      await pool.close();
+    }
   });
 });

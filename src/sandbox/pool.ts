@@ -1,5 +1,8 @@
 import { NxtError } from '../shared/index.js';
-import { ForkServer, type ServerCommand, ServerDiedError, type ServerHello } from './fork-server.js';
+import { ForkServer, JudgeFaultError, type ServerCommand, ServerDiedError, type ServerHello } from './fork-server.js';
+
+export { JudgeFaultError };
+
 import { type RawResult, RawResultSchema } from './verdict.js';
 
 /** How to start the server of one pool slot. */
@@ -112,7 +115,7 @@ export class SandboxPool {
     return this.#enqueue(message, (answer) => {
       const parsed = RawResultSchema.safeParse(answer);
       if (parsed.success) return parsed.data;
-      throw new NxtError('sandbox', `the sandbox server answered in an unexpected shape: ${parsed.error.message}`);
+      throw new JudgeFaultError(`the sandbox server answered in an unexpected shape: ${parsed.error.message}`);
     });
   }
 

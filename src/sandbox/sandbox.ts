@@ -5,8 +5,9 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { NxtError, UsageError } from '../shared/index.js';
 import type { Trace } from '../trace/index.js';
+import type { ServerHello } from './fork-server.js';
 import { type PythonInfo, probePython } from './interpreter.js';
-import { findBubblewrap, type HostFacts, type IsolationLayer, planIsolation } from './isolation.js';
+import { findBubblewrap, type HostFacts, type IsolationLayer, planIsolation, totalMemoryLayer } from './isolation.js';
 import {
   CaseBatchSchema,
   type JudgeOptions,
@@ -22,7 +23,11 @@ import {
 import { SandboxPool } from './pool.js';
 import { serverBootstrap, serverBundle } from './server-source.js';
 import { toTrace } from './trace-record.js';
-import { toVerdict, type Verdict } from './verdict.js';
+import { claimUidRange, UID_RANGE_SIZE, type UidRange } from './uid-range.js';
+import { judgeFaultVerdict, toVerdict, type Verdict } from './verdict.js';
+
+/** Processes of the sandbox itself that share the programs' uid when nxt is not root. */
+const SANDBOX_PROCESSES = 5;
 
 const MutantsSchema = z.array(z.object({ kind: z.string(), program: z.string() }));
 
@@ -49,6 +54,8 @@ export interface Sandbox {
   readonly pythonVersion: string;
   readonly layers: readonly IsolationLayer[];
   readonly workers: number;
+  /** The uids programs run under (slot k: `base + k`), held by this process alone; null when nxt is not root. */
+  readonly childUids: { base: number; count: number } | null;
   /** Decisions worth telling the user, e.g. a fallback interpreter and why. */
   readonly notes: readonly string[];
   /**
@@ -115,6 +122,43 @@ export interface Calibration {
 export interface SandboxHost {
   isRoot?: boolean;
   bubblewrap?: HostFacts['bubblewrap'];
+  namespaces?: HostFacts['namespaces'];
+  /** Where uid-range lock files live (default: see uid-range.ts). */
+  uidLockDir?: string;
+}
+
+/** The layers as planned, corrected by what the first server found when it started. */
+function applyServerFacts(
+  planned: readonly IsolationLayer[],
+  hello: ServerHello,
+  uids: UidRange | null,
+): IsolationLayer[] {
+  return planned.map((layer) => {
+    if (layer.name === 'process-limit' && !uids && hello.programPidNamespace) {
+      return {
+        ...layer,
+        active: false,
+        detail: 'needs a uid or a user namespace of its own',
+        risk: 'a fork bomb is stopped only by the deadline',
+      };
+    }
+    if (layer.name === 'total-memory' && !uids && hello.programPidNamespace) return totalMemoryLayer(false);
+    if (layer.name === 'program-pid-namespace' && hello.programPidNamespace) {
+      return {
+        ...layer,
+        active: false,
+        detail: `the kernel refuses it here (${hello.programPidNamespace})`,
+        risk: 'a program can signal, stop or renice the judge and the child that waits for the next program',
+      };
+    }
+    if (layer.name === 'unprivileged-uid' && layer.active && uids) {
+      return {
+        ...layer,
+        detail: `programs run as uids ${uids.base}..${uids.base + UID_RANGE_SIZE - 1} (one per slot; this process's range, held in ${uids.lockFile})`,
+      };
+    }
+    return layer;
+  });
 }
 
 function isReadableByOthers(path: string): boolean {
@@ -188,12 +232,17 @@ export async function createSandbox(options: SandboxOptions = {}, host: SandboxH
   const dropping = isRoot && resolved.dropPrivileges === 'auto';
   const notes: string[] = [];
   let python = await probePython(resolved.python);
-  let plan = await planIsolation(resolved, python, { isRoot, bubblewrap });
-  if (!plan.bubblewrap && dropping && !python.prefixes.every(isReadableByOthers)) {
+  const facts: HostFacts = {
+    isRoot,
+    bubblewrap,
+    ...(host.namespaces !== undefined ? { namespaces: host.namespaces } : {}),
+  };
+  let plan = await planIsolation(resolved, python, facts);
+  if (!plan.sandboxWorkRoot && dropping && !python.prefixes.every(isReadableByOthers)) {
     const unreadable = python.executable;
     python = await readablePython(python, options.python === undefined);
     notes.push(`using ${python.executable}: programs run under an unprivileged uid that cannot read ${unreadable}`);
-    plan = await planIsolation(resolved, python, { isRoot, bubblewrap });
+    plan = await planIsolation(resolved, python, facts);
   }
   const script = serverBootstrap();
   const preamble = serverBundle();
@@ -204,13 +253,22 @@ export async function createSandbox(options: SandboxOptions = {}, host: SandboxH
   }
   const workRoot = plan.sandboxWorkRoot ?? hostWorkRoot;
   const workers = resolved.workers ?? availableParallelism();
+  let uids: UidRange | null = null;
+  if (plan.childUidBase !== null) {
+    if (workers > UID_RANGE_SIZE) {
+      throw new UsageError(`at most ${UID_RANGE_SIZE} workers when programs run under their own uids (got ${workers})`);
+    }
+    uids = claimUidRange(plan.childUidBase, host.uidLockDir);
+  }
+  const uidBase = uids?.base ?? null;
   let pool: SandboxPool;
   try {
     pool = await SandboxPool.start(
       workers,
       (slot) => {
         const config = JSON.stringify({
-          childUid: plan.childUidBase === null ? null : plan.childUidBase + slot,
+          ...plan.serverConfig,
+          childUid: uidBase === null ? null : uidBase + slot,
           workRoot,
         });
         return {
@@ -223,10 +281,13 @@ export async function createSandbox(options: SandboxOptions = {}, host: SandboxH
       resolved.startupTimeoutMs,
     );
   } catch (error) {
+    uids?.release();
     if (hostWorkRoot) await rm(hostWorkRoot, { recursive: true, force: true });
     throw error;
   }
   const pythonVersion = pool.hello.python;
+  const layers = applyServerFacts(plan.layers, pool.hello, uids);
+  const processLimit = layers.some((layer) => layer.name === 'process-limit' && layer.active);
 
   async function runJudge(
     program: string,
@@ -235,6 +296,18 @@ export async function createSandbox(options: SandboxOptions = {}, host: SandboxH
     extra: Record<string, unknown> = {},
   ) {
     const limits = ResourceLimitsSchema.parse(judge.limits);
+    let processes: number | null = null;
+    let memoryBytes = limits.memoryBytes;
+    if (processLimit) {
+      // Keep all of the program's processes together under the total: fewer processes first, then
+      // less memory per process when even one would not fit.
+      const fit = Math.floor(limits.totalMemoryBytes / memoryBytes);
+      processes = Math.max(1, Math.min(limits.processes, fit));
+      if (fit < 1) memoryBytes = limits.totalMemoryBytes;
+      // Without a uid of its own, RLIMIT_NPROC counts the uid's processes in the server's user
+      // namespace: the server, the zygote, the next child, a test process and bubblewrap's init too.
+      if (!uids) processes += SANDBOX_PROCESSES;
+    }
     return pool.run({
       ...extra,
       op: 'judge',
@@ -249,10 +322,10 @@ export async function createSandbox(options: SandboxOptions = {}, host: SandboxH
       maxOutputBytes: judge.maxOutputBytes,
       captureOutput: judge.captureOutput,
       limits: {
-        memoryBytes: limits.memoryBytes,
+        memoryBytes,
         fileSizeBytes: limits.fileSizeBytes,
         openFiles: limits.openFiles,
-        processes: dropping ? limits.processes : null,
+        processes,
         cpuSeconds: Math.ceil(judge.programTimeoutMs / 1000) + 1,
       },
     });
@@ -264,7 +337,15 @@ export async function createSandbox(options: SandboxOptions = {}, host: SandboxH
     judge: ResolvedJudgeOptions,
     rechecked: boolean,
   ) {
-    return toVerdict(await runJudge(program, tests, judge, {}), pythonVersion, rechecked);
+    try {
+      return toVerdict(await runJudge(program, tests, judge, {}), pythonVersion, rechecked);
+    } catch (error) {
+      // Whatever the program did, it gets a verdict: a fault of the judge is that program's error.
+      if (error instanceof NxtError && error.code === 'sandbox-judge-fault') {
+        return judgeFaultVerdict(tests.length, error.message, pythonVersion);
+      }
+      throw error;
+    }
   }
 
   async function traceOne(program: string, tests: readonly string[], index: number, options: TraceOptions) {
@@ -295,8 +376,9 @@ export async function createSandbox(options: SandboxOptions = {}, host: SandboxH
   const sandbox: Sandbox = {
     python,
     pythonVersion,
-    layers: plan.layers,
+    layers,
     workers,
+    childUids: uidBase === null ? null : { base: uidBase, count: workers },
     notes,
     get serversStarted() {
       return pool.serversStarted;
@@ -382,6 +464,7 @@ export async function createSandbox(options: SandboxOptions = {}, host: SandboxH
     },
     async close() {
       await pool.close();
+      uids?.release();
       if (hostWorkRoot) await rm(hostWorkRoot, { recursive: true, force: true });
     },
   };

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
  * `nxt` inside the sandbox interpreter; see python/server.py for what each process does.
  */
 const MODULES = [
+  'jail',
   'plain',
   'frames',
   'oracles',

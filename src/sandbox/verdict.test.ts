@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type RawResult, toVerdict } from './verdict.js';
+import { judgeFaultVerdict, type RawResult, toVerdict, VerdictSchema } from './verdict.js';
 
 function raw(parts: Partial<RawResult> & { testStatuses?: string[] }): RawResult {
   const { testStatuses = ['pass'], ...rest } = parts;
@@ -76,5 +76,16 @@ describe('toVerdict', () => {
     const verdict = toVerdict(raw({ testStatuses: ['passed'] }), '3.11');
     expect(verdict.tests[0]?.status).toBe('error');
     expect(verdict.status).toBe('fail');
+  });
+  it('gives a program the judge failed on an error verdict that says so, in the verdict schema', () => {
+    const verdict = judgeFaultVerdict(2, 'the sandbox server failed: KeyError', '3.11');
+    expect(VerdictSchema.parse(verdict)).toEqual(verdict);
+    expect(verdict).toMatchObject({
+      status: 'error',
+      judgeFault: true,
+      reason: 'judge fault: the sandbox server failed: KeyError',
+    });
+    expect(verdict.tests.map((test) => test.status)).toEqual(['not_run', 'not_run']);
+    expect(toVerdict(raw({}), '3.11').judgeFault).toBe(false);
   });
 });

@@ -66,6 +66,11 @@ export const VerdictSchema = z.object({
   durationMs: z.number().nonnegative(),
   /** True when a first timeout was judged again and this is the second verdict. */
   rechecked: z.boolean(),
+  /**
+   * True when the judge itself failed on this program (a fault of nxt, not of the program): the
+   * verdict is `error`, `problem` says what failed, and run summaries count these apart.
+   */
+  judgeFault: z.boolean().default(false),
 });
 export type Verdict = z.infer<typeof VerdictSchema>;
 
@@ -150,6 +155,34 @@ export function toVerdict(raw: RawResult, python: string, rechecked = false): Ve
     python,
     durationMs: raw.wallMs,
     rechecked,
+    judgeFault: false,
   };
   return { ...decide(parts), ...parts };
+}
+
+/** The verdict for a program the judge failed on: `error`, every test not run, the fault as `problem`. */
+export function judgeFaultVerdict(testCount: number, fault: string, python: string): Verdict {
+  return {
+    schemaVersion: VERDICT_SCHEMA_VERSION,
+    status: 'error',
+    reason: `judge fault: ${fault.split('\n')[0]}`,
+    program: { status: 'error', exception: null, durationMs: 0 },
+    tests: Array.from({ length: testCount }, (_, index) => ({
+      index,
+      status: 'not_run' as const,
+      exception: null,
+      durationMs: 0,
+      sealed: false,
+      cases: null,
+    })),
+    stdout: '',
+    stderr: '',
+    stdoutTruncated: false,
+    stderrTruncated: false,
+    problem: `judge fault: ${fault}`,
+    python,
+    durationMs: 0,
+    rechecked: false,
+    judgeFault: true,
+  };
 }

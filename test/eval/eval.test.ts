@@ -83,7 +83,7 @@ describe('nxt eval end to end', () => {
     expect(summary['pass@k'].values['pass@1']).toBeCloseTo((1 + 0 + 0 + 0.5) / 4, 12);
     expect(summary['pass@k'].values['pass@2']).toBeCloseTo((1 + (1 - 1 / 6)) / 4, 12);
     expect(summary['pass@k'].values['pass@4']).toBeCloseTo(0.5, 12);
-    expect(summary.outcomes).toEqual({ judged: 12, parse_error: 4, sample_failed: 0, passed: 6 });
+    expect(summary.outcomes).toEqual({ judge_fault: 0, judged: 12, parse_error: 4, sample_failed: 0, passed: 6 });
     expect(summary.greedy).toEqual({ 'pass@1': 0.5, tasks: 4 });
     expect(Object.keys(summary.byLabel).length).toBeGreaterThan(0);
     expect(SummarySchema.parse(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')))).toEqual(summary);

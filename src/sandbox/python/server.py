@@ -28,7 +28,7 @@ for _name in PRELOAD:
     except ImportError:
         pass
 
-from nxt import baseline, harness, mutate, plain, seal, supervisor, zygote  # noqa: E402
+from nxt import baseline, harness, jail, mutate, plain, seal, supervisor, zygote  # noqa: E402
 
 PROTO_IN = 3
 PROTO_OUT = 4
@@ -132,6 +132,10 @@ def hello():
 
 
 def serve(config):
+    pid_namespace = None
+    if config.get("programPidNamespace"):
+        pid_namespace = jail.probe_own_pid_namespace()
+        config["pidNamespace"] = pid_namespace is None
     harness.prepare()
     client = zygote.ZygoteClient(config)  # before any request: its memory must never hold one
     zygote._prctl(4, 0)  # PR_SET_DUMPABLE 0: the programs' uid must not read or trace the server
@@ -139,6 +143,7 @@ def serve(config):
     message = hello()
     message["childUid"] = config.get("childUid")
     message["zygotePid"] = client.pid
+    message["programPidNamespace"] = pid_namespace
     send(PROTO_OUT, message)
     gc.collect()
     try:
@@ -183,6 +188,16 @@ def _answer(judge, request):
 def main(argv):
     mode = argv[0] if argv else "serve"
     config = json.loads(argv[1]) if len(argv) > 1 else {}
+    if config.get("namespaces"):
+        if mode == "probe":
+            try:
+                jail.enter(config["namespaces"])
+            except OSError as exc:
+                send(1, {"ok": False, "error": str(exc)})
+                return
+            send(1, {"ok": True, "uid": os.getuid(), "pid": os.getpid()})
+            return
+        jail.enter(config["namespaces"])
     if mode == "serve":
         serve(config)
     elif mode == "inprocess":

@@ -430,7 +430,9 @@ class Session:
                     self.child.pump()
             return None
         if kind == frames.DONE:
-            if self.running is not None or self.current < len(self.plans) and self.job.trace is None:
+            failed_to_load = self.program is not None and self.program["status"] == "error"
+            if not failed_to_load and (self.running is not None
+                                       or self.current < len(self.plans) and self.job.trace is None):
                 return self._violate("the judge's result channel carried an early end")
             self.ended = "done"
             return None

@@ -20,7 +20,7 @@ import signal
 import struct
 import time
 
-from nxt import harness
+from nxt import harness, jail
 
 FORKED = struct.Struct("<i%dsH" % 12)
 FINISH = struct.Struct("<ciI")
@@ -67,25 +67,126 @@ def _kill_group(pid):
             pass
 
 
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def _names(fd):
+    try:
+        return os.listdir(fd)
+    except OSError:
+        return []
+
+
+def _remove_entry(fd, name):
+    """Unlinks a file or removes an empty directory in directory `fd`; True when it is gone."""
+    for attempt in (0, 1):
+        try:
+            os.unlink(name, dir_fd=fd)
+            return True
+        except IsADirectoryError:
+            try:
+                os.rmdir(name, dir_fd=fd)
+                return True
+            except OSError:
+                return False
+        except FileNotFoundError:
+            return True
+        except PermissionError:
+            if attempt == 0:  # the program took away our write permission on the directory
+                try:
+                    os.fchmod(fd, 0o700)
+                except OSError:
+                    return False
+        except OSError:
+            return False
+    return False
+
+
+def empty_dir(path):
+    """Removes everything inside `path`, whatever the depth, names, lengths or modes a program chose.
+
+    Iterative and by descriptor (one open at a time, climbing back through ".."): a chain of thousands
+    of directories, or paths longer than PATH_MAX, neither overflow a stack nor exhaust descriptors.
+    Run only when the program's processes are gone, so nothing moves underneath."""
+    try:
+        fd = os.open(path, _DIR_FLAGS)
+    except OSError:
+        return
+    depth = 0
+    seen = set()
+    while True:
+        child = None
+        for name in _names(fd):
+            if _remove_entry(fd, name):
+                continue
+            try:
+                sub = os.open(name, _DIR_FLAGS, dir_fd=fd)
+            except OSError:
+                continue
+            info = os.fstat(sub)
+            key = (info.st_dev, info.st_ino)
+            if key in seen:  # visited and still not removable: leave it
+                os.close(sub)
+                continue
+            seen.add(key)
+            child = sub
+            break
+        if child is not None:
+            os.close(fd)
+            fd, depth = child, depth + 1
+            continue
+        if depth == 0:
+            os.close(fd)
+            return
+        try:
+            parent = os.open("..", _DIR_FLAGS, dir_fd=fd)
+        except OSError:
+            os.close(fd)
+            return
+        os.close(fd)
+        fd, depth = parent, depth - 1
+
+
 def remove_tree(path):
     """Removes what a program left behind, whatever modes it set (we own or override them)."""
     try:
         os.chmod(path, 0o700)
-        entries = list(os.scandir(path))
     except OSError:
-        entries = []
-    for entry in entries:
-        try:
-            if entry.is_dir(follow_symlinks=False):
-                remove_tree(entry.path)
-            else:
-                os.unlink(entry.path)
-        except OSError:
-            pass
+        pass
+    empty_dir(path)
     try:
         os.rmdir(path)
     except OSError:
         pass
+
+
+_SYSV = (("shm", "shmctl"), ("sem", "semctl"), ("msg", "msgctl"))
+
+
+def sysv_ids():
+    """SysV IPC objects in our IPC namespace: [(kind, id)] from /proc/sysvipc."""
+    found = []
+    for kind, _ in _SYSV:
+        try:
+            with open("/proc/sysvipc/" + kind) as handle:
+                lines = handle.read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 1 and fields[1].isdigit():
+                found.append((kind, int(fields[1])))
+    return found
+
+
+def remove_sysv(found):
+    calls = dict(_SYSV)
+    for kind, number in found:
+        function = getattr(jail.libc(), calls[kind])
+        if kind == "sem":
+            function(number, 0, 0)  # IPC_RMID
+        else:
+            function(number, 0, None)
 
 
 class Zygote:
@@ -93,6 +194,8 @@ class Zygote:
         self.sock = sock
         self.uid = config.get("childUid")
         self.workroot = config.get("workRoot") or "/tmp"
+        self.pid_namespace = bool(config.get("pidNamespace"))
+        self.private_tmp = bool(config.get("privateTmp"))
         self.children = {}  # pid -> workdir
         self.spare_dirs = []
 
@@ -146,8 +249,10 @@ class Zygote:
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         workdir = self._take_workdir()
-        pid = os.fork()
+        pid = jail.fork_into_pid_namespace() if self.pid_namespace else os.fork()
         if pid == 0:
+            if self.pid_namespace:
+                jail.drop_capabilities()  # ours are the user namespace's: no program may have them
             self.sock.close()
             for fd in (job_w, result_r, out_r, err_r):
                 os.close(fd)
@@ -187,6 +292,8 @@ class Zygote:
         self._sweep(keep=self.children)
         if workdir is not None:
             self._return_workdir(workdir)
+        if self.private_tmp:
+            self._clean_slate()
         code = signum = -1
         if status is not None:
             if os.WIFSIGNALED(status):
@@ -195,6 +302,48 @@ class Zygote:
                 code = os.WEXITSTATUS(status)
         cpu = usage.ru_utime + usage.ru_stime if usage is not None else 0.0
         return FINISHED.pack(pid, 1 if by_itself else 0, code, signum, cpu)
+
+    def _clean_slate(self):
+        """The server's /tmp, /dev/shm and IPC namespace are its own: after a program, empty them of
+        everything but the working directories of the children still waiting (emptied too: a program
+        that shares their uid could have written there). No program finds another's leftovers, and a
+        full /tmp lasts only until its program ends."""
+        live = set(self.children.values())
+        live.update(self.spare_dirs)
+        for name in _names(self.workroot):
+            path = os.path.join(self.workroot, name)
+            if path in live:
+                empty_dir(path)
+            else:
+                try:
+                    os.unlink(path)
+                except IsADirectoryError:
+                    remove_tree(path)
+                except OSError:
+                    pass
+        empty_dir("/dev/shm")
+        found = sysv_ids()
+        if found:
+            self._remove_sysv(found)
+
+    def _remove_sysv(self, found):
+        """Removing needs the owner's uid (or privileges the server may lack under bubblewrap)."""
+        if self.uid is None:
+            remove_sysv(found)
+            return
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.setresgid(self.uid, self.uid, self.uid)
+                os.setresuid(self.uid, self.uid, self.uid)
+                remove_sysv(found)
+            finally:
+                os._exit(0)
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+        remove_sysv(sysv_ids())  # what is left had other owners: root may remove them itself
 
     def _sweep(self, keep):
         """Kills and reaps every process that ended up as our child, but the waiting children."""
