@@ -13,6 +13,8 @@ const TRUNCATION_NOTES: Record<TraceTruncation, string> = {
   size: 'recording stopped at the size limit',
   time: 'recording stopped at the time limit',
   killed: 'the program was stopped (time or memory limit) while it was being traced',
+  untraced: 'the program removed or replaced the tracer, so what it did next is not shown',
+  fault: 'the tracer failed on a value the program made; what followed is not shown',
 };
 
 function renderBare(trace: Trace, format: TraceFormat, options: RenderOptions): string {

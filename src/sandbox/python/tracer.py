@@ -17,6 +17,7 @@ Frames: [call, function, depth, parent call or -1, source ("program"|"test"), de
 """
 
 import dis as _dis
+import collections as _collections
 import re as _re
 import signal as _signal
 import sys as _sys
@@ -33,6 +34,42 @@ _NUMBERS = frozenset((int, float, bool, type(None)))
 _NUMBERS_AND_TEXT = frozenset((int, float, bool, type(None), str))
 _HIDDEN_TYPES = (type(_sys), type(len), type(lambda: 0), type, staticmethod, classmethod, property)
 _CODE_FLAGS_GENERATOR = 0x20 | 0x80 | 0x200  # generator, coroutine, async generator
+
+
+_COLLECTIONS = (_collections.Counter, _collections.OrderedDict, _collections.defaultdict, _collections.deque)
+_NAME_CHARS = 200  # longest function name recorded (a comprehension nested deep has a long qualname)
+_type_mro = type.__dict__["__mro__"].__get__
+_type_dict = type.__dict__["__dict__"].__get__
+_type_name_of = type.__dict__["__name__"].__get__
+_C_METHODS = (type(object.__repr__), type(object().__repr__), type(len), type(str.join))
+
+
+def _type_name(kind):
+    try:
+        return _type_name_of(kind)
+    except BaseException:
+        return "?"
+
+
+def _lookup(kind, name):
+    """`name` as the type defines it, found without running any of the program's code."""
+    for klass in _type_mro(kind):
+        members = _type_dict(klass)
+        if name in members:
+            return members[name]
+    return None
+
+
+def _exception_message(exc, shown):
+    """An exception's message like str() gives it, without calling a __str__ the program wrote."""
+    args = getattr(exc, "args", ()) if type(_lookup(type(exc), "__getattribute__")) in _C_METHODS else ()
+    if type(args) is not tuple:
+        return ""
+    if len(args) == 1 and type(args[0]) is str and type(_lookup(type(exc), "__str__")) in _C_METHODS:
+        return args[0][:1000]
+    if not args:
+        return ""
+    return shown(args[0] if len(args) == 1 else args)[:1000]
 
 
 class _ReprTimeout(BaseException):
@@ -101,7 +138,7 @@ class BoundedRepr:
             return repr(value)
         if kind in (list, tuple, set, frozenset, dict):
             return self._container(value, kind, room, depth, path)
-        return self._generic(value, room)
+        return self._generic(value, room, depth, path)
 
     def _container(self, value, kind, room, depth, path):
         key = id(value)
@@ -143,7 +180,38 @@ class BoundedRepr:
             body += ","
         return opening + body + closing
 
-    def _generic(self, value, room):
+    def _generic(self, value, room, depth=0, path=()):
+        """Other objects. A repr written in Python is the program's code: running it while tracing
+        could change what the program does (a __repr__ with side effects), so such objects are shown
+        by their class, namedtuples and exceptions by their fields. C-level reprs run, with a timer."""
+        kind = type(value)
+        method = _lookup(kind, "__repr__")
+        if issubclass(kind, BaseException):
+            args = getattr(value, "args", ()) if type(_lookup(kind, "__getattribute__")) in _C_METHODS else ()
+            inner = self._repr(args, room, 1, ()) if type(args) is tuple else "..."
+            if type(args) is tuple and len(args) == 1:
+                inner = inner[1:-2] if inner.endswith(",)") else inner[1:-1]
+            elif type(args) is tuple:
+                inner = inner[1:-1]
+            return "%s(%s)" % (_type_name(kind), inner)
+        if kind in _COLLECTIONS:  # their reprs would call the items' reprs: shown through ours
+            if kind is _collections.deque:
+                inner = self._container(list(value), list, room, depth, path)
+            else:
+                inner = self._container(dict(dict.items(value)), dict, room, depth, path)
+            if kind is _collections.defaultdict:
+                factory = value.default_factory
+                inner = "%s, %s" % (_type_name(factory) if type(factory) is type else "...", inner)
+            return "%s(%s)" % (_type_name(kind), inner)
+        if type(method) not in _C_METHODS:
+            fields = _lookup(kind, "_fields")
+            if issubclass(kind, tuple) and type(fields) is tuple and all(type(f) is str for f in fields):
+                items = tuple.__iter__(value)
+                parts = ["%s=%s" % (field, self._repr(item, room, 1, ())) for field, item in zip(fields, items)]
+                text = "%s(%s)" % (_type_name(kind), ", ".join(parts))
+            else:
+                text = "<%s object>" % _type_name(kind)
+            return text[:room] + "..." if len(text) > room else text
         previous = _signal.signal(_signal.SIGALRM, _on_alarm)
         _signal.setitimer(_signal.ITIMER_REAL, self.seconds)
         try:
@@ -178,7 +246,8 @@ class _Frame:
 
 
 def _shown(name, value):
-    return not (name[:1] == "." or (name[:2] == "__" and name[-2:] == "__") or isinstance(value, _HIDDEN_TYPES))
+    # type(), not isinstance(): isinstance consults a __class__ the program may define (and make raise).
+    return not (name[:1] == "." or (name[:2] == "__" and name[-2:] == "__") or issubclass(type(value), _HIDDEN_TYPES))
 
 
 class Tracer:
@@ -204,6 +273,7 @@ class Tracer:
         self.global_names = {}
         self.truncated = None
         self.closed = False
+        self.tampered = False
 
     # -- installing ----------------------------------------------------------------------------
 
@@ -296,7 +366,7 @@ class Tracer:
         for name, value in current.items():
             old = values.get(name)
             if old is None:
-                if name[:1] == "." or (name[:2] == "__" and name[-2:] == "__") or isinstance(value, _HIDDEN_TYPES):
+                if name[:1] == "." or (name[:2] == "__" and name[-2:] == "__") or issubclass(type(value), _HIDDEN_TYPES):
                     continue
             elif old[0] is value and type(value) in scalar:
                 continue  # the hot path: an unchanged number or string
@@ -306,11 +376,33 @@ class Tracer:
                     values[name] = (value, text)
                 continue
             values[name] = (value, text)
-            self.chars += len(text)
+            self.chars += len(name) + len(text)
             changes.append([name, text])
         return changes
 
     def on_call(self, frame, event, arg):
+        # An exception escaping a trace function would surface in the program as if it had raised it,
+        # and switch tracing off unmarked: a fault of the tracer ends the trace, marked, instead.
+        try:
+            return self._on_call(frame)
+        except BaseException:
+            return self._fault()
+
+    def on_event(self, frame, event, arg):
+        try:
+            return self._on_event(frame, event, arg)
+        except BaseException:
+            return self._fault()
+
+    def _fault(self):
+        self.truncated = self.truncated or "fault"
+        try:
+            self.stop()
+        except BaseException:
+            _settrace(None)
+        return None
+
+    def _on_call(self, frame):
         code = frame.f_code
         filename = code.co_filename
         if filename != "<program>" and filename[:6] != "<test ":
@@ -331,8 +423,9 @@ class Tracer:
         self.states[id(frame)] = state
         parent = self.stack[-1].call if self.stack else -1
         def_line = max(1, frame.f_lineno) if is_module or comprehension else self._def_line(code, filename)
-        self.new_frames.append([call, code.co_qualname if hasattr(code, "co_qualname") else code.co_name,
-                                len(self.stack), parent, source, def_line])
+        name = (code.co_qualname if hasattr(code, "co_qualname") else code.co_name)[:_NAME_CHARS]
+        self.chars += len(name)
+        self.new_frames.append([call, name, len(self.stack), parent, source, def_line])
         self.stack.append(state)
         if is_module:
             # The test statement runs in the program's namespace: only what it changes is news.
@@ -351,7 +444,7 @@ class Tracer:
             self._emit(["c", call, def_line, self._next_step(), arguments, None])
         return self.on_event
 
-    def on_event(self, frame, event, arg):
+    def _on_event(self, frame, event, arg):
         if self.truncated is not None:
             return None
         state = self.states.get(id(frame))
@@ -406,11 +499,8 @@ class Tracer:
         if state.raised:
             return  # the same exception seen again while it unwinds this frame
         state.raised = True
-        try:
-            message = str(exc_value)
-        except BaseException:
-            message = "<unprintable>"
-        name = getattr(exc_type, "__name__", "Exception")
+        message = _exception_message(exc_value, self.repr)
+        name = _type_name(exc_type)
         text = self.repr(exc_value)
         self.chars += len(text) + len(message)
         self._emit(["x", state.call, frame.f_lineno, self._next_step(), None, [name, message[:1000], text]])
@@ -420,6 +510,13 @@ def trace_test(namespace, test_source, index, config, sources, flush):
     """Runs one test statement under the tracer. Returns (status, exception info or None, closing payload)."""
     tracer = Tracer(config, sources, flush)
     code = compile(test_source, "<test %d>" % index, "exec")
+    seen = _sys.settrace
+
+    def watched(function, _seen=seen):
+        tracer.tampered = True  # the program removes or replaces our tracer: what follows is untraced
+        return _seen(function)
+
+    _sys.settrace = watched
     tracer.start()
     try:
         exec(code, namespace)
@@ -427,5 +524,9 @@ def trace_test(namespace, test_source, index, config, sources, flush):
     except BaseException as exc:  # reported by the caller like any test outcome
         outcome = exc
     finally:
+        ours = _sys.gettrace() == tracer.on_call
         _settrace(None)
+        _sys.settrace = seen
+    if tracer.truncated is None and (tracer.tampered or not ours):
+        tracer.truncated = "untraced"
     return outcome, tracer.finish()
