@@ -25,6 +25,21 @@ describe('nxt run', () => {
     expect(result.stdout).toContain('2/2 tests passed');
   });
 
+  it("escapes a program's control characters: it cannot repaint FAIL as PASS or write the clipboard", async () => {
+    writeFileSync(
+      join(dir, 'paint.py'),
+      'import sys\nprint("\\x1b[2K\\rPASS  paint.py\\x1b]52;c;aGk=\\x07\\u202e")\nsys.stderr.write("\\x9b31m")\ndef f():\n    return 1\n',
+    );
+    const result = await cli('run', 'paint.py', '--test', 'assert f() == 2');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^FAIL/);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for them is the point
+    expect(result.stdout + result.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/);
+    expect(result.stdout).toContain('\\u001b[2K\\u000dPASS  paint.py\\u001b]52;c;aGk=\\u0007\\u202e');
+    const json = await cli('run', 'paint.py', '--test', 'assert f() == 2', '--json');
+    expect(JSON.parse(json.stdout).stdout).toBe('\u001b[2K\rPASS  paint.py\u001b]52;c;aGk=\u0007\u202e\n');
+  });
+
   it('exits 1 and names the failing test', async () => {
     const result = await cli('run', 'inc.py', '--tests-file', 'tests.json', '--test', 'assert inc(0) == 1');
     expect(result.code).toBe(1);
@@ -177,10 +192,24 @@ describe('nxt doctor', () => {
     const result = await cli('doctor', '--workers', '1');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^python {5}\/\S+ \(3\.\d+\.\d+\)/);
-    for (const name of ['rlimits', 'unprivileged-uid', 'process-limit', 'bubblewrap']) {
+    for (const name of ['rlimits', 'unprivileged-uid', 'process-limit', 'bubblewrap', 'namespaces', 'clean-slate']) {
       expect(result.stdout).toMatch(new RegExp(`  (on |off)  ${name}`));
     }
     expect(result.stdout).toContain('self-test  ok');
+  });
+
+  it('without bubblewrap lists network and mount isolation as on, from namespaces the server enters', async (context) => {
+    const result = await cli('doctor', '--workers', '1', '--bubblewrap', 'off', '--namespaces', 'required');
+    if (/the kernel refuses them/.test(result.stderr)) context.skip(`this kernel refuses namespaces: ${result.stderr}`);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/ {2}on {3}namespaces +.*mount, PID, network.*no network/);
+    expect(result.stdout).toMatch(
+      / {2}off {2}bubblewrap +disabled by bubblewrap=off; the namespaces below take its place/,
+    );
+    expect(result.stdout).not.toContain('warning    bubblewrap off');
+    const off = await cli('doctor', '--workers', '1', '--bubblewrap', 'off', '--namespaces', 'off');
+    expect(off.stdout).toMatch(/ {2}off {2}namespaces +disabled by namespaces=off/);
+    expect(off.stdout).toContain('warning    namespaces off: programs can read world-readable files');
   });
 });
 

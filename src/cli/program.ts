@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { describeError, NxtError } from '../shared/index.js';
+import { describeError, NxtError, terminalSafe } from '../shared/index.js';
 import type { CliIo } from './io.js';
 import { addSandboxFlags } from './sandbox-flags.js';
 
@@ -362,7 +362,24 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
  * Runs the nxt command line with `argv` (without `node` and the script) and returns the exit code:
  * 0 success, 1 a judged failure, 2 bad usage or configuration, 70 an internal error.
  */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+/**
+ * What a command writes can hold a program's output, names and messages: control characters are
+ * escaped on the way out (see terminalSafe), except nxt's own redrawn progress line.
+ */
+function safeIo(io: CliIo): CliIo {
+  return {
+    ...io,
+    stdout: (text) => io.stdout(terminalSafe(text)),
+    stderr: (text) => {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the one sequence nxt writes itself
+      const redraw = /^\r([^\r]*)\u001b\[K(\n?)$/.exec(text);
+      io.stderr(redraw ? `\r${terminalSafe(redraw[1] ?? '')}\u001b[K${redraw[2]}` : terminalSafe(text));
+    },
+  };
+}
+
+export async function runCli(argv: readonly string[], rawIo: CliIo): Promise<number> {
+  const io = safeIo(rawIo);
   let code = 0;
   const program = build(io, (value) => {
     code = value;

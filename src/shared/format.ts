@@ -1,5 +1,22 @@
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'] as const;
 
+/**
+ * Control characters a terminal acts on (C0 but newline and tab, DEL, C1) and the Unicode controls
+ * that reorder what is shown (bidi overrides and isolates).
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+const TERMINAL_CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text as a terminal may show it: every control character a program could use to repaint, move the
+ * cursor, set the title or write the clipboard (ESC, CSI, OSC 52, carriage return...) becomes a
+ * visible `\u001b`-style escape. Inside JSON strings the escape means the same character, so JSON
+ * output stays valid and equal.
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(TERMINAL_CONTROLS, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Formats a byte count with binary units: `1 GiB`, `16 MiB`, `512 B`. */
 export function formatBytes(bytes: number): string {
   let value = bytes;

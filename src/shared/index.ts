@@ -1,3 +1,3 @@
 export { describeError, isNxtError, NxtError, UsageError } from './errors.js';
-export { formatBytes, formatDuration } from './format.js';
+export { formatBytes, formatDuration, terminalSafe } from './format.js';
 export { hashString, seededRandom, shuffled } from './random.js';
