@@ -14,6 +14,8 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
     .description('Execution-aware program repair for code LLMs (NExT): run, trace and judge Python programs')
     .version(VERSION)
     .exitOverride()
+    // A command's options belong to it: `nxt eval import --out D` is import's --out, never eval's.
+    .enablePositionalOptions()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run with --help for usage)');
 
@@ -232,10 +234,12 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
             'Example:\n  nxt eval --dataset humanevalfix --model gpt-4o-mini --samples 25 --temperature 0.8 --k 1,5,10,25',
         ),
     ),
-  ).action(async (flags) => {
-    const { evalCommand } = await import('./eval-command.js');
-    setCode(await evalCommand(flags, io));
-  });
+  )
+    .enablePositionalOptions()
+    .action(async (flags) => {
+      const { evalCommand } = await import('./eval-command.js');
+      setCode(await evalCommand(flags, io));
+    });
   addSandboxFlags(
     dataFlags(
       evalCommandLine

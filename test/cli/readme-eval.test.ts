@@ -1,0 +1,106 @@
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ScriptedRequest, startTestServer, type TestServer } from '../../src/llm/testing/test-server.js';
+import { DataStore, loadDataset, type RepairTask } from '../../src/tasks/index.js';
+import { sharedDataDir } from '../support/shared-data.js';
+
+const README = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+const home = mkdtempSync(join(tmpdir(), 'nxt-readme-'));
+let server: TestServer;
+let tasks: RepairTask[];
+
+/** Right on every other task, by its description anywhere in the conversation. */
+function respond(request: ScriptedRequest): string {
+  const text = request.messages.map((message) => message.content).join('\n') + request.prompt;
+  const index = tasks.findIndex((task) => text.includes(task.description.trim()));
+  const task = tasks[index];
+  if (!task) return 'no idea';
+  const program = index % 2 === 0 ? (task.reference ?? '') : task.buggyProgram;
+  return `The loop stops one short.\n\n\`\`\`python\n${program}\n\`\`\``;
+}
+
+/** The README's line that starts with `prefix`, split into arguments (its lines use no quoting). */
+function readmeLine(prefix: string): string[] {
+  const line = README.split('\n').find((item) => item.startsWith(prefix));
+  if (!line) throw new Error(`the README has no line starting with ${prefix}`);
+  return line.trim().split(/\s+/).slice(1);
+}
+
+/** Runs the nxt executable in `home` as a user would, with OpenAI's URL pointing at the test server. */
+function nxt(argv: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', import.meta.resolve('tsx'), join(import.meta.dirname, '../../src/cli/main.ts'), ...argv],
+      {
+        cwd: home,
+        env: {
+          PATH: process.env['PATH'],
+          HOME: home,
+          NXT_DATA_DIR: sharedDataDir,
+          OPENAI_BASE_URL: server.url,
+          OPENAI_API_KEY: 'sk-test',
+        },
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  const store = new DataStore({ dataDir: sharedDataDir, cacheDir: '/nonexistent', fetch: null });
+  tasks = ((await loadDataset('humanevalfix', store)) as RepairTask[]).slice(0, 3);
+  server = await startTestServer({ respond });
+});
+
+afterAll(async () => {
+  await server.close();
+});
+
+describe("the README's eval commands, as written", () => {
+  it('proxy, import, export and compare run and write where they say', async () => {
+    // The runs the README's lines refer to, made small (three tasks, two samples).
+    const small = ['--dataset', 'humanevalfix', '--limit', '3', '--samples', '2', '--k', '1,2', '--workers', '1'];
+    for (const extra of [
+      ['--model', 'gpt-4o-mini'],
+      ['--model', `Qwen/Qwen2.5-Coder-7B-Instruct@${server.url}`],
+      ['--model', `Qwen/Qwen2.5-Coder-7B-Instruct@${server.url}`, '--trace', 'none'],
+    ]) {
+      const made = await nxt(['eval', ...small, ...extra]);
+      expect(made.code, made.stderr).toBe(0);
+    }
+
+    const proxy = await nxt(readmeLine('nxt eval proxy'));
+    expect(proxy.code, proxy.stderr).toBe(0);
+    expect(existsSync(join(home, 'runs/humanevalfix-gpt-4o-mini-inline-3shot/proxy-gpt-4o-mini/summary.json'))).toBe(
+      true,
+    );
+
+    const exported = await nxt(readmeLine('nxt eval export'));
+    expect(exported.code, exported.stderr).toBe(0);
+    const lines = readFileSync(join(home, 'ours.jsonl'), 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(6);
+
+    copyFileSync(join(home, 'ours.jsonl'), join(home, 'their-samples.jsonl'));
+    const imported = await nxt(readmeLine('nxt eval import'));
+    expect(imported.code, imported.stderr).toBe(0);
+    const summary = JSON.parse(readFileSync(join(home, 'runs/theirs/summary.json'), 'utf8'));
+    // Tasks 0 and 2 fixed, task 1 not: the same programs judged again give the same fix rate.
+    expect(summary['pass@k'].values['pass@1']).toBeCloseTo(2 / 3, 12);
+
+    const compared = await nxt(readmeLine('nxt compare'));
+    expect(compared.code, compared.stderr).toBe(0);
+    expect(compared.stdout).toContain('3 shared tasks: A 66.7%, B 66.7%');
+  }, 180_000);
+});
