@@ -52,13 +52,33 @@ export const ResultRecordSchema = z.object({
   /** The fix counts: base passed and, where the dataset has them, the EvalPlus tests too. */
   pass: z.boolean(),
   basePass: z.boolean(),
+  /** For `sample_failed`: the server's message (a final refusal such as a context-length error). */
+  error: z.string().optional(),
 });
 export type ResultRecord = z.infer<typeof ResultRecordSchema>;
 
-/** Appends records as JSON lines (one write per batch, so a kill leaves at most a partial last line). */
-export async function appendRecords(path: string, records: readonly unknown[]): Promise<void> {
-  if (records.length === 0) return;
-  await appendFile(path, records.map((record) => `${JSON.stringify(record)}\n`).join(''));
+/** The last append queued for each file: appends to one file run one after another. */
+const appending = new Map<string, Promise<void>>();
+
+/**
+ * Appends records as JSON lines. Appends to the same file are queued, one at a time: a large batch is
+ * written in several chunks, and two concurrent batches would otherwise interleave their chunks and
+ * corrupt each other's lines. A kill leaves at most a partial last line (cut by readRecords).
+ */
+export function appendRecords(path: string, records: readonly unknown[]): Promise<void> {
+  if (records.length === 0) return Promise.resolve();
+  const text = records.map((record) => `${JSON.stringify(record)}\n`).join('');
+  const previous = appending.get(path) ?? Promise.resolve();
+  const next = previous.then(
+    () => appendFile(path, text),
+    () => appendFile(path, text),
+  );
+  appending.set(path, next);
+  const settled = () => {
+    if (appending.get(path) === next) appending.delete(path);
+  };
+  next.then(settled, settled);
+  return next;
 }
 
 /**
