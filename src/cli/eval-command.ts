@@ -25,7 +25,7 @@ export interface EvalFlags extends DataFlags, SandboxFlagValues {
   budget?: string;
   traceBudget?: string;
   config?: string;
-  cache?: string;
+  cache?: string | false;
 }
 
 function slug(text: string): string {
@@ -68,7 +68,8 @@ function progressPrinter(io: CliIo) {
     const eta = fresh > 0 ? ((now - started) / fresh) * (progress.total - progress.done) : null;
     const rate = progress.done > 0 ? `${((100 * progress.passed) / progress.done).toFixed(1)}%` : '-';
     const cost = progress.costUsd === null ? '' : `, $${progress.costUsd.toFixed(3)}`;
-    const text = `eval: ${progress.done}/${progress.total} samples${eta === null || progress.done >= progress.total ? '' : `, ${formatDuration(eta)} left`}, fix rate ${rate}, tokens ${Math.round(progress.promptTokens)} in / ${Math.round(progress.completionTokens)} out${cost}`;
+    const cached = progress.cached > 0 ? `, ${progress.cached} from the cache` : '';
+    const text = `eval: ${progress.done}/${progress.total} samples${eta === null || progress.done >= progress.total ? '' : `, ${formatDuration(eta)} left`}, fix rate ${rate}${cached}, tokens ${Math.round(progress.promptTokens)} in / ${Math.round(progress.completionTokens)} out${cost}`;
     io.stderr(io.isTty ? `\r${text}\u001b[K${progress.done >= progress.total ? '\n' : ''}` : `${text}\n`);
   };
 }
@@ -98,10 +99,16 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
   const { createSandbox } = await import('../sandbox/index.js');
   const { createTokenCounter } = await import('../trace/index.js');
   const { formatSummary, runEval } = await import('../eval/index.js');
-  const cache = SampleCache.open(cachePath(flags.cache, config, io.env, io.cwd));
+  // --no-cache: every sample is asked for (and nothing is stored).
+  const cache = flags.cache === false ? null : SampleCache.open(cachePath(flags.cache, config, io.env, io.cwd));
   const sandbox = await createSandbox(sandboxOptions(flags, io.env));
   try {
-    const client = createLlmClient(spec, { cache, ...(budget === undefined ? {} : { budgetUsd: budget }) });
+    const client = createLlmClient(spec, {
+      ...(cache ? { cache } : {}),
+      ...(budget === undefined ? {} : { budgetUsd: budget }),
+    });
+    const printProgress = progressPrinter(io);
+    let lastFailure: string | null = null;
     io.stderr(
       `nxt: ${tasks.length} tasks × ${samples} samples from ${spec.model}, trace ${flags.trace}, ${flags.shots}-shot → ${out}\n`,
     );
@@ -131,7 +138,11 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
         ),
         countTokens: await createTokenCounter('cl100k_base'),
         nxtVersion: VERSION,
-        onProgress: progressPrinter(io),
+        endpoint: { baseUrls: spec.baseUrls, ...(spec.cacheKey ? { cacheKey: spec.cacheKey } : {}) },
+        onProgress: (progress) => {
+          lastFailure = progress.lastFailure;
+          printProgress(progress);
+        },
         k,
       },
       out,
@@ -139,9 +150,15 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
     io.stdout(formatSummary(summary));
     if (client.overBudget)
       io.stderr('nxt: stopped sending requests: the --budget is spent; run again with a larger budget to finish\n');
+    if (summary.missing) {
+      io.stderr(
+        `nxt: ${summary.missing} samples are missing, so this run is not complete (last failure: ${lastFailure ?? 'unknown'}). Run the same command again to complete them.\n`,
+      );
+      return 1;
+    }
     return 0;
   } finally {
-    cache.close();
+    cache?.close();
     await sandbox.close();
   }
 }

@@ -64,6 +64,8 @@ export const ManifestSchema = z.object({
   prompt: z.object({ version: z.string(), hash: z.string(), form: z.enum(['chat', 'completion']) }),
   python: z.string(),
   sandbox: z.array(z.string()),
+  /** Where the model was served: base URLs and the cache identity (missing in older runs). */
+  endpoint: z.object({ baseUrls: z.array(z.string()), cacheKey: z.string().optional() }).optional(),
 });
 export type Manifest = z.infer<typeof ManifestSchema>;
 
@@ -71,6 +73,12 @@ export interface EvalProgress {
   done: number;
   total: number;
   passed: number;
+  /** Samples whose model call failed in a way that may pass later (server down, 5xx, 429, budget). */
+  missing: number;
+  /** The last such failure's message. */
+  lastFailure: string | null;
+  /** Answers read from the sample cache instead of asked for, in this session. */
+  cached: number;
   promptTokens: number;
   completionTokens: number;
   costUsd: number | null;
@@ -89,9 +97,20 @@ export interface EvalDeps {
   concurrency?: number;
   /** The k of pass@k reported (those above the sample count are left out). */
   k?: readonly number[];
+  /** What serves the model (recorded in the manifest). */
+  endpoint?: { baseUrls: readonly string[]; cacheKey?: string };
 }
 
 const key = (taskId: string, mode: string, index: number) => `${taskId}\u0000${mode}\u0000${index}`;
+
+/**
+ * Whether a failed model call is the sample's final answer: a request the server refuses as such
+ * (400 context length, 413, 422...) gets the same answer next time. A server that is down, overloaded
+ * or rate limiting, or a spent budget, is not an answer: that sample is missing, and retried on resume.
+ */
+export function isFinalFailure(error: { status: number | null; code: string }): boolean {
+  return error.status !== null && error.status >= 400 && error.status < 500 && ![408, 409, 429].includes(error.status);
+}
 
 async function prepareRun(outDir: string, config: EvalConfig, deps: EvalDeps, shotHash: string): Promise<void> {
   await mkdir(outDir, { recursive: true });
@@ -128,6 +147,7 @@ async function prepareRun(outDir: string, config: EvalConfig, deps: EvalDeps, sh
     prompt: { version: PROMPT_VERSION, hash: shotHash, form: config.api === 'chat' ? 'chat' : 'completion' },
     python: deps.sandbox.pythonVersion,
     sandbox: deps.sandbox.layers.filter((layer) => layer.active).map((layer) => layer.name),
+    ...(deps.endpoint ? { endpoint: { ...deps.endpoint, baseUrls: [...deps.endpoint.baseUrls] } } : {}),
   };
   await writeFile(path, `${JSON.stringify(manifest, null, 2)}\n`);
 }
@@ -208,6 +228,9 @@ export async function runEval(configInput: EvalConfigInput, deps: EvalDeps, outD
     done: done.size,
     total: deps.tasks.length * perTask,
     passed: previousResults.filter((record) => record.pass).length,
+    missing: 0,
+    lastFailure: null,
+    cached: 0,
     promptTokens: previousSamples.reduce((sum, record) => sum + record.promptTokens, 0),
     completionTokens: previousSamples.reduce((sum, record) => sum + record.completionTokens, 0),
     costUsd: null,
@@ -256,7 +279,14 @@ export async function runEval(configInput: EvalConfigInput, deps: EvalDeps, outD
     }
   };
 
-  const recordOutcomes = async (task: RepairTask, mode: 'sample' | 'greedy', outcomes: SampleOutcome[]) => {
+  const recordOutcomes = async (task: RepairTask, mode: 'sample' | 'greedy', all: SampleOutcome[]) => {
+    // A call that may succeed later is recorded nowhere: the sample is missing and a rerun asks again.
+    const outcomes = all.filter((outcome) => {
+      if (outcome.status === 'ok' || isFinalFailure(outcome.error)) return true;
+      progress.missing += 1;
+      progress.lastFailure = outcome.error.message;
+      return false;
+    });
     const fresh = outcomes.filter((outcome) => !done.has(key(task.id, mode, outcome.index)));
     const sampleRecords: SampleRecord[] = fresh
       .filter((outcome) => !sampled.has(key(task.id, mode, outcome.index)))
@@ -275,6 +305,7 @@ export async function runEval(configInput: EvalConfigInput, deps: EvalDeps, outD
       }));
     await appendRecords(samplesPath, sampleRecords);
     for (const record of sampleRecords) {
+      if (record.cached) progress.cached += 1;
       sampled.add(key(task.id, mode, record.index));
       progress.promptTokens += record.promptTokens;
       progress.completionTokens += record.completionTokens;
@@ -295,7 +326,9 @@ export async function runEval(configInput: EvalConfigInput, deps: EvalDeps, outD
     mode: 'sample' | 'greedy',
     outcome: SampleOutcome,
   ): Promise<ResultRecord> => {
-    if (outcome.status === 'failed') return unjudged(task.id, mode, outcome.index, 'sample_failed');
+    if (outcome.status === 'failed') {
+      return { ...unjudged(task.id, mode, outcome.index, 'sample_failed'), error: outcome.error.message };
+    }
     const parsed = parseAnswer(outcome.sample.text);
     if (parsed.status === 'parse_error') return unjudged(task.id, mode, outcome.index, 'parse_error');
     const limit = limits.get(task.id);
@@ -322,7 +355,16 @@ export async function runEval(configInput: EvalConfigInput, deps: EvalDeps, outD
       for (let task = queue.shift(); task; task = queue.shift()) await handleTask(task);
     }),
   );
-  return writeSummary(outDir, { ...config, ...(deps.k ? { k: deps.k } : {}) }, deps.tasks, deps.client.stats().costUsd);
+  deps.onProgress?.(progress);
+  return writeSummary(
+    outDir,
+    { ...config, ...(deps.k ? { k: deps.k } : {}) },
+    deps.tasks,
+    deps.client.stats().costUsd,
+    {
+      expectedResults: deps.tasks.length * perTask,
+    },
+  );
 }
 
 /** Recomputes summary.json (and returns it) from the run folder's results. */
@@ -331,6 +373,7 @@ export async function writeSummary(
   config: Pick<EvalConfig, 'dataset' | 'model' | 'samples'> & { k?: readonly number[] },
   tasks: readonly RepairTask[],
   costUsd: number | null,
+  extra: { expectedResults?: number } = {},
 ): Promise<Summary> {
   const results = await readRecords(join(outDir, 'results.jsonl'), ResultRecordSchema);
   const samples = await readRecords(join(outDir, 'samples.jsonl'), SampleRecordSchema);
@@ -348,6 +391,8 @@ export async function writeSummary(
       completion: Math.round(samples.reduce((sum, record) => sum + record.completionTokens, 0)),
     },
     costUsd,
+    cachedSamples: samples.filter((record) => record.cached && taskIds.has(record.taskId)).length,
+    ...extra,
   });
   await writeFile(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   return summary;

@@ -37,6 +37,13 @@ export const SummarySchema = z.object({
    * program never saw what they expect. Missing in summaries written before sealed judging.
    */
   sealing: z.object({ tests: z.number().int(), sealed: z.number().int() }).optional(),
+  /**
+   * Samples the run should have and has no result for (their model call failed in a way that may
+   * pass later): pass@k over an incomplete run is not a result. Missing in older summaries.
+   */
+  missing: z.number().int().optional(),
+  /** Samples whose answer came from the sample cache rather than the model (missing in older summaries). */
+  cachedSamples: z.number().int().optional(),
 });
 export type Summary = z.infer<typeof SummarySchema>;
 
@@ -96,6 +103,10 @@ export interface SummaryInput {
   hasPlus: boolean;
   tokens: { prompt: number; completion: number };
   costUsd: number | null;
+  /** Results the run should have (tasks × samples, plus greedy ones); more than `results` means missing. */
+  expectedResults?: number;
+  /** Samples answered from the cache. */
+  cachedSamples?: number;
 }
 
 /** Computes the run summary from its results. */
@@ -143,6 +154,10 @@ export function summarize(input: SummaryInput): Summary {
     tokens: input.tokens,
     costUsd: input.costUsd,
     sealing: sealingOf(input.results),
+    ...(input.cachedSamples === undefined ? {} : { cachedSamples: input.cachedSamples }),
+    ...(input.expectedResults === undefined
+      ? {}
+      : { missing: Math.max(0, input.expectedResults - input.results.length) }),
   };
 }
 
@@ -169,9 +184,14 @@ export function formatSummary(summary: Summary): string {
   const { judged, parse_error: parseErrors, sample_failed: failed, judge_fault: faults = 0 } = summary.outcomes;
   const faultNote = faults > 0 ? ` (${faults} judge faults: nxt failed, not the program; see their results)` : '';
   lines.push(
-    `samples: ${judged} judged${faultNote}, ${parseErrors} unparseable, ${failed} failed calls; tokens ${summary.tokens.prompt} in / ${summary.tokens.completion} out${summary.costUsd === null ? '' : `; $${summary.costUsd.toFixed(4)}`}`,
+    `samples: ${judged} judged${faultNote}, ${parseErrors} unparseable, ${failed} failed calls${summary.cachedSamples ? ` (${summary.cachedSamples} answers from the cache)` : ''}; tokens ${summary.tokens.prompt} in / ${summary.tokens.completion} out${summary.costUsd === null ? '' : `; $${summary.costUsd.toFixed(4)}`}`,
   );
   if (summary.sealing && summary.sealing.tests > 0) lines.push(sealingLine(summary.sealing));
+  if (summary.missing) {
+    lines.push(
+      `INCOMPLETE: ${summary.missing} samples missing (their model calls failed); the rates above leave them out. Run the same command again to complete them.`,
+    );
+  }
   return `${lines.join('\n')}\n`;
 }
 

@@ -9,6 +9,7 @@ import { type ScriptedRequest, startTestServer, type TestServer } from '../../sr
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { DataStore, loadDataset, type RepairTask } from '../../src/tasks/index.js';
 import { createTokenCounter } from '../../src/trace/index.js';
+import { runCapture } from '../support/cli.js';
 import { sharedDataDir } from '../support/shared-data.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nxt-eval-'));
@@ -183,6 +184,93 @@ describe('a killed eval, started again', () => {
       expect(keys).toHaveLength(16);
     } finally {
       await slow.close();
+    }
+  }, 120_000);
+});
+
+describe('a run whose model server is down', () => {
+  it('exits non-zero, says how many samples are missing, and completes them once the server is back', async () => {
+    let down = true;
+    const flaky = await startTestServer({ respond: script, fault: () => (down ? '500' : null) });
+    const argv = (out: string, cache: string) => [
+      'eval',
+      '--dataset',
+      'humanevalfix',
+      '--limit',
+      '4',
+      '--model',
+      `scripted@${flaky.url}`,
+      '--samples',
+      '4',
+      '--k',
+      '1,2,4',
+      '--out',
+      out,
+      '--cache',
+      cache,
+      '--workers',
+      '1',
+    ];
+    const env = { NXT_DATA_DIR: sharedDataDir };
+    try {
+      const outage = await runCapture(argv(join(dir, 'outage'), join(dir, 'outage.sqlite')), { cwd: dir, env });
+      expect(outage.code).toBe(1);
+      expect(outage.stdout).toContain('INCOMPLETE: 16 samples missing');
+      expect(outage.stderr).toMatch(/16 samples are missing, so this run is not complete \(last failure: .*500/);
+      expect(await readRecords(join(dir, 'outage', 'results.jsonl'), ResultRecordSchema)).toEqual([]);
+
+      down = false;
+      const back = await runCapture(argv(join(dir, 'outage'), join(dir, 'outage.sqlite')), { cwd: dir, env });
+      expect(back.code, back.stderr).toBe(0);
+      expect(back.stdout).not.toContain('INCOMPLETE');
+      const straight = await runCapture(argv(join(dir, 'no-outage'), join(dir, 'no-outage.sqlite')), { cwd: dir, env });
+      expect(straight.code).toBe(0);
+      const summary = (path: string) => JSON.parse(readFileSync(join(path, 'summary.json'), 'utf8'));
+      expect(summary(join(dir, 'outage'))).toEqual(summary(join(dir, 'no-outage')));
+      expect(summary(join(dir, 'outage')).missing).toBe(0);
+    } finally {
+      await flaky.close();
+    }
+  }, 120_000);
+});
+
+describe('the sample cache in a run', () => {
+  it('says how many answers came from it, records the server, and is skipped with --no-cache', async () => {
+    const model = await startTestServer({ respond: script });
+    const env = { NXT_DATA_DIR: sharedDataDir };
+    const argv = (out: string, ...extra: string[]) => [
+      'eval',
+      '--dataset',
+      'humanevalfix',
+      '--limit',
+      '4',
+      '--model',
+      `scripted@${model.url}`,
+      '--samples',
+      '2',
+      '--k',
+      '1',
+      '--out',
+      join(dir, out),
+      '--workers',
+      '1',
+      ...extra,
+    ];
+    try {
+      const cache = ['--cache', join(dir, 'shared-cache.sqlite')];
+      expect((await runCapture(argv('cache-1', ...cache), { cwd: dir, env })).code).toBe(0);
+      const asked = model.completions().length;
+      const again = await runCapture(argv('cache-2', ...cache), { cwd: dir, env });
+      expect(again.stdout).toContain('(8 answers from the cache)');
+      expect(model.completions()).toHaveLength(asked);
+      const manifest = JSON.parse(readFileSync(join(dir, 'cache-2', 'manifest.json'), 'utf8'));
+      expect(manifest.endpoint).toEqual({ baseUrls: [model.url] });
+      const fresh = await runCapture(argv('cache-3', '--no-cache'), { cwd: dir, env });
+      expect(fresh.code).toBe(0);
+      expect(fresh.stdout).not.toContain('from the cache');
+      expect(model.completions().length).toBeGreaterThan(asked);
+    } finally {
+      await model.close();
     }
   }, 120_000);
 });
