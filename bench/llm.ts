@@ -13,7 +13,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createLlmClient, ModelSpecSchema, requestKey, type Sample, SampleCache } from '../src/llm/index.js';
+import {
+  createLlmClient,
+  endpointIdentity,
+  ModelSpecSchema,
+  requestKey,
+  type Sample,
+  SampleCache,
+} from '../src/llm/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -90,7 +97,7 @@ const request = (index: number) => ({
   temperature: 0.8,
 });
 for (let index = 0; index < prompts; index++) {
-  const key = requestKey('chat', 'test-model', request(index));
+  const key = requestKey('chat', 'test-model', request(index), endpointIdentity(spec));
   const samples: Sample[] = Array.from({ length: perRequest }, (_, sample) => ({
     index: sample,
     text: `def f(x):\n    return x + ${sample}  # a rationale of some length would be here, ${index}`,

@@ -19,6 +19,8 @@ const ModelEntrySchema = z.strictObject({
   timeoutMs: z.number().int().positive().optional(),
   maxAttempts: z.number().int().positive().optional(),
   price: PriceSchema.optional(),
+  /** See ModelSpec.cacheKey: servers with the same cacheKey share cached answers. */
+  cacheKey: z.string().min(1).optional(),
 });
 export type ModelEntry = z.infer<typeof ModelEntrySchema>;
 

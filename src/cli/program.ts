@@ -227,7 +227,8 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
         .option('--trace-budget <tokens>', 'shrink each rendered trace to fit this many tokens (default 2048)')
         .option('--out <dir>', 'run folder (default runs/DATASET-MODEL-TRACE-SHOTS); an existing one is resumed')
         .option('--config <file>', 'config file (default ./nxt.config.json)')
-        .option('--cache <file>', 'the LLM sample cache')
+        .option('--cache <file>', 'the LLM sample cache (keyed by model, server and request)')
+        .option('--no-cache', 'ask the model for every sample, reading and storing nothing in the cache')
         .addHelpText(
           'after',
           '\nSubcommands: nxt eval proxy | import | export (see nxt eval proxy --help).\n' +

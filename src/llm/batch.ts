@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { toFile } from 'openai';
 import { NxtError } from '../shared/index.js';
-import { requestKey } from './cache-key.js';
+import { endpointIdentity, requestKey } from './cache-key.js';
 import type { LlmClient } from './client.js';
 import type { Sample, SampleOutcome, SampleRequest } from './types.js';
 
@@ -81,7 +81,7 @@ export async function sampleWithBatch(
   if (!cache) throw new NxtError('llm-batch', 'the Batch API needs the sample cache: its results arrive there');
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const spec = client.spec;
-  const keys = requests.map((request) => requestKey(spec.api, spec.model, request));
+  const keys = requests.map((request) => requestKey(spec.api, spec.model, request, endpointIdentity(spec)));
   const lines: Line[] = [];
   requests.forEach((request, position) => {
     const key = keys[position] as string;

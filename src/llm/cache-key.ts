@@ -13,13 +13,34 @@ function canonical(value: unknown): unknown {
 }
 
 /**
- * The cache identity of a request, without its sample count: everything that changes the output (API,
- * model, messages or prompt, sampling parameters) and nothing that does not (timeouts, concurrency,
- * retries, which replica answers). A sample's key is this plus its index.
+ * What serves a model, for the cache: the explicit `cacheKey` when the spec has one (replicas or
+ * moves of the same weights), else the set of base URLs. The same model name at another server (a new
+ * checkpoint under the same served name, another Ollama tag) is another model.
  */
-export function requestKey(api: 'chat' | 'completions', model: string, request: SampleRequest): string {
+export function endpointIdentity(spec: { baseUrls: readonly string[]; cacheKey?: string | undefined }): string {
+  return (
+    spec.cacheKey ??
+    [...spec.baseUrls]
+      .map((url) => url.replace(/\/+$/, ''))
+      .sort()
+      .join(' ')
+  );
+}
+
+/**
+ * The cache identity of a request, without its sample count: everything that changes the output
+ * (endpoint, API, model, messages or prompt, sampling parameters) and nothing that does not
+ * (timeouts, concurrency, retries, which replica answers). A sample's key is this plus its index.
+ */
+export function requestKey(
+  api: 'chat' | 'completions',
+  model: string,
+  request: SampleRequest,
+  endpoint: string,
+): string {
   const identity = canonical({
-    v: 1,
+    v: 2,
+    endpoint,
     api,
     model,
     messages: request.messages?.map((message) => ({ role: message.role, content: message.content })),

@@ -222,3 +222,28 @@ describe('accounting', () => {
     expect(client.stats().costUsd).toBeCloseTo(0.505, 3);
   });
 });
+
+describe('the sample cache', () => {
+  it('never answers a model at one server with samples from another, unless their cacheKey says so', async () => {
+    const first = await server({ respond: () => 'from the first server' });
+    const second = await server({ respond: () => 'from the second server' });
+    const cache = SampleCache.open(':memory:');
+    const one = createLlmClient(spec([first.url]), { cache });
+    expect((await one.sample(ask('same prompt')))[0]).toMatchObject({ status: 'ok', cached: false });
+
+    // The same model name served elsewhere (another checkpoint, another tag): asked, not read.
+    const other = createLlmClient(spec([second.url]), { cache });
+    const answer = (await other.sample(ask('same prompt')))[0];
+    expect(answer).toMatchObject({ status: 'ok', cached: false, sample: { text: 'from the second server' } });
+    expect(second.completions()).toHaveLength(1);
+
+    // Replicas of the same weights, declared so: shared.
+    const shared = { cacheKey: 'qwen-7b-ckpt-1200' };
+    await createLlmClient(spec([first.url], shared), { cache }).sample(ask('shared prompt'));
+    const replica = createLlmClient(spec([second.url], shared), { cache });
+    const reused = (await replica.sample(ask('shared prompt')))[0];
+    expect(reused).toMatchObject({ status: 'ok', cached: true, sample: { text: 'from the first server' } });
+    expect(second.completions()).toHaveLength(1);
+    cache.close();
+  });
+});

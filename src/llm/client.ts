@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { Accounting, type AccountingSnapshot } from './accounting.js';
 import type { SampleCache } from './cache.js';
-import { requestKey } from './cache-key.js';
+import { endpointIdentity, requestKey } from './cache-key.js';
 import { classifyError, LlmApiError } from './errors.js';
 import { AdaptiveConcurrency, PerMinuteBudget } from './limiter.js';
 import type { ModelSpec } from './spec.js';
@@ -260,7 +260,7 @@ export function createLlmClient(spec: ModelSpec, options: LlmClientOptions = {})
         isRetryable: false,
         code: 'usage',
       });
-    const key = requestKey(spec.api, spec.model, request);
+    const key = requestKey(spec.api, spec.model, request, endpointIdentity(spec));
     const outcomes: Promise<SampleOutcome>[] = [];
     const missing: number[] = [];
     for (let index = 0; index < request.n; index++) {

@@ -1,7 +1,7 @@
 export { Accounting, type AccountingSnapshot } from './accounting.js';
 export { type BatchOptions, sampleWithBatch } from './batch.js';
 export { type BatchRecord, type CacheStats, SampleCache } from './cache.js';
-export { requestKey } from './cache-key.js';
+export { endpointIdentity, requestKey } from './cache-key.js';
 export { createLlmClient, type LlmClient, type LlmClientOptions } from './client.js';
 export { classifyError, LlmApiError, retryAfterMs } from './errors.js';
 export { type FineTuneEvent, type FineTuneJobRequest, FineTuner } from './fine-tune.js';

@@ -32,6 +32,12 @@ export const ModelSpecSchema = z.strictObject({
   baseBackoffMs: z.number().nonnegative().default(500),
   maxBackoffMs: z.number().nonnegative().default(30_000),
   price: PriceSchema.optional(),
+  /**
+   * The cache's name for what this model serves. Default: its base URLs, so the same model name at
+   * another server is never answered from the cache. Give two specs the same `cacheKey` when they
+   * serve the same weights (replicas moved to new hosts) and their answers may be shared.
+   */
+  cacheKey: z.string().min(1).optional(),
 });
 export type ModelSpec = z.output<typeof ModelSpecSchema>;
 export type ModelSpecInput = z.input<typeof ModelSpecSchema>;

@@ -54,20 +54,21 @@ describe('classifyError', () => {
 describe('requestKey', () => {
   const base = { messages: [{ role: 'user' as const, content: 'hi' }], n: 3, temperature: 0.8 };
   it('changes with anything that changes the output', () => {
-    const key = requestKey('chat', 'm', base);
-    expect(requestKey('chat', 'm2', base)).not.toBe(key);
-    expect(requestKey('completions', 'm', base)).not.toBe(key);
-    expect(requestKey('chat', 'm', { ...base, temperature: 0.7 })).not.toBe(key);
-    expect(requestKey('chat', 'm', { ...base, seed: 1 })).not.toBe(key);
-    expect(requestKey('chat', 'm', { ...base, messages: [{ role: 'user', content: 'hi!' }] })).not.toBe(key);
-    expect(requestKey('chat', 'm', { ...base, maxTokens: 10 })).not.toBe(key);
-    expect(requestKey('chat', 'm', { ...base, stop: ['\n'] })).not.toBe(key);
+    const key = requestKey('chat', 'm', base, 'E');
+    expect(requestKey('chat', 'm2', base, 'E')).not.toBe(key);
+    expect(requestKey('completions', 'm', base, 'E')).not.toBe(key);
+    expect(requestKey('chat', 'm', { ...base, temperature: 0.7 }, 'E')).not.toBe(key);
+    expect(requestKey('chat', 'm', { ...base, seed: 1 }, 'E')).not.toBe(key);
+    expect(requestKey('chat', 'm', { ...base, messages: [{ role: 'user', content: 'hi!' }] }, 'E')).not.toBe(key);
+    expect(requestKey('chat', 'm', { ...base, maxTokens: 10 }, 'E')).not.toBe(key);
+    expect(requestKey('chat', 'm', { ...base, stop: ['\n'] }, 'E')).not.toBe(key);
+    expect(requestKey('chat', 'm', base, 'http://other:8000/v1')).not.toBe(key);
   });
 
   it('ignores the sample count and the order of fields', () => {
-    expect(requestKey('chat', 'm', { ...base, n: 10 })).toBe(requestKey('chat', 'm', base));
-    expect(requestKey('chat', 'm', { temperature: 0.8, n: 1, messages: base.messages })).toBe(
-      requestKey('chat', 'm', base),
+    expect(requestKey('chat', 'm', { ...base, n: 10 }, 'E')).toBe(requestKey('chat', 'm', base, 'E'));
+    expect(requestKey('chat', 'm', { temperature: 0.8, n: 1, messages: base.messages }, 'E')).toBe(
+      requestKey('chat', 'm', base, 'E'),
     );
   });
 });

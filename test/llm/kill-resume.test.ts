@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestKey, SampleCache } from '../../src/llm/index.js';
+import { endpointIdentity, requestKey, SampleCache } from '../../src/llm/index.js';
 import { startTestServer, type TestServer } from '../../src/llm/testing/test-server.js';
 
 const COUNT = 200;
@@ -32,7 +32,12 @@ const finished = (child: ChildProcess) =>
   new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
 const promptOf = (body: unknown) => (body as { messages: { content: string }[] }).messages[0]?.content as string;
 const key = (prompt: string) =>
-  requestKey('chat', 'test-model', { messages: [{ role: 'user', content: prompt }], n: 1, temperature: 0.8 });
+  requestKey(
+    'chat',
+    'test-model',
+    { messages: [{ role: 'user', content: prompt }], n: 1, temperature: 0.8 },
+    endpointIdentity({ baseUrls: [server.url] }),
+  );
 
 function contents(path: string): Map<string, string> {
   const cache = SampleCache.open(path);
