@@ -274,3 +274,47 @@ describe('the sample cache in a run', () => {
     }
   }, 120_000);
 });
+
+describe('a sample the server refuses for good', () => {
+  it("is recorded with the server's message, not retried, and the run is complete", async () => {
+    // Python/2's prompt is "too long" for this server: a 400 it will give every time.
+    const refusing = await startTestServer({
+      respond: script,
+      fault: ({ body }) =>
+        JSON.stringify(body).includes(tasks[2]?.description.trim().slice(0, 40) ?? '?') ? 'context-length' : null,
+    });
+    const argv = [
+      'eval',
+      '--dataset',
+      'humanevalfix',
+      '--limit',
+      '4',
+      '--model',
+      `scripted@${refusing.url}`,
+      '--samples',
+      '2',
+      '--k',
+      '1',
+      '--out',
+      join(dir, 'refused'),
+      '--cache',
+      join(dir, 'refused.sqlite'),
+      '--workers',
+      '1',
+    ];
+    try {
+      const first = await runCapture(argv, { cwd: dir, env: { NXT_DATA_DIR: sharedDataDir } });
+      expect(first.code, first.stderr).toBe(0);
+      const results = await readRecords(join(dir, 'refused', 'results.jsonl'), ResultRecordSchema);
+      const failed = results.filter((result) => result.outcome === 'sample_failed');
+      expect(failed.map((result) => result.taskId)).toEqual(['Python/2', 'Python/2']);
+      expect(failed[0]?.error).toMatch(/maximum context length is 4096 tokens/);
+      const asked = refusing.log.length;
+      const again = await runCapture(argv, { cwd: dir, env: { NXT_DATA_DIR: sharedDataDir } });
+      expect(again.code).toBe(0);
+      expect(refusing.log.length).toBe(asked);
+    } finally {
+      await refusing.close();
+    }
+  }, 120_000);
+});

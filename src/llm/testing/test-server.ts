@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net';
 import { seededRandom } from '../../shared/index.js';
 
-export type FaultKind = '429' | '500' | 'hang' | 'reset' | 'malformed' | 'empty-choices';
+export type FaultKind = '429' | '500' | 'context-length' | 'hang' | 'reset' | 'malformed' | 'empty-choices';
 
 /** A completion request as the script sees it, once per choice. */
 export interface ScriptedRequest {
@@ -259,6 +259,14 @@ export async function startTestServer(initial: TestServerOptions = {}): Promise<
       case '500':
         entry.status = 500;
         return send(response, 500, { error: { message: 'The server had an error', type: 'server_error' } });
+      case 'context-length':
+        entry.status = 400;
+        return apiError(
+          response,
+          400,
+          "This model's maximum context length is 4096 tokens. However, you requested 9000 tokens.",
+          'context_length_exceeded',
+        );
       case 'hang':
         entry.status = 0;
         return; // never answered: the client's timeout must fire
