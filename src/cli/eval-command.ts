@@ -26,6 +26,8 @@ export interface EvalFlags extends DataFlags, SandboxFlagValues {
   traceBudget?: string;
   config?: string;
   cache?: string | false;
+  strategy: string;
+  turns?: string;
 }
 
 function slug(text: string): string {
@@ -90,15 +92,25 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
   const budget = numberFlag(flags.budget, '--budget', 0, Number.MAX_SAFE_INTEGER);
   const config = loadConfig(flags.config, io.cwd, io.env);
   const spec = resolveModel(flags.model, config, io.env);
+  const { formatSummary, runEval, STRATEGIES, STRATEGY_NAMES } = await import('../eval/index.js');
+  const strategy = flags.strategy as keyof typeof STRATEGIES;
+  if (!(STRATEGY_NAMES as string[]).includes(flags.strategy)) {
+    throw new UsageError(`--strategy must be one of ${STRATEGY_NAMES.join(', ')}, got '${flags.strategy}'`);
+  }
+  const turns = positiveInt(flags.turns, '--turns') ?? STRATEGIES[strategy].defaultTurns;
+  if (turns > 10) throw new UsageError(`--turns must be at most 10, got ${turns}`);
+  if (strategy === 'nxt' && turns > 1) {
+    throw new UsageError('--turns needs a multi-turn strategy: --strategy self-debug or ldb');
+  }
   const tasks = await repairTasks(flags.dataset, flags, io, limit);
+  const multiTurn = strategy === 'nxt' ? '' : `-${strategy}-${turns}turns`;
   const out = resolve(
     io.cwd,
-    flags.out ?? `runs/${slug(flags.dataset)}-${slug(spec.model)}-${flags.trace}-${flags.shots}shot`,
+    flags.out ?? `runs/${slug(flags.dataset)}-${slug(spec.model)}-${flags.trace}-${flags.shots}shot${multiTurn}`,
   );
   const { createLlmClient, SampleCache } = await import('../llm/index.js');
   const { createSandbox } = await import('../sandbox/index.js');
   const { createTokenCounter } = await import('../trace/index.js');
-  const { formatSummary, runEval } = await import('../eval/index.js');
   // --no-cache: every sample is asked for (and nothing is stored).
   const cache = flags.cache === false ? null : SampleCache.open(cachePath(flags.cache, config, io.env, io.cwd));
   const sandbox = await createSandbox(sandboxOptions(flags, io.env));
@@ -122,6 +134,8 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
         greedy: Boolean(flags.greedy),
         trace: flags.trace as 'inline',
         shots: Number(flags.shots) as 0 | 3,
+        strategy,
+        turns,
         ...(maxTokens === undefined ? {} : { maxTokens }),
         ...(traceBudget === undefined ? {} : { traceBudgetTokens: traceBudget }),
         ...(seed === undefined ? {} : { seed }),

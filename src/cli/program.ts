@@ -219,6 +219,12 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
           'inline',
         )
         .option('--shots <n>', '3 (worked examples, for untuned models) or 0 (fine-tuned models)', '3')
+        .option(
+          '--strategy <name>',
+          'how to repair: nxt (one answer, the paper), self-debug (Self-Debugging: failing test, error and trace of the fix, try again) or ldb (LDB: the fix run block by block, judge each block, fix)',
+          'nxt',
+        )
+        .option('--turns <n>', 'most answers per sample for multi-turn strategies (default: 3 for them, 1 for nxt)')
         .option('--k <list>', 'the k of pass@k', '1,5,10,25')
         .option('--limit <n>', 'only the first N tasks')
         .option('--max-tokens <n>', 'longest answer (default 1024)')

@@ -8,6 +8,8 @@ export {
   readRecords,
   type SampleRecord,
   SampleRecordSchema,
+  type TurnRecord,
+  TurnRecordSchema,
 } from './records.js';
 export {
   type EvalConfig,
@@ -23,4 +25,11 @@ export {
   writeSummary,
 } from './run.js';
 export { bootstrapInterval, mean, pairedBootstrap, passAtK } from './stats.js';
+export {
+  type FeedbackContext,
+  type RepairStrategy,
+  STRATEGIES,
+  STRATEGY_NAMES,
+  type StrategyName,
+} from './strategies.js';
 export { countsByTask, type Summary, SummarySchema, sealingLine, sealingOf, summarize } from './summary.js';

@@ -18,6 +18,8 @@ export const SampleRecordSchema = z.object({
   completionTokens: z.number(),
   cached: z.boolean(),
   error: z.string().nullable(),
+  /** Which turn of a multi-turn repair this answer is (1: the first prompt). */
+  turn: z.number().int().positive().default(1),
 });
 export type SampleRecord = z.infer<typeof SampleRecordSchema>;
 
@@ -37,6 +39,19 @@ const JudgedSchema = z.object({
 });
 export type Judged = z.infer<typeof JudgedSchema>;
 
+/** One turn of a multi-turn repair: what the model was told, what it answered, how that was judged. */
+export const TurnRecordSchema = z.object({
+  turn: z.number().int().positive(),
+  /** The user turn that asked for this answer (null for turn 1: the run's prompt). */
+  feedback: z.string().nullable(),
+  completion: z.string().nullable(),
+  program: z.string().nullable(),
+  /** The base tests' verdict, or why there was none. */
+  status: z.enum(['pass', 'fail', 'error', 'timeout', 'parse_error', 'sample_failed']),
+  pass: z.boolean(),
+});
+export type TurnRecord = z.infer<typeof TurnRecordSchema>;
+
 export const ResultRecordSchema = z.object({
   schemaVersion: z.literal(RUN_SCHEMA_VERSION),
   taskId: z.string(),
@@ -54,6 +69,8 @@ export const ResultRecordSchema = z.object({
   basePass: z.boolean(),
   /** For `sample_failed`: the server's message (a final refusal such as a context-length error). */
   error: z.string().optional(),
+  /** Multi-turn strategies: every turn; the fields above are the last turn's. */
+  turns: z.array(TurnRecordSchema).optional(),
 });
 export type ResultRecord = z.infer<typeof ResultRecordSchema>;
 

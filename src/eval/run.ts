@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { LlmClient, SampleOutcome } from '../llm/index.js';
+import type { ChatMessage, LlmClient, SampleOutcome } from '../llm/index.js';
 import {
   COMPLETION_STOP,
   chatPrompt,
@@ -27,7 +27,9 @@ import {
   readRecords,
   type SampleRecord,
   SampleRecordSchema,
+  type TurnRecord,
 } from './records.js';
+import { STRATEGIES, STRATEGY_NAMES } from './strategies.js';
 import { formatSummary, type Summary, summarize } from './summary.js';
 
 /** Everything that decides what a run produces; a run folder holds exactly one of these. */
@@ -50,6 +52,10 @@ export const EvalConfigSchema = z.strictObject({
   /** Floor of the calibrated per-test limit, as EvalPlus does. */
   timeoutFloorMs: z.number().int().positive().default(1000),
   plusTimeoutMs: z.number().int().positive().default(60_000),
+  /** How to repair (strategies.ts): `nxt` answers once; multi-turn strategies answer feedback. */
+  strategy: z.enum(STRATEGY_NAMES).default('nxt'),
+  /** Most answers per sample (the first one included). */
+  turns: z.number().int().min(1).max(10).default(1),
 });
 export type EvalConfig = z.output<typeof EvalConfigSchema>;
 export type EvalConfigInput = z.input<typeof EvalConfigSchema>;
@@ -221,7 +227,11 @@ export async function runEval(configInput: EvalConfigInput, deps: EvalDeps, outD
   const resultsPath = join(outDir, 'results.jsonl');
   const previousSamples = await readRecords(samplesPath, SampleRecordSchema);
   const previousResults = await readRecords(resultsPath, ResultRecordSchema);
-  const sampled = new Set(previousSamples.map((record) => key(record.taskId, record.mode, record.index)));
+  const turnKey = (taskId: string, mode: string, index: number, turn: number) =>
+    turn === 1 ? key(taskId, mode, index) : `${key(taskId, mode, index)}\u0000${turn}`;
+  const sampled = new Set(
+    previousSamples.map((record) => turnKey(record.taskId, record.mode, record.index, record.turn)),
+  );
   const done = new Map(previousResults.map((record) => [key(record.taskId, record.mode, record.index), record]));
   const perTask = config.samples + (config.greedy ? 1 : 0);
   const progress: EvalProgress = {
@@ -265,21 +275,29 @@ export async function runEval(configInput: EvalConfigInput, deps: EvalDeps, outD
     const input = await taskPromptInput(task, config, deps);
     for (const { mode, n, temperature } of modes) {
       if (!wanted(mode, n)) continue;
-      const outcomes = await deps.client.sample({
-        ...(form === 'chat'
+      const first: FirstPrompt =
+        form === 'chat'
           ? { messages: chatPrompt(input, shots) }
-          : { prompt: completionPrompt(input, shots), stop: [...COMPLETION_STOP] }),
-        n,
-        temperature,
-        maxTokens: config.maxTokens,
-        ...(config.topP === undefined ? {} : { topP: config.topP }),
-        ...(config.seed === undefined ? {} : { seed: config.seed }),
-      });
-      await recordOutcomes(task, mode, outcomes);
+          : { prompt: completionPrompt(input, shots), stop: [...COMPLETION_STOP] };
+      const outcomes = await deps.client.sample({ ...first, ...sampling(temperature), n });
+      await recordOutcomes(task, mode, outcomes, first, temperature);
     }
   };
 
-  const recordOutcomes = async (task: RepairTask, mode: 'sample' | 'greedy', all: SampleOutcome[]) => {
+  const sampling = (temperature: number) => ({
+    temperature,
+    maxTokens: config.maxTokens,
+    ...(config.topP === undefined ? {} : { topP: config.topP }),
+    ...(config.seed === undefined ? {} : { seed: config.seed }),
+  });
+
+  const recordOutcomes = async (
+    task: RepairTask,
+    mode: 'sample' | 'greedy',
+    all: SampleOutcome[],
+    first: FirstPrompt,
+    temperature: number,
+  ) => {
     // A call that may succeed later is recorded nowhere: the sample is missing and a rerun asks again.
     const outcomes = all.filter((outcome) => {
       if (outcome.status === 'ok' || isFinalFailure(outcome.error)) return true;
@@ -302,6 +320,7 @@ export async function runEval(configInput: EvalConfigInput, deps: EvalDeps, outD
         completionTokens: outcome.status === 'ok' ? outcome.sample.usage.completionTokens : 0,
         cached: outcome.status === 'ok' && outcome.cached,
         error: outcome.status === 'failed' ? outcome.error.message : null,
+        turn: 1,
       }));
     await appendRecords(samplesPath, sampleRecords);
     for (const record of sampleRecords) {
@@ -310,7 +329,12 @@ export async function runEval(configInput: EvalConfigInput, deps: EvalDeps, outD
       progress.promptTokens += record.promptTokens;
       progress.completionTokens += record.completionTokens;
     }
-    const results = await Promise.all(fresh.map((outcome) => judgeOutcome(task, mode, outcome)));
+    const judged = await Promise.all(
+      fresh.map(async (outcome) =>
+        converse(task, mode, outcome, await judgeOutcome(task, mode, outcome), first, temperature),
+      ),
+    );
+    const results = judged.filter((result): result is ResultRecord => result !== null);
     await appendRecords(resultsPath, results);
     for (const result of results) {
       done.set(key(task.id, mode, result.index), result);
@@ -319,6 +343,87 @@ export async function runEval(configInput: EvalConfigInput, deps: EvalDeps, outD
     }
     progress.costUsd = deps.client.stats().costUsd;
     deps.onProgress?.(progress);
+  };
+
+  /**
+   * Multi-turn strategies: while the fix does not pass and turns remain, the strategy's feedback is the
+   * next user turn (earlier answers stay in the conversation) and the new answer is judged. Every
+   * request is deterministic given the ones before, so a resumed conversation replays from the cache.
+   * Null when a turn's model call failed in a way that may pass later: the sample is then missing.
+   */
+  const converse = async (
+    task: RepairTask,
+    mode: 'sample' | 'greedy',
+    outcome: SampleOutcome,
+    result: ResultRecord,
+    first: FirstPrompt,
+    temperature: number,
+  ): Promise<ResultRecord | null> => {
+    if (config.turns <= 1 || outcome.status !== 'ok') return result;
+    const strategy = STRATEGIES[config.strategy];
+    const turns: TurnRecord[] = [turnOf(1, null, outcome.sample.text, result)];
+    let current = result;
+    let lastText = outcome.sample.text;
+    let messages = first.messages ? [...first.messages] : undefined;
+    let prompt = first.prompt;
+    for (let turn = 2; turn <= config.turns && !current.pass && current.outcome !== 'sample_failed'; turn++) {
+      const feedback = await strategy.feedback({
+        task,
+        program: current.program,
+        verdict: current.base,
+        sandbox: deps.sandbox,
+        countTokens: deps.countTokens,
+        trace: config.trace,
+        traceBudgetTokens: config.traceBudgetTokens,
+      });
+      if (feedback === null) break;
+      if (messages) {
+        messages = [...messages, { role: 'assistant', content: lastText }, { role: 'user', content: feedback }];
+      } else {
+        prompt = `${prompt}${lastText}\n\n### Feedback\n${feedback}\n\n### Answer\n`;
+      }
+      const [next] = await deps.client.sample({
+        ...(messages ? { messages } : { prompt: prompt as string, stop: first.stop ?? [...COMPLETION_STOP] }),
+        ...sampling(temperature),
+        n: 1,
+        salt: `${mode}#${outcome.index}#${turn}`,
+      });
+      if (!next) return null;
+      if (next.status === 'failed' && !isFinalFailure(next.error)) {
+        progress.missing += 1;
+        progress.lastFailure = next.error.message;
+        return null;
+      }
+      const answered = turnKey(task.id, mode, outcome.index, turn);
+      if (!sampled.has(answered)) {
+        sampled.add(answered);
+        if (next.status === 'ok') {
+          progress.promptTokens += next.sample.usage.promptTokens;
+          progress.completionTokens += next.sample.usage.completionTokens;
+          if (next.cached) progress.cached += 1;
+        }
+        await appendRecords(samplesPath, [
+          {
+            schemaVersion: RUN_SCHEMA_VERSION,
+            taskId: task.id,
+            mode,
+            index: outcome.index,
+            status: next.status,
+            text: next.status === 'ok' ? next.sample.text : null,
+            finishReason: next.status === 'ok' ? next.sample.finishReason : null,
+            promptTokens: next.status === 'ok' ? next.sample.usage.promptTokens : 0,
+            completionTokens: next.status === 'ok' ? next.sample.usage.completionTokens : 0,
+            cached: next.status === 'ok' && next.cached,
+            error: next.status === 'failed' ? next.error.message : null,
+            turn,
+          } satisfies SampleRecord,
+        ]);
+      }
+      current = await judgeOutcome(task, mode, { ...next, index: outcome.index });
+      turns.push(turnOf(turn, feedback, next.status === 'ok' ? next.sample.text : null, current));
+      if (next.status === 'ok') lastText = next.sample.text;
+    }
+    return { ...current, turns };
   };
 
   const judgeOutcome = async (
@@ -365,6 +470,24 @@ export async function runEval(configInput: EvalConfigInput, deps: EvalDeps, outD
       expectedResults: deps.tasks.length * perTask,
     },
   );
+}
+
+/** The first prompt of a sample's conversation: chat messages, or a completion prompt and its stops. */
+interface FirstPrompt {
+  messages?: ChatMessage[];
+  prompt?: string;
+  stop?: string[];
+}
+
+function turnOf(turn: number, feedback: string | null, completion: string | null, result: ResultRecord): TurnRecord {
+  return {
+    turn,
+    feedback,
+    completion,
+    program: result.program,
+    status: result.outcome === 'judged' ? (result.base?.status ?? 'error') : result.outcome,
+    pass: result.pass,
+  };
 }
 
 /** Recomputes summary.json (and returns it) from the run folder's results. */

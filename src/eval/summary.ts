@@ -44,6 +44,11 @@ export const SummarySchema = z.object({
   missing: z.number().int().optional(),
   /** Samples whose answer came from the sample cache rather than the model (missing in older summaries). */
   cachedSamples: z.number().int().optional(),
+  /**
+   * Multi-turn runs: the fix rate (mean over tasks of the share of samples fixed) after each turn,
+   * turn 1 first. Missing for single-turn runs.
+   */
+  byTurn: z.array(z.number()).optional(),
 });
 export type Summary = z.infer<typeof SummarySchema>;
 
@@ -109,6 +114,24 @@ export interface SummaryInput {
   cachedSamples?: number;
 }
 
+/** Fix rate after each turn of multi-turn results (a sample counts from the turn its fix first passed). */
+function byTurnOf(results: readonly ResultRecord[]): { byTurn?: number[] } {
+  const sampled = results.filter((result) => result.mode === 'sample');
+  const most = Math.max(0, ...sampled.map((result) => result.turns?.length ?? 0));
+  if (most < 2) return {};
+  const tasks = new Map<string, number[]>();
+  for (const result of sampled) {
+    const turn = result.turns ? result.turns.findIndex((entry) => entry.pass) + 1 : result.pass ? 1 : 0;
+    tasks.set(result.taskId, [...(tasks.get(result.taskId) ?? []), result.pass ? turn : 0]);
+  }
+  const byTurn = Array.from({ length: most }, (_, index) =>
+    mean(
+      [...tasks.values()].map((turns) => turns.filter((turn) => turn > 0 && turn <= index + 1).length / turns.length),
+    ),
+  );
+  return { byTurn };
+}
+
 /** Computes the run summary from its results. */
 export function summarize(input: SummaryInput): Summary {
   const counts = countsByTask(input.results);
@@ -155,6 +178,7 @@ export function summarize(input: SummaryInput): Summary {
     costUsd: input.costUsd,
     sealing: sealingOf(input.results),
     ...(input.cachedSamples === undefined ? {} : { cachedSamples: input.cachedSamples }),
+    ...byTurnOf(input.results),
     ...(input.expectedResults === undefined
       ? {}
       : { missing: Math.max(0, input.expectedResults - input.results.length) }),
@@ -187,6 +211,11 @@ export function formatSummary(summary: Summary): string {
     `samples: ${judged} judged${faultNote}, ${parseErrors} unparseable, ${failed} failed calls${summary.cachedSamples ? ` (${summary.cachedSamples} answers from the cache)` : ''}; tokens ${summary.tokens.prompt} in / ${summary.tokens.completion} out${summary.costUsd === null ? '' : `; $${summary.costUsd.toFixed(4)}`}`,
   );
   if (summary.sealing && summary.sealing.tests > 0) lines.push(sealingLine(summary.sealing));
+  if (summary.byTurn) {
+    lines.push(
+      `fix rate by turn       ${summary.byTurn.map((rate, index) => `${index + 1}: ${percent(rate).trim()}`).join('  ')}`,
+    );
+  }
   if (summary.missing) {
     lines.push(
       `INCOMPLETE: ${summary.missing} samples missing (their model calls failed); the rates above leave them out. Run the same command again to complete them.`,

@@ -50,6 +50,7 @@ export function requestKey(
     maxTokens: request.maxTokens,
     stop: request.stop ? [...request.stop] : undefined,
     seed: request.seed,
+    salt: request.salt,
   });
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex');
 }

@@ -19,6 +19,11 @@ export interface SampleRequest {
   maxTokens?: number;
   stop?: readonly string[];
   seed?: number;
+  /**
+   * Part of the cache key only, never sent: requests that are the same text but must not share
+   * answers (the follow-up turns of two samples whose conversations happen to be equal).
+   */
+  salt?: string;
 }
 
 export interface TokenUsage {
