@@ -207,7 +207,9 @@ export async function proxyCommand(flags: ProxyFlags, io: CliIo): Promise<number
   const cache = SampleCache.open(cachePath(flags.cache, config, io.env, io.cwd));
   const sandbox = await createSandbox(sandboxOptions(flags, io.env));
   try {
-    const summary = await runProxy(from, out, tasks, createLlmClient(spec, { cache }), sandbox);
+    const summary = await runProxy(from, out, tasks, createLlmClient(spec, { cache }), sandbox, {
+      nxtVersion: VERSION,
+    });
     io.stdout(
       `original (${original.model}):\n${formatSummary(original)}\nproxy (student ${spec.model} writing fixes from the rationales):\n${formatSummary(summary)}`,
     );
@@ -250,7 +252,7 @@ export async function importCommand(
   await mkdir(out, { recursive: true });
   const sandbox = await createSandbox(sandboxOptions(flags, io.env));
   try {
-    const perTask = await importSamples(resolve(io.cwd, flags.samples), out, tasks, sandbox);
+    const perTask = await importSamples(resolve(io.cwd, flags.samples), out, tasks, sandbox, VERSION);
     const judgedIds = new Set(
       (await readRecords(`${out}/results.jsonl`, ResultRecordSchema)).map((result) => result.taskId),
     );

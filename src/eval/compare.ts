@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { ResultRecordSchema, readRecords } from './records.js';
+import { readManifest } from './run-folder.js';
 import { pairedBootstrap } from './stats.js';
 import { countsByTask } from './summary.js';
 
@@ -20,6 +21,8 @@ export interface Comparison {
 
 /** Per-task paired comparison of two runs' fix rates, with a paired bootstrap, and the tasks that flipped. */
 export async function compareRuns(dirA: string, dirB: string): Promise<Comparison> {
+  // Two run folders of any kind (eval, proxy, import): a path that is not one is a mistake, not 0%.
+  for (const dir of [dirA, dirB]) await readManifest(dir);
   const a = countsByTask(await readRecords(join(dirA, 'results.jsonl'), ResultRecordSchema));
   const b = countsByTask(await readRecords(join(dirB, 'results.jsonl'), ResultRecordSchema));
   const shared = [...a.keys()].filter((id) => b.has(id)).sort((x, y) => x.localeCompare(y, 'en', { numeric: true }));

@@ -24,6 +24,16 @@ export {
   taskPromptInput,
   writeSummary,
 } from './run.js';
+export {
+  describeRun,
+  ImportManifestSchema,
+  isRunFolder,
+  ProxyManifestSchema,
+  type RunDescription,
+  type RunManifest,
+  RunManifestSchema,
+  readManifest,
+} from './run-folder.js';
 export { bootstrapInterval, mean, pairedBootstrap, passAtK } from './stats.js';
 export {
   type FeedbackContext,

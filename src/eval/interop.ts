@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Sandbox } from '../sandbox/index.js';
@@ -6,6 +6,7 @@ import { NxtError } from '../shared/index.js';
 import type { RepairTask } from '../tasks/index.js';
 import { DEFAULT_FIX_LIMITS, judgeFix } from './judge-fix.js';
 import { appendRecords, type ResultRecord, ResultRecordSchema, RUN_SCHEMA_VERSION, readRecords } from './records.js';
+import { fileSha256, openRunFolder } from './run-folder.js';
 
 const EvalPlusSampleSchema = z.object({ task_id: z.string(), solution: z.string() });
 
@@ -26,7 +27,30 @@ export async function importSamples(
   outDir: string,
   tasks: readonly RepairTask[],
   sandbox: Sandbox,
+  nxtVersion = 'unknown',
 ): Promise<number> {
+  // The folder is this file's run: importing it again resumes (nothing is judged twice); another
+  // file (or the same name with other content) is refused.
+  const sha256 = await fileSha256(file);
+  await openRunFolder(
+    outDir,
+    {
+      schemaVersion: RUN_SCHEMA_VERSION,
+      kind: 'import',
+      createdAt: new Date().toISOString(),
+      nxtVersion,
+      python: sandbox.pythonVersion,
+      sandbox: sandbox.layers.filter((layer) => layer.active).map((layer) => layer.name),
+      dataset: tasks[0]?.dataset ?? '?',
+      file,
+      fileSha256: sha256,
+    },
+    (existing) => existing.kind === 'import' && existing.fileSha256 === sha256,
+  );
+  const resultsPath = join(outDir, 'results.jsonl');
+  const done = new Set(
+    (await readRecords(resultsPath, ResultRecordSchema)).map((result) => `${result.taskId}#${result.index}`),
+  );
   const ids = new Set(tasks.map((task) => task.id));
   const byId = new Map(tasks.map((task) => [task.id, task]));
   const lines = (await readFile(file, 'utf8')).split('\n');
@@ -49,8 +73,9 @@ export async function importSamples(
     seen.set(taskId, index + 1);
     samples.push({ taskId, solution: parsed.data.solution, index });
   }
+  const todo = samples.filter((sample) => !done.has(`${sample.taskId}#${sample.index}`));
   const results: ResultRecord[] = await Promise.all(
-    samples.map(async (sample) => ({
+    todo.map(async (sample) => ({
       schemaVersion: RUN_SCHEMA_VERSION,
       taskId: sample.taskId,
       mode: 'sample' as const,
@@ -61,8 +86,7 @@ export async function importSamples(
       ...(await judgeFix(sandbox, byId.get(sample.taskId) as RepairTask, sample.solution, DEFAULT_FIX_LIMITS)),
     })),
   );
-  await mkdir(outDir, { recursive: true });
-  await appendRecords(join(outDir, 'results.jsonl'), results);
+  await appendRecords(resultsPath, results);
   return Math.max(0, ...seen.values());
 }
 

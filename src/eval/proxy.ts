@@ -1,4 +1,3 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LlmClient } from '../llm/index.js';
 import { parseAnswer, stripCode } from '../prompt/index.js';
@@ -7,6 +6,7 @@ import type { RepairTask } from '../tasks/index.js';
 import { DEFAULT_FIX_LIMITS, judgeFix, unjudged } from './judge-fix.js';
 import { appendRecords, type ResultRecord, ResultRecordSchema, RUN_SCHEMA_VERSION, readRecords } from './records.js';
 import { writeSummary } from './run.js';
+import { openRunFolder } from './run-folder.js';
 import type { Summary } from './summary.js';
 
 const SYSTEM =
@@ -39,6 +39,8 @@ export function proxyPrompt(task: RepairTask, rationale: string) {
 }
 
 export interface ProxyOptions {
+  /** Written into the run's manifest. */
+  nxtVersion?: string;
   temperature?: number;
   maxTokens?: number;
   testTimeoutMs?: number;
@@ -61,7 +63,26 @@ export async function runProxy(
   const teacher = (await readRecords(join(fromDir, 'results.jsonl'), ResultRecordSchema)).filter(
     (result) => result.mode === 'sample',
   );
-  await mkdir(outDir, { recursive: true });
+  const dataset = tasks[0]?.dataset ?? '?';
+  await openRunFolder(
+    outDir,
+    {
+      schemaVersion: RUN_SCHEMA_VERSION,
+      kind: 'proxy',
+      createdAt: new Date().toISOString(),
+      nxtVersion: options.nxtVersion ?? 'unknown',
+      python: sandbox.pythonVersion,
+      sandbox: sandbox.layers.filter((layer) => layer.active).map((layer) => layer.name),
+      from: fromDir,
+      dataset,
+      student: student.spec.model,
+      endpoint: {
+        baseUrls: [...student.spec.baseUrls],
+        ...(student.spec.cacheKey ? { cacheKey: student.spec.cacheKey } : {}),
+      },
+    },
+    (existing) => existing.kind === 'proxy' && existing.from === fromDir && existing.student === student.spec.model,
+  );
   const resultsPath = join(outDir, 'results.jsonl');
   const done = new Set(
     (await readRecords(resultsPath, ResultRecordSchema)).map((result) => `${result.taskId}#${result.index}`),
@@ -82,13 +103,9 @@ export async function runProxy(
     }),
   );
   const samples = Math.max(0, ...[...countsOf(teacher).values()]);
-  await writeFile(
-    join(outDir, 'proxy.json'),
-    `${JSON.stringify({ from: fromDir, student: student.spec.model }, null, 2)}\n`,
-  );
   return writeSummary(
     outDir,
-    { dataset: `${tasks[0]?.dataset ?? '?'} (proxy)`, model: student.spec.model, samples },
+    { dataset: `${dataset} (proxy)`, model: student.spec.model, samples },
     tasks,
     student.stats().costUsd,
   );

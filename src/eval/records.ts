@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { appendFile, readFile, truncate } from 'node:fs/promises';
+import { appendFile, readFile, rename, truncate, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { NxtError } from '../shared/index.js';
 
@@ -133,4 +133,11 @@ export async function readRecords<T extends z.ZodType>(path: string, schema: T):
     offset += line.length + 1;
   }
   return records;
+}
+
+/** Writes `value` as JSON to `path` atomically (a temporary file renamed over it): never half a file. */
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(value, null, 2)}\n`);
+  await rename(temporary, path);
 }

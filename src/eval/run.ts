@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { ChatMessage, LlmClient, SampleOutcome } from '../llm/index.js';
@@ -28,6 +28,7 @@ import {
   type SampleRecord,
   SampleRecordSchema,
   type TurnRecord,
+  writeJsonAtomic,
 } from './records.js';
 import { STRATEGIES, STRATEGY_NAMES } from './strategies.js';
 import { formatSummary, type Summary, summarize } from './summary.js';
@@ -155,7 +156,7 @@ async function prepareRun(outDir: string, config: EvalConfig, deps: EvalDeps, sh
     sandbox: deps.sandbox.layers.filter((layer) => layer.active).map((layer) => layer.name),
     ...(deps.endpoint ? { endpoint: { ...deps.endpoint, baseUrls: [...deps.endpoint.baseUrls] } } : {}),
   };
-  await writeFile(path, `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeJsonAtomic(path, manifest);
 }
 
 /** Renders the program the model sees: traced on its failing test with the run's renderer, within budget. */
@@ -517,7 +518,7 @@ export async function writeSummary(
     cachedSamples: samples.filter((record) => record.cached && taskIds.has(record.taskId)).length,
     ...extra,
   });
-  await writeFile(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  await writeJsonAtomic(join(outDir, 'summary.json'), summary);
   return summary;
 }
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import { type Manifest, ManifestSchema, type Summary, SummarySchema } from '../eval/index.js';
+import { describeRun, type RunDescription, RunManifestSchema, type Summary, SummarySchema } from '../eval/index.js';
 import { NxtError } from '../shared/index.js';
 import { chartSvg } from './charts.js';
 import { escapeHtml, percent } from './html.js';
@@ -10,7 +10,8 @@ import { escapeHtml, percent } from './html.js';
 interface EvalRun {
   kind: 'eval';
   name: string;
-  manifest: Manifest;
+  /** What kind of run and with what settings (eval, proxy or import). */
+  run: RunDescription;
   summary: Summary;
 }
 
@@ -40,7 +41,7 @@ async function loadRun(dir: string): Promise<Run> {
     return {
       kind: 'eval',
       name: basename(dir),
-      manifest: ManifestSchema.parse(await read('manifest.json')),
+      run: describeRun(RunManifestSchema.parse(await read('manifest.json'))),
       summary: SummarySchema.parse(await read('summary.json')),
     };
   }
@@ -63,13 +64,27 @@ function passTable(runs: EvalRun[]): { html: string; markdown: string } {
       ? '-'
       : `${percent(value)}${interval ? ` [${(100 * interval[0]).toFixed(1)}, ${(100 * interval[1]).toFixed(1)}]` : ''}`;
   };
-  const header = ['run', 'dataset', 'model', 'trace', 'shots', 'tasks', ...columns, 'greedy pass@1', 'sealed tests'];
+  const header = [
+    'run',
+    'kind',
+    'dataset',
+    'model',
+    'strategy',
+    'trace',
+    'shots',
+    'tasks',
+    ...columns,
+    'greedy pass@1',
+    'sealed tests',
+  ];
   const rows = runs.map((run) => [
     run.name,
+    run.run.kind,
     run.summary.dataset,
     run.summary.model,
-    run.manifest.config.trace,
-    String(run.manifest.config.shots),
+    run.run.strategy,
+    run.run.trace,
+    run.run.shots,
     String(run.summary.tasks),
     ...columns.map((k) => cell(run, k)),
     run.summary.greedy ? percent(run.summary.greedy['pass@1']) : '-',
@@ -154,10 +169,10 @@ async function charts(runs: EvalRun[], selftrain: SelftrainRun[]): Promise<{ tit
   }
   const traceGroups = new Map<string, { trace: string; value: number }[]>();
   for (const run of runs) {
-    const group = `${run.summary.model} · ${run.summary.dataset} · ${run.manifest.config.shots}-shot`;
+    const group = `${run.summary.model} · ${run.summary.dataset} · ${run.run.shots}-shot`;
     traceGroups.set(group, [
       ...(traceGroups.get(group) ?? []),
-      { trace: run.manifest.config.trace, value: run.summary['pass@k'].values['pass@1'] ?? 0 },
+      { trace: run.run.trace, value: run.summary['pass@k'].values['pass@1'] ?? 0 },
     ]);
   }
   const traceRows = [...traceGroups]

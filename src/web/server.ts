@@ -3,7 +3,15 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
-import { ManifestSchema, type ResultRecord, type Summary, SummarySchema, sealingLine } from '../eval/index.js';
+import {
+  describeRun,
+  isRunFolder,
+  type ResultRecord,
+  RunManifestSchema,
+  type Summary,
+  SummarySchema,
+  sealingLine,
+} from '../eval/index.js';
 import type { Sandbox } from '../sandbox/index.js';
 import type { RepairTask } from '../tasks/index.js';
 import { renderTrace, type Trace } from '../trace/index.js';
@@ -33,8 +41,7 @@ const PAGE_SIZE = 50;
 function findRuns(root: string): string[] {
   const found: string[] = [];
   const walk = (dir: string, depth: number) => {
-    if (existsSync(join(dir, 'manifest.json')) || existsSync(join(dir, 'state.json')))
-      found.push(relative(root, dir) || '.');
+    if (isRunFolder(dir)) found.push(relative(root, dir) || '.');
     if (depth >= 4) return;
     for (const name of readdirSync(dir)) {
       const path = join(dir, name);
@@ -86,7 +93,7 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
   const runDir = (name: string) => {
     const dir = resolve(root, name);
     if (dir !== root && !dir.startsWith(`${root}/`)) return null;
-    return existsSync(join(dir, 'manifest.json')) || existsSync(join(dir, 'state.json')) ? dir : null;
+    return isRunFolder(dir) ? dir : null;
   };
   const indexOf = async (dir: string) => {
     let index = indexes.get(dir);
@@ -144,12 +151,14 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
     const rows: string[] = [];
     for (const name of findRuns(root)) {
       const dir = join(root, name);
-      const manifest = ManifestSchema.safeParse(await readJson(join(dir, 'manifest.json')));
+      const manifest = RunManifestSchema.safeParse(await readJson(join(dir, 'manifest.json')));
       const summary = SummarySchema.safeParse(await readJson(join(dir, 'summary.json')));
       if (manifest.success) {
         const values = summary.success ? summary.data['pass@k'].values : {};
+        const run = describeRun(manifest.data);
+        const samples = run.samples ?? (summary.success ? summary.data.samplesPerTask : '-');
         rows.push(
-          `<tr><td><a href="/run/${encodeURIComponent(name)}">${escapeHtml(name)}</a></td><td>${escapeHtml(manifest.data.config.dataset)}</td><td>${escapeHtml(manifest.data.config.model)}</td><td>${escapeHtml(manifest.data.config.trace)}</td><td class="num">${manifest.data.config.shots}</td><td class="num">${summary.success ? summary.data.tasks : '-'}</td><td class="num">${manifest.data.config.samples}</td>${['pass@1', 'pass@5', 'pass@10'].map((k) => `<td class="num">${percent(values[k])}</td>`).join('')}<td class="num">${sealedShare(summary.success ? summary.data : null)}</td></tr>`,
+          `<tr><td><a href="/run/${encodeURIComponent(name)}">${escapeHtml(name)}</a></td><td>${escapeHtml(run.kind)}</td><td>${escapeHtml(run.dataset)}</td><td>${escapeHtml(run.model)}</td><td>${escapeHtml(run.strategy)}</td><td>${escapeHtml(run.trace)}</td><td class="num">${escapeHtml(run.shots)}</td><td class="num">${summary.success ? summary.data.tasks : '-'}</td><td class="num">${escapeHtml(samples)}</td>${['pass@1', 'pass@5', 'pass@10'].map((k) => `<td class="num">${percent(values[k])}</td>`).join('')}<td class="num">${sealedShare(summary.success ? summary.data : null)}</td></tr>`,
         );
       } else {
         const selftrain = (await readJson(join(dir, 'summary.json'))) as {
@@ -164,13 +173,13 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
             )
             .join('; ');
           rows.push(
-            `<tr><td>${escapeHtml(name)}</td><td colspan="9">self-training: ${escapeHtml(curve)}; best iteration ${escapeHtml(selftrain.best ?? '-')}</td></tr>`,
+            `<tr><td>${escapeHtml(name)}</td><td>selftrain</td><td colspan="10">self-training: ${escapeHtml(curve)}; best iteration ${escapeHtml(selftrain.best ?? '-')}</td></tr>`,
           );
         }
       }
     }
     const body = rows.length
-      ? `<table><tr><th>run</th><th>dataset</th><th>model</th><th>trace</th><th>shots</th><th>tasks</th><th>samples</th><th>pass@1</th><th>pass@5</th><th>pass@10</th><th title="tests whose expected values never reached the program">sealed</th></tr>${rows.join('')}</table>`
+      ? `<table><tr><th>run</th><th>kind</th><th>dataset</th><th>model</th><th>strategy</th><th>trace</th><th>shots</th><th>tasks</th><th>samples</th><th>pass@1</th><th>pass@5</th><th>pass@10</th><th title="tests whose expected values never reached the program">sealed</th></tr>${rows.join('')}</table>`
       : `<p>No runs under ${escapeHtml(root)} yet. Run <code>nxt eval</code> first.</p>`;
     return c.html(page('runs', body));
   });
@@ -179,9 +188,11 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
     const name = c.req.param('name');
     const dir = runDir(name);
     if (!dir) return c.html(page('not found', '<p>No such run.</p>'), 404);
-    const manifest = ManifestSchema.parse(await readJson(join(dir, 'manifest.json')));
+    const manifest = RunManifestSchema.safeParse(await readJson(join(dir, 'manifest.json')));
+    if (!manifest.success) return c.html(page('not found', '<p>Not a run folder with a manifest.</p>'), 404);
+    const run = describeRun(manifest.data);
     const index = await indexOf(dir);
-    const tasks = await tasksOf(manifest.config.dataset).catch(() => new Map<string, RepairTask>());
+    const tasks = await tasksOf(run.dataset).catch(() => new Map<string, RepairTask>());
     const filter = c.req.query('filter') ?? 'all';
     const label = c.req.query('label') ?? '';
     const search = (c.req.query('q') ?? '').toLowerCase();
@@ -213,7 +224,7 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
     const summary = SummarySchema.safeParse(await readJson(join(dir, 'summary.json')));
     const sealing = summary.success ? summary.data.sealing : undefined;
     const body = [
-      `<h2>${escapeHtml(name)}</h2><p class="muted">${escapeHtml(manifest.config.dataset)} · ${escapeHtml(manifest.config.model)} · trace ${escapeHtml(manifest.config.trace)} · ${manifest.config.shots}-shot · ${index.entries.length} results</p>`,
+      `<h2>${escapeHtml(name)}</h2><p class="muted">${escapeHtml(run.kind)} · ${escapeHtml(run.dataset)} · ${escapeHtml(run.model)} · ${escapeHtml(run.strategy)} · trace ${escapeHtml(run.trace)} · ${escapeHtml(run.shots)}-shot · ${index.entries.length} results</p>`,
       sealing ? `<p id="sealing" class="muted">${escapeHtml(sealingLine(sealing))}</p>` : '',
       `<form class="filters" method="get" action="/run/${encodeURIComponent(name)}"><label>show <select name="filter" id="filter">${[
         'all',
@@ -279,8 +290,11 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
     );
     if (!entry) return c.html(page('not found', '<p>No such sample.</p>'), 404);
     const result = await index.read(entry);
-    const manifest = ManifestSchema.parse(await readJson(join(dir, 'manifest.json')));
-    const task = (await tasksOf(manifest.config.dataset).catch(() => new Map<string, RepairTask>())).get(taskId);
+    const manifest = RunManifestSchema.safeParse(await readJson(join(dir, 'manifest.json')));
+    if (!manifest.success) return c.html(page('not found', '<p>Not a run folder with a manifest.</p>'), 404);
+    const task = (await tasksOf(describeRun(manifest.data).dataset).catch(() => new Map<string, RepairTask>())).get(
+      taskId,
+    );
     return c.html(page(`${taskId} · ${mode} ${sampleIndex}`, await samplePage(name, task, result), { token }));
   });
 
@@ -311,6 +325,16 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
     parts.push(
       `<h3>Rationale</h3><pre id="rationale" style="white-space:pre-wrap">${escapeHtml(result.rationale ?? `(${result.outcome})`)}</pre>`,
     );
+    if (result.turns && result.turns.length > 0) {
+      // A multi-turn repair: what the model was told after each failing fix, and what it answered.
+      const turns = result.turns
+        .map(
+          (turn) =>
+            `<section class="turn" id="turn-${turn.turn}"><h4>Turn ${turn.turn}: <span class="${turn.pass ? 'pass' : 'fail'}">${escapeHtml(turn.status)}</span></h4>${turn.feedback === null ? '<p class="muted">the run\'s prompt for this task</p>' : `<p class="muted">feedback (user turn)</p><pre class="feedback" style="white-space:pre-wrap">${escapeHtml(turn.feedback)}</pre>`}<p class="muted">the model's answer</p><pre class="completion" style="white-space:pre-wrap">${escapeHtml(turn.completion ?? '(no answer)')}</pre></section>`,
+        )
+        .join('');
+      parts.push(`<h3>Conversation (${result.turns.length} turns)</h3><div id="conversation">${turns}</div>`);
+    }
     if (task && result.program) {
       const diff = lineDiff(task.buggyProgram, result.program)
         .map((line) =>

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,6 +98,15 @@ describe("the README's eval commands, as written", () => {
     const summary = JSON.parse(readFileSync(join(home, 'runs/theirs/summary.json'), 'utf8'));
     // Tasks 0 and 2 fixed, task 1 not: the same programs judged again give the same fix rate.
     expect(summary['pass@k'].values['pass@1']).toBeCloseTo(2 / 3, 12);
+
+    // Importing the same file again resumes: nothing is judged twice, nothing is appended.
+    const again = await nxt(readmeLine('nxt eval import'));
+    expect(again.code, again.stderr).toBe(0);
+    expect(readFileSync(join(home, 'runs/theirs/results.jsonl'), 'utf8').trim().split('\n')).toHaveLength(6);
+    writeFileSync(join(home, 'their-samples.jsonl'), lines.slice(0, 2).join('\n'));
+    const other = await nxt(readmeLine('nxt eval import'));
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/holds another run/);
 
     const compared = await nxt(readmeLine('nxt compare'));
     expect(compared.code, compared.stderr).toBe(0);

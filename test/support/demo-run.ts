@@ -18,15 +18,18 @@ export async function makeDemoRun(
   sandbox: Sandbox,
   runsDir: string,
   name = 'demo',
+  multiTurn = false,
 ): Promise<{ dir: string; tasks: RepairTask[] }> {
   const store = new DataStore({ dataDir: sharedDataDir, cacheDir: '/nonexistent', fetch: null });
   const tasks = ((await loadDataset('humanevalfix', store)) as RepairTask[]).slice(0, 6);
   const server = await startTestServer({
     respond: (request: ScriptedRequest) => {
-      const last = request.messages.at(-1)?.content ?? '';
-      const task = tasks.find((item) => last.startsWith(`Task: ${item.description.trim()}`));
+      const conversation = request.messages.map((message) => message.content).join('\n');
+      const task = tasks.find((item) => conversation.includes(`Task: ${item.description.trim()}`));
       if (!task) return 'no idea';
-      const right = request.choice % 2 === 0 && task.id !== 'Python/5';
+      // Multi-turn: wrong at first, right once told the fix still fails.
+      const told = request.messages.some((message) => message.content.startsWith('Your fixed program is still wrong.'));
+      const right = multiTurn ? told : request.choice % 2 === 0 && task.id !== 'Python/5';
       const rationale =
         task.id === 'Python/1'
           ? HOSTILE_RATIONALE
@@ -48,6 +51,7 @@ export async function makeDemoRun(
         temperature: 0.8,
         trace: 'inline',
         shots: 0,
+        ...(multiTurn ? { strategy: 'self-debug' as const, turns: 2 } : {}),
       },
       {
         client,

@@ -41,7 +41,7 @@ describe('nxt report', () => {
     const report = await buildReport([join(runsDir, 'demo'), selftrain]);
     expect(report.html).not.toMatch(/<script|<link|src="http/);
     expect((report.html.match(/<svg/g) ?? []).length).toBe(3);
-    expect(report.markdown).toContain('| demo | humanevalfix | scripted | inline | 0 | 6 |');
+    expect(report.markdown).toContain('| demo | eval | humanevalfix | scripted | nxt | inline | 0 | 6 |');
     expect(report.markdown).toContain('| 1 | 4 | 20.0% | 50.0% |');
     const file = join(runsDir, 'report.html');
     writeFileSync(file, report.html);

@@ -18,6 +18,11 @@ let tasks: RepairTask[];
 beforeAll(async () => {
   sandbox = await createSandbox();
   tasks = (await makeDemoRun(sandbox, runsDir)).tasks;
+  await makeDemoRun(sandbox, runsDir, 'demo-multi', true);
+  // A run of another kind: programs imported from a file (here: the demo run's own, exported).
+  const { exportSamples, importSamples } = await import('../../src/eval/index.js');
+  await exportSamples(join(runsDir, 'demo'), join(runsDir, 'theirs.jsonl'));
+  await importSamples(join(runsDir, 'theirs.jsonl'), join(runsDir, 'imported'), tasks, sandbox, 'test');
   viewer = await startViewer({ runsDir, sandbox, loadTasks: async () => tasks });
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -144,5 +149,21 @@ describe('the viewer refuses what a foreign page could try', () => {
       .split('\n');
     expect(lines.every((line) => !line.includes('"rater":"mallory"') || line.includes('"index":1'))).toBe(true);
     await attacker.close();
+  });
+
+  it('lists runs of every kind, and shows a multi-turn sample as the whole conversation', async () => {
+    await page.goto(viewer.url);
+    const rows = await page.locator('tr').allTextContents();
+    expect(rows.some((row) => row.startsWith('imported') && row.includes('import'))).toBe(true);
+    expect(rows.some((row) => row.startsWith('demo-multi') && row.includes('self-debug (2 turns)'))).toBe(true);
+    await page.goto(`${viewer.url}/run/demo-multi/sample/Python%2F0/sample/1`);
+    await expect.poll(() => page.locator('#verdict').textContent()).toBe('fixed');
+    expect(await page.locator('#conversation .turn').count()).toBe(2);
+    expect(await page.locator('#turn-1 h4').textContent()).toBe('Turn 1: fail');
+    expect(await page.locator('#turn-2 h4').textContent()).toBe('Turn 2: pass');
+    const feedback = await page.locator('#turn-2 .feedback').textContent();
+    expect(feedback).toContain('This test does not pass');
+    expect(feedback).toMatch(/# \(\d+\)/); // the trace of the model's own first fix
+    expect(await page.locator('#turn-1 .completion').textContent()).toContain('```python');
   });
 });
