@@ -3,7 +3,11 @@
  * server with no latency (a scripted model answering half right, half wrong). Prints samples/s and
  * where the time goes: prompting (tracing + rendering), sampling, judging, writing.
  *
- *   npm run bench:eval -- [--samples N] [--limit N] [--workers N]
+ *   npm run bench:eval -- [--samples N] [--limit N] [--workers N] [--base-dir CHECKOUT] [--rounds N]
+ *
+ * With --base-dir (a checkout of another commit, e.g. `git worktree add /tmp/base COMMIT`), that
+ * commit's runEval and this one's then run the same workload side by side, in alternating rounds, with
+ * the same sandbox and model server and a fresh cache each time; the ratio of their best rounds is printed.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +22,13 @@ import { createTokenCounter } from '../src/trace/index.js';
 import { sharedDataDir } from '../test/support/shared-data.js';
 
 const { values } = parseArgs({
-  options: { samples: { type: 'string', default: '25' }, limit: { type: 'string' }, workers: { type: 'string' } },
+  options: {
+    samples: { type: 'string', default: '25' },
+    limit: { type: 'string' },
+    workers: { type: 'string' },
+    'base-dir': { type: 'string' },
+    rounds: { type: 'string', default: '3' },
+  },
 });
 const store = new DataStore({ dataDir: sharedDataDir, cacheDir: join(tmpdir(), 'nxt-bench-data'), fetch: null });
 const tasks = ((await loadDataset('humanevalfix', store)) as RepairTask[]).slice(
@@ -114,6 +124,55 @@ console.log(
   `the sandbox itself: ${inside.judged} judgements, ${(inside.judgingMs / 1000).toFixed(1)} s of program time = ${((100 * inside.judgingMs) / capacity).toFixed(0)}% of the ${rawSandbox.workers} workers over the run; ` +
     `${inside.timeouts} timed out, costing ${(inside.timeoutMs / 1000).toFixed(1)} s (${((100 * inside.timeoutMs) / Math.max(1, inside.judgingMs)).toFixed(0)}% of it)`,
 );
+
+if (values['base-dir']) {
+  type RunEval = typeof runEval;
+  const base = (await import(join(values['base-dir'], 'src', 'eval', 'index.ts'))) as { runEval: RunEval };
+  const engines: [string, RunEval][] = [
+    ['base', base.runEval],
+    ['this', runEval],
+  ];
+  const best = new Map<string, number>();
+  for (let round = 0; round < Number(values.rounds); round++) {
+    for (const [name, engine] of round % 2 === 0 ? engines : [...engines].reverse()) {
+      const folder = mkdtempSync(join(tmpdir(), `nxt-bench-eval-${name}-`));
+      const fresh = createLlmClient(
+        ModelSpecSchema.parse({ model: 'scripted', baseUrls: [server.url], apiKey: 'sk', concurrency: 64 }),
+        { cache: SampleCache.open(join(folder, 'cache.sqlite')) },
+      );
+      const began = performance.now();
+      await engine(
+        {
+          dataset: 'humanevalfix',
+          model: 'scripted',
+          api: 'chat',
+          samples,
+          temperature: 0.8,
+          trace: 'inline',
+          shots: 3,
+        },
+        {
+          client: fresh,
+          sandbox: rawSandbox,
+          tasks,
+          datasetFiles: {},
+          countTokens: await createTokenCounter(),
+          nxtVersion: 'bench',
+          k: [1],
+        },
+        join(folder, 'run'),
+      );
+      const took = (performance.now() - began) / 1000;
+      best.set(name, Math.min(best.get(name) ?? Number.POSITIVE_INFINITY, took));
+      rmSync(folder, { recursive: true, force: true });
+    }
+  }
+  const [baseSeconds, thisSeconds] = [best.get('base') ?? 0, best.get('this') ?? 0];
+  console.log(
+    `side by side, best of ${values.rounds}: base ${(total / baseSeconds).toFixed(0)} samples/s, this ${(total / thisSeconds).toFixed(0)} samples/s; this/base ${(baseSeconds / thisSeconds).toFixed(3)}`,
+  );
+}
+
 await rawSandbox.close();
 await server.close();
 rmSync(dir, { recursive: true, force: true });

@@ -33,7 +33,7 @@ describe('nxt view and nxt report', () => {
     const result = await cli(['report', 'demo', '--out', 'report.html']);
     expect(result.code).toBe(0);
     expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('<svg');
-    expect(readFileSync(join(dir, 'report.md'), 'utf8')).toMatch(/^# nxt report\n\n\| run \| dataset \|/);
+    expect(readFileSync(join(dir, 'report.md'), 'utf8')).toMatch(/^# nxt report\n\n\| run \| kind \| dataset \|/);
     expect((await cli(['report', 'nothing-here'])).stderr).toMatch(/is not an nxt run folder/);
     expect(existsSync(join(dir, 'report.md'))).toBe(true);
   });
