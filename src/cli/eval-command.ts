@@ -81,8 +81,10 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
   if (!flags.model) throw new UsageError('give the model to evaluate with --model SPEC (see nxt llm ping --help)');
   const samples = positiveInt(flags.samples, '--samples') as number;
   const temperature = numberFlag(flags.temperature, '--temperature', 0, 2) as number;
-  if (!['inline', 'scratchpad', 'ldb', 'none'].includes(flags.trace))
-    throw new UsageError(`--trace must be inline, scratchpad, ldb or none, got '${flags.trace}'`);
+  const { createTokenCounter, isPromptTraceFormat, PROMPT_TRACE_FORMATS } = await import('../trace/index.js');
+  const trace = flags.trace;
+  if (!isPromptTraceFormat(trace))
+    throw new UsageError(`--trace must be one of ${PROMPT_TRACE_FORMATS.join(', ')}, got '${trace}'`);
   if (flags.shots !== '0' && flags.shots !== '3') throw new UsageError(`--shots must be 3 or 0, got '${flags.shots}'`);
   const k = flags.k.split(',').map((item) => positiveInt(item.trim(), '--k') as number);
   const limit = positiveInt(flags.limit, '--limit');
@@ -92,10 +94,10 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
   const budget = numberFlag(flags.budget, '--budget', 0, Number.MAX_SAFE_INTEGER);
   const config = loadConfig(flags.config, io.cwd, io.env);
   const spec = resolveModel(flags.model, config, io.env);
-  const { formatSummary, runEval, STRATEGIES, STRATEGY_NAMES } = await import('../eval/index.js');
-  const strategy = flags.strategy as keyof typeof STRATEGIES;
-  if (!(STRATEGY_NAMES as string[]).includes(flags.strategy)) {
-    throw new UsageError(`--strategy must be one of ${STRATEGY_NAMES.join(', ')}, got '${flags.strategy}'`);
+  const { formatSummary, isStrategyName, runEval, STRATEGIES, STRATEGY_NAMES } = await import('../eval/index.js');
+  const strategy = flags.strategy;
+  if (!isStrategyName(strategy)) {
+    throw new UsageError(`--strategy must be one of ${STRATEGY_NAMES.join(', ')}, got '${strategy}'`);
   }
   const turns = positiveInt(flags.turns, '--turns') ?? STRATEGIES[strategy].defaultTurns;
   if (turns > 10) throw new UsageError(`--turns must be at most 10, got ${turns}`);
@@ -110,7 +112,6 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
   );
   const { createLlmClient, SampleCache } = await import('../llm/index.js');
   const { createSandbox } = await import('../sandbox/index.js');
-  const { createTokenCounter } = await import('../trace/index.js');
   // --no-cache: every sample is asked for (and nothing is stored).
   const cache = flags.cache === false ? null : SampleCache.open(cachePath(flags.cache, config, io.env, io.cwd));
   const sandbox = await createSandbox(sandboxOptions(flags, io.env));
@@ -132,7 +133,7 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
         samples,
         temperature,
         greedy: Boolean(flags.greedy),
-        trace: flags.trace as 'inline',
+        trace,
         shots: Number(flags.shots) as 0 | 3,
         strategy,
         turns,

@@ -309,6 +309,7 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
         .option('--iterations <n>', 'iterations (default 2)')
         .option('--shots <n>', 'shots for iteration 0 (default 3; fine-tuned models get 0)')
         .option('--trace <format>', 'inline (default), scratchpad, ldb or none')
+        .option('--trace-budget <tokens>', 'shrink each rendered trace to fit this many tokens (default 2048)')
         .option('--dev-samples <n>', 'samples per dev task (default 5)')
         .option('--k <list>', 'the k of dev pass@k (default 1,5)')
         .option('--max-per-task <n>', 'keep at most N accepted samples per task')

@@ -21,6 +21,7 @@ export interface SelftrainFlags extends DataFlags, SandboxFlagValues {
   iterations?: string;
   shots?: string;
   trace?: string;
+  traceBudget?: string;
   devSamples?: string;
   k?: string;
   maxPerTask?: string;
@@ -62,6 +63,7 @@ async function configuration(flags: SelftrainFlags, io: CliIo): Promise<Record<s
     iterations: number(flags.iterations),
     shots: number(flags.shots),
     trace: flags.trace,
+    traceBudgetTokens: number(flags.traceBudget),
     devSamples: number(flags.devSamples),
     k: flags.k?.split(',').map(Number),
     maxPerTask: number(flags.maxPerTask),

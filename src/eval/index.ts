@@ -37,6 +37,7 @@ export {
 export { bootstrapInterval, mean, pairedBootstrap, passAtK } from './stats.js';
 export {
   type FeedbackContext,
+  isStrategyName,
   type RepairStrategy,
   STRATEGIES,
   STRATEGY_NAMES,

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Sandbox } from '../sandbox/index.js';
 import { NxtError } from '../shared/index.js';
 import type { RepairTask } from '../tasks/index.js';
-import { DEFAULT_FIX_LIMITS, judgeFix } from './judge-fix.js';
+import { judgeFix, limitsPolicy } from './judge-fix.js';
 import { appendRecords, type ResultRecord, ResultRecordSchema, RUN_SCHEMA_VERSION, readRecords } from './records.js';
 import { fileSha256, openRunFolder } from './run-folder.js';
 
@@ -74,6 +74,7 @@ export async function importSamples(
     samples.push({ taskId, solution: parsed.data.solution, index });
   }
   const todo = samples.filter((sample) => !done.has(`${sample.taskId}#${sample.index}`));
+  const limitsOf = limitsPolicy(sandbox);
   const results: ResultRecord[] = await Promise.all(
     todo.map(async (sample) => ({
       schemaVersion: RUN_SCHEMA_VERSION,
@@ -83,7 +84,10 @@ export async function importSamples(
       outcome: 'judged' as const,
       rationale: null,
       program: sample.solution,
-      ...(await judgeFix(sandbox, byId.get(sample.taskId) as RepairTask, sample.solution, DEFAULT_FIX_LIMITS)),
+      ...(await (async () => {
+        const task = byId.get(sample.taskId) as RepairTask;
+        return judgeFix(sandbox, task, sample.solution, await limitsOf(task));
+      })()),
     })),
   );
   await appendRecords(resultsPath, results);

@@ -86,3 +86,49 @@ export function unjudged(
 
 /** Default limits where no reference calibrated them. */
 export const DEFAULT_FIX_LIMITS: FixLimits = { testTimeoutMs: 5000, programTimeoutMs: 30_000, plusTimeoutMs: 60_000 };
+
+/**
+ * The one judging-limits policy of every run (eval, proxy, import): per-test limits calibrated on
+ * the task's reference as EvalPlus does (max(floor, 4 × reference time)); the fixed limits where
+ * there is no reference or it does not pass here. Calibrated once per task and sandbox.
+ */
+export function limitsPolicy(
+  sandbox: Sandbox,
+  policy: { testTimeoutMs: number; floorMs: number; plusTimeoutMs: number } = {
+    testTimeoutMs: DEFAULT_FIX_LIMITS.testTimeoutMs as number,
+    floorMs: 1000,
+    plusTimeoutMs: DEFAULT_FIX_LIMITS.plusTimeoutMs,
+  },
+): (task: RepairTask) => Promise<FixLimits> {
+  const known = new Map<string, Promise<FixLimits>>();
+  const fallback = (task: RepairTask): FixLimits => ({
+    testTimeoutMs: policy.testTimeoutMs,
+    programTimeoutMs: policy.testTimeoutMs * Math.max(2, task.tests.length),
+    plusTimeoutMs: policy.plusTimeoutMs,
+  });
+  const calibrate = async (task: RepairTask): Promise<FixLimits> => {
+    if (!task.reference) return fallback(task);
+    try {
+      const calibration = await sandbox.calibrateTimeouts(task.reference, task.tests, {
+        entryPoint: task.entryPoint,
+        floorMs: policy.floorMs,
+        factor: 4,
+      });
+      return {
+        testTimeoutMs: calibration.testTimeoutMs,
+        programTimeoutMs: calibration.programTimeoutMs,
+        plusTimeoutMs: policy.plusTimeoutMs,
+      };
+    } catch {
+      return fallback(task); // a reference that does not pass here
+    }
+  };
+  return (task) => {
+    let limits = known.get(task.id);
+    if (!limits) {
+      limits = calibrate(task);
+      known.set(task.id, limits);
+    }
+    return limits;
+  };
+}

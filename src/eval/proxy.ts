@@ -3,7 +3,7 @@ import type { LlmClient } from '../llm/index.js';
 import { parseAnswer, stripCode } from '../prompt/index.js';
 import type { Sandbox } from '../sandbox/index.js';
 import type { RepairTask } from '../tasks/index.js';
-import { DEFAULT_FIX_LIMITS, judgeFix, unjudged } from './judge-fix.js';
+import { DEFAULT_FIX_LIMITS, type FixLimits, judgeFix, limitsPolicy, unjudged } from './judge-fix.js';
 import { appendRecords, type ResultRecord, ResultRecordSchema, RUN_SCHEMA_VERSION, readRecords } from './records.js';
 import { writeSummary } from './run.js';
 import { openRunFolder } from './run-folder.js';
@@ -88,6 +88,11 @@ export async function runProxy(
     (await readRecords(resultsPath, ResultRecordSchema)).map((result) => `${result.taskId}#${result.index}`),
   );
   const byId = new Map(tasks.map((task) => [task.id, task]));
+  const limitsOf = limitsPolicy(sandbox, {
+    testTimeoutMs: options.testTimeoutMs ?? (DEFAULT_FIX_LIMITS.testTimeoutMs as number),
+    floorMs: 1000,
+    plusTimeoutMs: DEFAULT_FIX_LIMITS.plusTimeoutMs,
+  });
   const todo = teacher.filter((result) => byId.has(result.taskId) && !done.has(`${result.taskId}#${result.index}`));
   let finished = 0;
   const queue = [...todo];
@@ -95,7 +100,7 @@ export async function runProxy(
     Array.from({ length: Math.min(32, queue.length) }, async () => {
       for (let source = queue.shift(); source; source = queue.shift()) {
         const task = byId.get(source.taskId) as RepairTask;
-        const record = await proxyOne(task, source, student, sandbox, options);
+        const record = await proxyOne(task, source, student, sandbox, options, await limitsOf(task));
         await appendRecords(resultsPath, [record]);
         finished += 1;
         options.onProgress?.(finished, todo.length);
@@ -123,6 +128,7 @@ async function proxyOne(
   student: LlmClient,
   sandbox: Sandbox,
   options: ProxyOptions,
+  limits: FixLimits,
 ): Promise<ResultRecord> {
   // A teacher sample without a rationale gives the student nothing: it counts as a failure.
   if (source.outcome !== 'judged' || !source.rationale)
@@ -136,10 +142,7 @@ async function proxyOne(
   if (outcome?.status !== 'ok') return unjudged(task.id, 'sample', source.index, 'sample_failed', source.rationale);
   const parsed = parseAnswer(outcome.sample.text);
   if (parsed.status !== 'ok') return unjudged(task.id, 'sample', source.index, 'parse_error', source.rationale);
-  const verdicts = await judgeFix(sandbox, task, parsed.program, {
-    ...DEFAULT_FIX_LIMITS,
-    ...(options.testTimeoutMs ? { testTimeoutMs: options.testTimeoutMs } : {}),
-  });
+  const verdicts = await judgeFix(sandbox, task, parsed.program, limits);
   return {
     schemaVersion: RUN_SCHEMA_VERSION,
     taskId: task.id,

@@ -17,8 +17,8 @@ import {
 import type { Sandbox } from '../sandbox/index.js';
 import { NxtError } from '../shared/index.js';
 import type { RepairTask } from '../tasks/index.js';
-import { fitTrace, type TraceFormat } from '../trace/index.js';
-import { judgeFix, unjudged } from './judge-fix.js';
+import { fitTrace, PROMPT_TRACE_FORMATS, type TraceFormat } from '../trace/index.js';
+import { judgeFix, limitsPolicy, unjudged } from './judge-fix.js';
 import {
   appendRecords,
   type ResultRecord,
@@ -43,7 +43,7 @@ export const EvalConfigSchema = z.strictObject({
   topP: z.number().positive().max(1).optional(),
   maxTokens: z.number().int().positive().default(1024),
   greedy: z.boolean().default(false),
-  trace: z.enum(['inline', 'scratchpad', 'ldb', 'none']),
+  trace: z.enum(PROMPT_TRACE_FORMATS),
   shots: z.union([z.literal(0), z.literal(3)]),
   /** Rendered traces are shrunk to fit this many tokens (cl100k_base). */
   traceBudgetTokens: z.number().int().positive().default(2048),
@@ -249,20 +249,11 @@ export async function runEval(configInput: EvalConfigInput, deps: EvalDeps, outD
   deps.onProgress?.(progress);
 
   // Per-task limits calibrated on the reference (EvalPlus-style): hanging fixes cost about a second.
-  const limits = new Map<string, { testTimeoutMs: number[]; programTimeoutMs: number }>();
-  const calibrate = async (task: RepairTask) => {
-    if (!task.reference) return;
-    try {
-      const calibration = await deps.sandbox.calibrateTimeouts(task.reference, task.tests, {
-        entryPoint: task.entryPoint,
-        floorMs: config.timeoutFloorMs,
-        factor: 4,
-      });
-      limits.set(task.id, { testTimeoutMs: calibration.testTimeoutMs, programTimeoutMs: calibration.programTimeoutMs });
-    } catch {
-      // A reference that does not pass here: fall back to the fixed limit.
-    }
-  };
+  const limitsOf = limitsPolicy(deps.sandbox, {
+    testTimeoutMs: config.testTimeoutMs,
+    floorMs: config.timeoutFloorMs,
+    plusTimeoutMs: config.plusTimeoutMs,
+  });
 
   const handleTask = async (task: RepairTask) => {
     const wanted = (mode: string, count: number) =>
@@ -272,7 +263,7 @@ export async function runEval(configInput: EvalConfigInput, deps: EvalDeps, outD
       ...(config.greedy ? [{ mode: 'greedy' as const, n: 1, temperature: 0 }] : []),
     ];
     if (!modes.some((entry) => wanted(entry.mode, entry.n))) return;
-    await calibrate(task);
+    await limitsOf(task);
     const input = await taskPromptInput(task, config, deps);
     for (const { mode, n, temperature } of modes) {
       if (!wanted(mode, n)) continue;
@@ -437,12 +428,7 @@ export async function runEval(configInput: EvalConfigInput, deps: EvalDeps, outD
     }
     const parsed = parseAnswer(outcome.sample.text);
     if (parsed.status === 'parse_error') return unjudged(task.id, mode, outcome.index, 'parse_error');
-    const limit = limits.get(task.id);
-    const verdicts = await judgeFix(deps.sandbox, task, parsed.program, {
-      testTimeoutMs: limit?.testTimeoutMs ?? config.testTimeoutMs,
-      programTimeoutMs: limit?.programTimeoutMs ?? config.testTimeoutMs * Math.max(2, task.tests.length),
-      plusTimeoutMs: config.plusTimeoutMs,
-    });
+    const verdicts = await judgeFix(deps.sandbox, task, parsed.program, await limitsOf(task));
     return {
       schemaVersion: RUN_SCHEMA_VERSION,
       taskId: task.id,

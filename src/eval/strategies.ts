@@ -125,3 +125,7 @@ const nxt: RepairStrategy = {
 export const STRATEGIES = { nxt, 'self-debug': selfDebug, ldb } as const satisfies Record<string, RepairStrategy>;
 export type StrategyName = keyof typeof STRATEGIES;
 export const STRATEGY_NAMES = Object.keys(STRATEGIES) as [StrategyName, ...StrategyName[]];
+
+export function isStrategyName(value: string): value is StrategyName {
+  return Object.hasOwn(STRATEGIES, value);
+}

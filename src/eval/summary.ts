@@ -117,8 +117,8 @@ export interface SummaryInput {
 /** Fix rate after each turn of multi-turn results (a sample counts from the turn its fix first passed). */
 function byTurnOf(results: readonly ResultRecord[]): { byTurn?: number[] } {
   const sampled = results.filter((result) => result.mode === 'sample');
-  const most = Math.max(0, ...sampled.map((result) => result.turns?.length ?? 0));
-  if (most < 2) return {};
+  if (!sampled.some((result) => result.turns)) return {};
+  const most = Math.max(1, ...sampled.map((result) => result.turns?.length ?? 0));
   const tasks = new Map<string, number[]>();
   for (const result of sampled) {
     const turn = result.turns ? result.turns.findIndex((entry) => entry.pass) + 1 : result.pass ? 1 : 0;

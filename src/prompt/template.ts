@@ -62,7 +62,12 @@ function body(input: PromptInput): string {
   ].join('\n');
 }
 
-const answer = (shot: Shot) => `${shot.rationale.trim()}\n\n\`\`\`python\n${shot.fixedProgram.trimEnd()}\n\`\`\``;
+/** An answer in the form the prompts ask for and parseAnswer reads: the rationale, then the program. */
+export function formatAnswer(rationale: string, program: string): string {
+  return `${rationale.trim()}\n\n\`\`\`python\n${program.trimEnd()}\n\`\`\``.trim();
+}
+
+const answer = (shot: Shot) => formatAnswer(shot.rationale, shot.fixedProgram);
 
 /** The chat form: a system message, the worked examples as turns, then the task. */
 export function chatPrompt(input: PromptInput, shots: readonly Shot[]): ChatMessage[] {

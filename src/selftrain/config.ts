@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PROMPT_TRACE_FORMATS } from '../trace/index.js';
 
 export const TrainerSchema = z.discriminatedUnion('kind', [
   z.strictObject({
@@ -32,7 +33,9 @@ export const SelftrainConfigSchema = z.strictObject({
   iterations: z.number().int().positive().default(2),
   /** Shots for iteration 0 (the base model); fine-tuned models are prompted zero-shot. */
   shots: z.union([z.literal(3), z.literal(0)]).default(3),
-  trace: z.enum(['inline', 'scratchpad', 'ldb', 'none']).default('inline'),
+  trace: z.enum(PROMPT_TRACE_FORMATS).default('inline'),
+  /** Rendered traces are shrunk to this many tokens, in the sampling prompts and in the training set alike. */
+  traceBudgetTokens: z.number().int().positive().default(2048),
   /** Samples per dev task when a model is evaluated, and the k reported. */
   devSamples: z.number().int().positive().default(5),
   k: z.array(z.number().int().positive()).default([1, 5]),

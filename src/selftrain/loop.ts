@@ -12,7 +12,7 @@ import {
   taskPromptInput,
 } from '../eval/index.js';
 import { FineTuner, type LlmClient } from '../llm/index.js';
-import { chatPrompt } from '../prompt/index.js';
+import { chatPrompt, formatAnswer } from '../prompt/index.js';
 import type { Sandbox } from '../sandbox/index.js';
 import { NxtError } from '../shared/index.js';
 import type { RepairTask } from '../tasks/index.js';
@@ -124,6 +124,7 @@ export async function runSelftrain(configInput: SelftrainConfigInput, deps: Self
         samples,
         temperature: config.temperature,
         trace: config.trace,
+        traceBudgetTokens: config.traceBudgetTokens,
         shots,
       },
       {
@@ -272,15 +273,19 @@ async function writeTrainingSet(
       ? await deps.sandbox.normalize(mine.map((result) => result.program as string))
       : mine.map((_, index) => String(index));
     const seen = new Set<string | null>();
-    const input = await taskPromptInput(task, { trace: config.trace, traceBudgetTokens: 2048 }, deps);
+    // The training prompt is the one the model was sampled with (same trace format and budget).
+    const input = await taskPromptInput(
+      task,
+      { trace: config.trace, traceBudgetTokens: config.traceBudgetTokens },
+      deps,
+    );
     const prompt = chatPrompt(input, []);
     for (const [position, result] of mine.entries()) {
       if (seen.has(trees[position] ?? null)) continue;
       if (config.maxPerTask !== undefined && (perTask.get(task.id) ?? 0) >= config.maxPerTask) break;
       seen.add(trees[position] ?? null);
       perTask.set(task.id, (perTask.get(task.id) ?? 0) + 1);
-      const answer =
-        `${(result.rationale ?? '').trim()}\n\n\`\`\`python\n${(result.program as string).trimEnd()}\n\`\`\``.trim();
+      const answer = formatAnswer(result.rationale ?? '', result.program as string);
       const messages = [...prompt, { role: 'assistant' as const, content: answer }];
       openai.push(JSON.stringify({ messages }));
       hf.push(JSON.stringify({ messages, task_id: task.id, iteration, sample: result.index }));

@@ -7,6 +7,14 @@ import { renderScratchpad } from './scratchpad.js';
 export const TRACE_FORMATS = ['inline', 'scratchpad', 'ldb', 'json', 'none'] as const;
 export type TraceFormat = (typeof TRACE_FORMATS)[number];
 
+/** The formats a repair prompt can show the model (JSON is for tools): eval, selftrain and the CLI use this one list. */
+export const PROMPT_TRACE_FORMATS = ['inline', 'scratchpad', 'ldb', 'none'] as const satisfies readonly TraceFormat[];
+export type PromptTraceFormat = (typeof PROMPT_TRACE_FORMATS)[number];
+
+export function isPromptTraceFormat(value: string): value is PromptTraceFormat {
+  return (PROMPT_TRACE_FORMATS as readonly string[]).includes(value);
+}
+
 const TRUNCATION_NOTES: Record<TraceTruncation, string> = {
   steps: 'recording stopped at the step limit',
   events: 'recording stopped at the event limit',

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,9 +19,36 @@ interface StreamResult {
   servers: number;
 }
 
+/**
+ * The fixture as one JavaScript file another user can run: the checkout (and its node_modules) may
+ * live where that user cannot read (a 0700 temporary folder, /root). nxt's Python sources go beside
+ * it, where the sandbox looks for them.
+ */
+async function bundleForAnotherUser(): Promise<string> {
+  const { buildSync } = await import('esbuild');
+  const dir = mkdtempSync(join(tmpdir(), 'nxt-bundle-'));
+  const outfile = join(dir, 'judge-stream.mjs');
+  buildSync({
+    entryPoints: [FIXTURE],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile,
+    logLevel: 'silent',
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  });
+  cpSync(join(import.meta.dirname, '..', '..', 'src', 'sandbox', 'python'), join(dir, 'python'), { recursive: true });
+  execFileSync('chmod', ['-R', 'a+rX', dir]);
+  return outfile;
+}
+
 /** Runs the judge-stream fixture in a process of its own (as `user` when given), resolves its report. */
-function judgeStream(options: Record<string, unknown>, user: number | null = null): Promise<StreamResult> {
-  const node = [process.execPath, '--import', 'tsx', FIXTURE, JSON.stringify(options)];
+async function judgeStream(options: Record<string, unknown>, user: number | null = null): Promise<StreamResult> {
+  const node =
+    user === null
+      ? [process.execPath, '--import', 'tsx', FIXTURE, JSON.stringify(options)]
+      : [process.execPath, await bundleForAnotherUser(), JSON.stringify(options)];
   const [file, ...args] =
     user === null ? node : ['setpriv', `--reuid=${user}`, `--regid=${user}`, '--clear-groups', ...node];
   return new Promise((resolve, reject) => {

@@ -185,6 +185,13 @@ describe('the self-training loop', () => {
       expect(line.messages[1].content).toContain(`Task: ${task.description.trim()}`);
       expect(line.messages[1].content).toMatch(/# \(\d+\) __exception__ = /);
       expect(line.messages[2].content).toContain(task.reference?.trimEnd());
+      // The training prompt is exactly the one the fine-tuned model is sampled with (same trace budget).
+      const asked = server.log
+        .filter((entry) => entry.path === '/chat/completions')
+        .map((entry) => (entry.body as { messages: { content: string }[] }).messages);
+      expect(asked.some((messages) => messages.length === 2 && messages[1]?.content === line.messages[1].content)).toBe(
+        true,
+      );
     }
     const hf = readFileSync(join(out, 'iter-1', 'sft.hf.jsonl'), 'utf8')
       .trim()
