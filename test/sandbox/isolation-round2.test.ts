@@ -241,7 +241,7 @@ describe('several nxt processes and other users', () => {
       judgeStream({ bubblewrap: mode, rounds: 2, workers: 2 }),
     ]);
     for (const report of [first, second]) {
-      expect(report.results).toHaveLength(20);
+      expect(report.results).toHaveLength(24);
       expectHonestVerdicts(report);
       expect(report.servers).toBe(2);
     }

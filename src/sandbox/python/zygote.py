@@ -102,6 +102,14 @@ def _remove_entry(fd, name):
     return False
 
 
+def _open_dir(fd, name):
+    try:
+        return os.open(name, _DIR_FLAGS, dir_fd=fd)
+    except PermissionError:  # a directory the program made unreadable (mode 000): ours to open again
+        os.chmod(name, 0o700, dir_fd=fd, follow_symlinks=True)
+        return os.open(name, _DIR_FLAGS, dir_fd=fd)
+
+
 def empty_dir(path):
     """Removes everything inside `path`, whatever the depth, names, lengths or modes a program chose.
 
@@ -120,7 +128,7 @@ def empty_dir(path):
             if _remove_entry(fd, name):
                 continue
             try:
-                sub = os.open(name, _DIR_FLAGS, dir_fd=fd)
+                sub = _open_dir(fd, name)
             except OSError:
                 continue
             info = os.fstat(sub)

@@ -68,9 +68,22 @@ for place in ('/tmp', '/dev/shm', '.'):
 def f(x):
     return x
 `;
+/** Leaves directories it made unreadable and unwritable, in /tmp and in its work dir. */
+const LOCK = `import os
+for place in ('/tmp/locked', 'locked'):
+    os.makedirs(place + '/inner/deeper')
+    with open(place + '/inner/deeper/file', 'w') as handle:
+        handle.write('x')
+    os.chmod(place + '/inner', 0)
+    os.chmod(place, 0o500)
+def f(x):
+    return x
+`;
 const WRONG = 'def f(x):\n    return 0\n';
 const HONEST = `import os, tempfile
 def f(x):
+    assert not [name for name in os.listdir('/tmp') if name.startswith('locked')], 'a program left /tmp/locked'
+    assert not os.listdir('.'), 'a program left files in the work dir'
     with tempfile.TemporaryFile() as handle:
         handle.write(b'x' * (1 << 20))
     assert os.getpriority(os.PRIO_PROCESS, 0) == 0, 'reniced'
@@ -96,6 +109,8 @@ try {
       ['honest-after-fork-bomb', HONEST],
       ['fill-tmp', FILL_TMP],
       ['honest-after-fill-tmp', HONEST],
+      ['lock', LOCK],
+      ['honest-after-lock', HONEST],
       ['wrong', WRONG],
     ] as const) {
       const verdict = await sandbox.judgeProgram(program, TESTS, { entryPoint: 'f', testTimeoutMs: 2000 });
