@@ -3,6 +3,8 @@ export { exportSamples, importSamples } from './interop.js';
 export { type ProxyOptions, proxyPrompt, runProxy } from './proxy.js';
 export {
   type Judged,
+  type PromptRecord,
+  PromptRecordSchema,
   type ResultRecord,
   ResultRecordSchema,
   readRecords,

@@ -39,6 +39,16 @@ const JudgedSchema = z.object({
 });
 export type Judged = z.infer<typeof JudgedSchema>;
 
+/** The first prompt of a task's samples in one mode, as sent (prompts.jsonl: one per task and mode). */
+export const PromptRecordSchema = z.object({
+  schemaVersion: z.literal(RUN_SCHEMA_VERSION),
+  taskId: z.string(),
+  mode: z.enum(['sample', 'greedy']),
+  messages: z.array(z.object({ role: z.string(), content: z.string() })).nullable(),
+  prompt: z.string().nullable(),
+});
+export type PromptRecord = z.infer<typeof PromptRecordSchema>;
+
 /** One turn of a multi-turn repair: what the model was told, what it answered, how that was judged. */
 export const TurnRecordSchema = z.object({
   turn: z.number().int().positive(),

@@ -21,6 +21,8 @@ import { fitTrace, PROMPT_TRACE_FORMATS, type TraceFormat } from '../trace/index
 import { judgeFix, limitsPolicy, unjudged } from './judge-fix.js';
 import {
   appendRecords,
+  type PromptRecord,
+  PromptRecordSchema,
   type ResultRecord,
   ResultRecordSchema,
   RUN_SCHEMA_VERSION,
@@ -226,6 +228,10 @@ export async function runEval(configInput: EvalConfigInput, deps: EvalDeps, outD
   await prepareRun(outDir, config, deps, hash);
   const samplesPath = join(outDir, 'samples.jsonl');
   const resultsPath = join(outDir, 'results.jsonl');
+  const promptsPath = join(outDir, 'prompts.jsonl');
+  const prompted = new Set(
+    (await readRecords(promptsPath, PromptRecordSchema)).map((record) => `${record.taskId}\u0000${record.mode}`),
+  );
   const previousSamples = await readRecords(samplesPath, SampleRecordSchema);
   const previousResults = await readRecords(resultsPath, ResultRecordSchema);
   const turnKey = (taskId: string, mode: string, index: number, turn: number) =>
@@ -271,6 +277,19 @@ export async function runEval(configInput: EvalConfigInput, deps: EvalDeps, outD
         form === 'chat'
           ? { messages: chatPrompt(input, shots) }
           : { prompt: completionPrompt(input, shots), stop: [...COMPLETION_STOP] };
+      if (!prompted.has(`${task.id}\u0000${mode}`)) {
+        // What the model was asked, once per task and mode: the first turn of every sample's conversation.
+        prompted.add(`${task.id}\u0000${mode}`);
+        await appendRecords(promptsPath, [
+          {
+            schemaVersion: RUN_SCHEMA_VERSION,
+            taskId: task.id,
+            mode,
+            messages: first.messages ?? null,
+            prompt: first.prompt ?? null,
+          } satisfies PromptRecord,
+        ]);
+      }
       const outcomes = await deps.client.sample({ ...first, ...sampling(temperature), n });
       await recordOutcomes(task, mode, outcomes, first, temperature);
     }

@@ -6,8 +6,11 @@ import { type Context, Hono } from 'hono';
 import {
   describeRun,
   isRunFolder,
+  type PromptRecord,
+  PromptRecordSchema,
   type ResultRecord,
   RunManifestSchema,
+  readRecords,
   type Summary,
   SummarySchema,
   sealingLine,
@@ -295,10 +298,17 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
     const task = (await tasksOf(describeRun(manifest.data).dataset).catch(() => new Map<string, RepairTask>())).get(
       taskId,
     );
-    return c.html(page(`${taskId} · ${mode} ${sampleIndex}`, await samplePage(name, task, result), { token }));
+    const prompts = await readRecords(join(dir, 'prompts.jsonl'), PromptRecordSchema).catch(() => []);
+    const prompt = prompts.find((record) => record.taskId === taskId && record.mode === mode) ?? null;
+    return c.html(page(`${taskId} · ${mode} ${sampleIndex}`, await samplePage(name, task, result, prompt), { token }));
   });
 
-  async function samplePage(name: string, task: RepairTask | undefined, result: ResultRecord): Promise<string> {
+  async function samplePage(
+    name: string,
+    task: RepairTask | undefined,
+    result: ResultRecord,
+    prompt: PromptRecord | null,
+  ): Promise<string> {
     const parts: string[] = [
       `<h2>${escapeHtml(result.taskId)} · ${escapeHtml(result.mode)} ${result.index} · <span id="verdict" class="${result.pass ? 'pass' : 'fail'}">${result.pass ? 'fixed' : 'not fixed'}</span></h2>`,
     ];
@@ -325,6 +335,18 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
     parts.push(
       `<h3>Rationale</h3><pre id="rationale" style="white-space:pre-wrap">${escapeHtml(result.rationale ?? `(${result.outcome})`)}</pre>`,
     );
+    if (prompt) {
+      // What the model was asked: every message of the first turn, as sent (shots included).
+      const messages = prompt.messages
+        ? prompt.messages
+            .map(
+              (message) =>
+                `<div class="message"><p class="muted">${escapeHtml(message.role)}</p><pre style="white-space:pre-wrap">${escapeHtml(message.content)}</pre></div>`,
+            )
+            .join('')
+        : `<div class="message"><p class="muted">completion prompt</p><pre style="white-space:pre-wrap">${escapeHtml(prompt.prompt ?? '')}</pre></div>`;
+      parts.push(`<details id="prompt"><summary>The prompt (first turn)</summary>${messages}</details>`);
+    }
     if (result.turns && result.turns.length > 0) {
       // A multi-turn repair: what the model was told after each failing fix, and what it answered.
       const turns = result.turns

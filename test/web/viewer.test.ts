@@ -165,5 +165,8 @@ describe('the viewer refuses what a foreign page could try', () => {
     expect(feedback).toContain('This test does not pass');
     expect(feedback).toMatch(/# \(\d+\)/); // the trace of the model's own first fix
     expect(await page.locator('#turn-1 .completion').textContent()).toContain('```python');
+    // The first turn's prompt, message by message (system, then the task).
+    expect(await page.locator('#prompt .message').count()).toBe(2);
+    expect(await page.locator('#prompt .message pre').nth(1).textContent()).toContain('Task: ');
   });
 });
