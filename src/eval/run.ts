@@ -302,6 +302,14 @@ export async function runEval(configInput: EvalConfigInput, deps: EvalDeps, outD
     ...(config.seed === undefined ? {} : { seed: config.seed }),
   });
 
+  /** A sample record about to be written: it is sampled now, and its tokens and cache use count. */
+  const noteSample = (record: SampleRecord) => {
+    sampled.add(turnKey(record.taskId, record.mode, record.index, record.turn));
+    progress.promptTokens += record.promptTokens;
+    progress.completionTokens += record.completionTokens;
+    if (record.cached) progress.cached += 1;
+  };
+
   const recordOutcomes = async (
     task: RepairTask,
     mode: 'sample' | 'greedy',
@@ -317,29 +325,11 @@ export async function runEval(configInput: EvalConfigInput, deps: EvalDeps, outD
       return false;
     });
     const fresh = outcomes.filter((outcome) => !done.has(key(task.id, mode, outcome.index)));
-    const sampleRecords: SampleRecord[] = fresh
+    const sampleRecords = fresh
       .filter((outcome) => !sampled.has(key(task.id, mode, outcome.index)))
-      .map((outcome) => ({
-        schemaVersion: RUN_SCHEMA_VERSION,
-        taskId: task.id,
-        mode,
-        index: outcome.index,
-        status: outcome.status,
-        text: outcome.status === 'ok' ? outcome.sample.text : null,
-        finishReason: outcome.status === 'ok' ? outcome.sample.finishReason : null,
-        promptTokens: outcome.status === 'ok' ? outcome.sample.usage.promptTokens : 0,
-        completionTokens: outcome.status === 'ok' ? outcome.sample.usage.completionTokens : 0,
-        cached: outcome.status === 'ok' && outcome.cached,
-        error: outcome.status === 'failed' ? outcome.error.message : null,
-        turn: 1,
-      }));
+      .map((outcome) => sampleRecord(task.id, mode, outcome.index, outcome, 1));
     await appendRecords(samplesPath, sampleRecords);
-    for (const record of sampleRecords) {
-      if (record.cached) progress.cached += 1;
-      sampled.add(key(task.id, mode, record.index));
-      progress.promptTokens += record.promptTokens;
-      progress.completionTokens += record.completionTokens;
-    }
+    for (const record of sampleRecords) noteSample(record);
     const judged = await Promise.all(
       fresh.map(async (outcome) =>
         converse(task, mode, outcome, await judgeOutcome(task, mode, outcome), first, temperature),
@@ -405,30 +395,10 @@ export async function runEval(configInput: EvalConfigInput, deps: EvalDeps, outD
         progress.lastFailure = next.error.message;
         return null;
       }
-      const answered = turnKey(task.id, mode, outcome.index, turn);
-      if (!sampled.has(answered)) {
-        sampled.add(answered);
-        if (next.status === 'ok') {
-          progress.promptTokens += next.sample.usage.promptTokens;
-          progress.completionTokens += next.sample.usage.completionTokens;
-          if (next.cached) progress.cached += 1;
-        }
-        await appendRecords(samplesPath, [
-          {
-            schemaVersion: RUN_SCHEMA_VERSION,
-            taskId: task.id,
-            mode,
-            index: outcome.index,
-            status: next.status,
-            text: next.status === 'ok' ? next.sample.text : null,
-            finishReason: next.status === 'ok' ? next.sample.finishReason : null,
-            promptTokens: next.status === 'ok' ? next.sample.usage.promptTokens : 0,
-            completionTokens: next.status === 'ok' ? next.sample.usage.completionTokens : 0,
-            cached: next.status === 'ok' && next.cached,
-            error: next.status === 'failed' ? next.error.message : null,
-            turn,
-          } satisfies SampleRecord,
-        ]);
+      if (!sampled.has(turnKey(task.id, mode, outcome.index, turn))) {
+        const record = sampleRecord(task.id, mode, outcome.index, next, turn);
+        noteSample(record);
+        await appendRecords(samplesPath, [record]);
       }
       current = await judgeOutcome(task, mode, { ...next, index: outcome.index });
       turns.push(turnOf(turn, feedback, next.status === 'ok' ? next.sample.text : null, current));
@@ -476,6 +446,31 @@ export async function runEval(configInput: EvalConfigInput, deps: EvalDeps, outD
       expectedResults: deps.tasks.length * perTask,
     },
   );
+}
+
+/** The samples.jsonl record of one answer (or failed call) of sample `index`, turn `turn`. */
+function sampleRecord(
+  taskId: string,
+  mode: 'sample' | 'greedy',
+  index: number,
+  outcome: SampleOutcome,
+  turn: number,
+): SampleRecord {
+  const ok = outcome.status === 'ok';
+  return {
+    schemaVersion: RUN_SCHEMA_VERSION,
+    taskId,
+    mode,
+    index,
+    status: outcome.status,
+    text: ok ? outcome.sample.text : null,
+    finishReason: ok ? outcome.sample.finishReason : null,
+    promptTokens: ok ? outcome.sample.usage.promptTokens : 0,
+    completionTokens: ok ? outcome.sample.usage.completionTokens : 0,
+    cached: ok && outcome.cached,
+    error: outcome.status === 'failed' ? outcome.error.message : null,
+    turn,
+  };
 }
 
 /** The first prompt of a sample's conversation: chat messages, or a completion prompt and its stops. */
