@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +8,7 @@ import { type ScriptedRequest, startTestServer, type TestServer } from '../../sr
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { DataStore, loadDataset, type RepairTask } from '../../src/tasks/index.js';
 import { createTokenCounter } from '../../src/trace/index.js';
-import { runCapture } from '../support/cli.js';
+import { evalArgv, exited, runCapture, spawnNxt } from '../support/cli.js';
 import { sharedDataDir } from '../support/shared-data.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nxt-eval-'));
@@ -124,35 +123,10 @@ describe('nxt eval end to end', () => {
 describe('a killed eval, started again', () => {
   it('ends with the same summary as an uninterrupted run and never judges a sample twice', async () => {
     const slow = await startTestServer({ respond: script, latencyMs: 150 });
-    const cli = (out: string, cache: string): ChildProcess =>
-      spawn(
-        process.execPath,
-        [
-          '--import',
-          import.meta.resolve('tsx'),
-          join(import.meta.dirname, '../../src/cli/main.ts'),
-          'eval',
-          '--dataset',
-          'humanevalfix',
-          '--limit',
-          '4',
-          '--model',
-          `scripted@${slow.url}`,
-          '--samples',
-          '4',
-          '--k',
-          '1,2,4',
-          '--out',
-          out,
-          '--cache',
-          cache,
-          '--workers',
-          '1',
-        ],
-        { env: { ...process.env, NXT_DATA_DIR: sharedDataDir }, stdio: 'ignore' },
-      );
-    const exited = (child: ChildProcess) =>
-      new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const cli = (out: string, cache: string) =>
+      spawnNxt(evalArgv(`scripted@${slow.url}`, { limit: 4, samples: 4, k: '1,2,4' }, '--out', out, '--cache', cache), {
+        NXT_DATA_DIR: sharedDataDir,
+      });
     try {
       const interrupted = join(dir, 'killed');
       const first = cli(interrupted, join(dir, 'killed.sqlite'));
@@ -192,25 +166,8 @@ describe('a run whose model server is down', () => {
   it('exits non-zero, says how many samples are missing, and completes them once the server is back', async () => {
     let down = true;
     const flaky = await startTestServer({ respond: script, fault: () => (down ? '500' : null) });
-    const argv = (out: string, cache: string) => [
-      'eval',
-      '--dataset',
-      'humanevalfix',
-      '--limit',
-      '4',
-      '--model',
-      `scripted@${flaky.url}`,
-      '--samples',
-      '4',
-      '--k',
-      '1,2,4',
-      '--out',
-      out,
-      '--cache',
-      cache,
-      '--workers',
-      '1',
-    ];
+    const argv = (out: string, cache: string) =>
+      evalArgv(`scripted@${flaky.url}`, { limit: 4, samples: 4, k: '1,2,4' }, '--out', out, '--cache', cache);
     const env = { NXT_DATA_DIR: sharedDataDir };
     try {
       const outage = await runCapture(argv(join(dir, 'outage'), join(dir, 'outage.sqlite')), { cwd: dir, env });
@@ -238,24 +195,8 @@ describe('the sample cache in a run', () => {
   it('says how many answers came from it, records the server, and is skipped with --no-cache', async () => {
     const model = await startTestServer({ respond: script });
     const env = { NXT_DATA_DIR: sharedDataDir };
-    const argv = (out: string, ...extra: string[]) => [
-      'eval',
-      '--dataset',
-      'humanevalfix',
-      '--limit',
-      '4',
-      '--model',
-      `scripted@${model.url}`,
-      '--samples',
-      '2',
-      '--k',
-      '1',
-      '--out',
-      join(dir, out),
-      '--workers',
-      '1',
-      ...extra,
-    ];
+    const argv = (out: string, ...extra: string[]) =>
+      evalArgv(`scripted@${model.url}`, { limit: 4, samples: 2, k: '1' }, '--out', join(dir, out), ...extra);
     try {
       const cache = ['--cache', join(dir, 'shared-cache.sqlite')];
       expect((await runCapture(argv('cache-1', ...cache), { cwd: dir, env })).code).toBe(0);
@@ -283,25 +224,14 @@ describe('a sample the server refuses for good', () => {
       fault: ({ body }) =>
         JSON.stringify(body).includes(tasks[2]?.description.trim().slice(0, 40) ?? '?') ? 'context-length' : null,
     });
-    const argv = [
-      'eval',
-      '--dataset',
-      'humanevalfix',
-      '--limit',
-      '4',
-      '--model',
+    const argv = evalArgv(
       `scripted@${refusing.url}`,
-      '--samples',
-      '2',
-      '--k',
-      '1',
+      { limit: 4, samples: 2, k: '1' },
       '--out',
       join(dir, 'refused'),
       '--cache',
       join(dir, 'refused.sqlite'),
-      '--workers',
-      '1',
-    ];
+    );
     try {
       const first = await runCapture(argv, { cwd: dir, env: { NXT_DATA_DIR: sharedDataDir } });
       expect(first.code, first.stderr).toBe(0);

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResultRecordSchema, readRecords } from '../../src/eval/index.js';
 import { type ScriptedRequest, startTestServer, type TestServer } from '../../src/llm/testing/test-server.js';
 import { DataStore, loadDataset, type RepairTask } from '../../src/tasks/index.js';
-import { runCapture } from '../support/cli.js';
+import { evalArgv, exited, runCapture, spawnNxt } from '../support/cli.js';
 import { sharedDataDir } from '../support/shared-data.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nxt-multi-turn-'));
@@ -35,29 +34,19 @@ afterAll(async () => {
   await server.close();
 });
 
-const argv = (url: string, strategy: string, out: string, cache: string) => [
-  'eval',
-  '--dataset',
-  'humanevalfix',
-  '--limit',
-  '3',
-  '--model',
-  `stubborn@${url}`,
-  '--samples',
-  '2',
-  '--k',
-  '1,2',
-  '--strategy',
-  strategy,
-  '--turns',
-  '2',
-  '--out',
-  out,
-  '--cache',
-  cache,
-  '--workers',
-  '1',
-];
+const argv = (url: string, strategy: string, out: string, cache: string) =>
+  evalArgv(
+    `stubborn@${url}`,
+    { limit: 3, samples: 2, k: '1,2' },
+    '--strategy',
+    strategy,
+    '--turns',
+    '2',
+    '--out',
+    out,
+    '--cache',
+    cache,
+  );
 
 describe('multi-turn strategies', () => {
   for (const strategy of ['self-debug', 'ldb']) {
@@ -99,19 +88,8 @@ describe('multi-turn strategies', () => {
 
   it('a multi-turn run killed mid-conversation and resumed equals an uninterrupted one', async () => {
     const slow = await startTestServer({ respond: stubborn, latencyMs: 200 });
-    const spawned = (out: string, cache: string): ChildProcess =>
-      spawn(
-        process.execPath,
-        [
-          '--import',
-          import.meta.resolve('tsx'),
-          join(import.meta.dirname, '../../src/cli/main.ts'),
-          ...argv(slow.url, 'self-debug', out, cache),
-        ],
-        { env: { ...process.env, NXT_DATA_DIR: sharedDataDir }, stdio: 'ignore' },
-      );
-    const exited = (child: ChildProcess) =>
-      new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const spawned = (out: string, cache: string) =>
+      spawnNxt(argv(slow.url, 'self-debug', out, cache), { NXT_DATA_DIR: sharedDataDir });
     try {
       const interrupted = join(dir, 'killed');
       const cache = join(dir, 'killed.sqlite');
