@@ -57,7 +57,7 @@ async function repairTasks(
   return repair.slice(0, limit);
 }
 
-function progressPrinter(io: CliIo) {
+function progressPrinter(io: CliIo, label = 'eval') {
   const started = Date.now();
   let first: number | null = null;
   let last = 0;
@@ -71,7 +71,7 @@ function progressPrinter(io: CliIo) {
     const rate = progress.done > 0 ? `${((100 * progress.passed) / progress.done).toFixed(1)}%` : '-';
     const cost = progress.costUsd === null ? '' : `, $${progress.costUsd.toFixed(3)}`;
     const cached = progress.cached > 0 ? `, ${progress.cached} from the cache` : '';
-    const text = `eval: ${progress.done}/${progress.total} samples${eta === null || progress.done >= progress.total ? '' : `, ${formatDuration(eta)} left`}, fix rate ${rate}${cached}, tokens ${Math.round(progress.promptTokens)} in / ${Math.round(progress.completionTokens)} out${cost}`;
+    const text = `${label}: ${progress.done}/${progress.total} samples${eta === null || progress.done >= progress.total ? '' : `, ${formatDuration(eta)} left`}, fix rate ${rate}${cached}, tokens ${Math.round(progress.promptTokens)} in / ${Math.round(progress.completionTokens)} out${cost}`;
     io.stderr(io.isTty ? `\r${text}\u001b[K${progress.done >= progress.total ? '\n' : ''}` : `${text}\n`);
   };
 }
@@ -210,10 +210,17 @@ export async function proxyCommand(flags: ProxyFlags, io: CliIo): Promise<number
   try {
     const summary = await runProxy(from, out, tasks, createLlmClient(spec, { cache }), sandbox, {
       nxtVersion: VERSION,
+      onProgress: progressPrinter(io, 'proxy'),
     });
     io.stdout(
       `original (${original.model}):\n${formatSummary(original)}\nproxy (student ${spec.model} writing fixes from the rationales):\n${formatSummary(summary)}`,
     );
+    if (summary.missing) {
+      io.stderr(
+        `nxt: ${summary.missing} student samples are missing (their calls failed and may pass later), so this proxy run is not complete. Run the same command again to complete them.\n`,
+      );
+      return 1;
+    }
     return 0;
   } finally {
     cache.close();
@@ -243,26 +250,18 @@ export async function importCommand(
   flags: DataFlags & SandboxFlagValues & { dataset: string; samples: string; out: string },
   io: CliIo,
 ): Promise<number> {
-  const { importSamples, readRecords, ResultRecordSchema, writeSummary, formatSummary } = await import(
-    '../eval/index.js'
-  );
+  const { importSamples, formatSummary } = await import('../eval/index.js');
   const { createSandbox } = await import('../sandbox/index.js');
   const tasks = await repairTasks(flags.dataset, flags, io, undefined);
   const out = resolve(io.cwd, flags.out);
-  const { mkdir } = await import('node:fs/promises');
-  await mkdir(out, { recursive: true });
   const sandbox = await createSandbox(sandboxOptions(flags, io.env));
   try {
-    const perTask = await importSamples(resolve(io.cwd, flags.samples), out, tasks, sandbox, VERSION);
-    const judgedIds = new Set(
-      (await readRecords(`${out}/results.jsonl`, ResultRecordSchema)).map((result) => result.taskId),
-    );
-    const summary = await writeSummary(
-      out,
-      { dataset: flags.dataset, model: `imported:${flags.samples}`, samples: perTask },
-      tasks.filter((task) => judgedIds.has(task.id)),
-      null,
-    );
+    const summary = await importSamples(resolve(io.cwd, flags.samples), out, tasks, sandbox, {
+      nxtVersion: VERSION,
+      dataset: flags.dataset,
+      model: `imported:${flags.samples}`,
+      onProgress: progressPrinter(io, 'import'),
+    });
     io.stdout(formatSummary(summary));
     return 0;
   } finally {

@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import type { LlmClient } from '../llm/index.js';
-import { parseAnswer, stripCode } from '../prompt/index.js';
+import { stripCode } from '../prompt/index.js';
 import type { Sandbox } from '../sandbox/index.js';
 import type { RepairTask } from '../tasks/index.js';
-import { DEFAULT_FIX_LIMITS, type FixLimits, judgeFix, limitsPolicy, unjudged } from './judge-fix.js';
-import { appendRecords, type ResultRecord, ResultRecordSchema, RUN_SCHEMA_VERSION, readRecords } from './records.js';
-import { writeSummary } from './run.js';
+import { type AnswerSource, type EngineProgress, type Opening, runEngine } from './engine.js';
+import { DEFAULT_FIX_LIMITS } from './judge-fix.js';
+import { type ResultRecord, ResultRecordSchema, RUN_SCHEMA_VERSION, readRecords } from './records.js';
 import { openRunFolder } from './run-folder.js';
+import { STRATEGIES } from './strategies.js';
 import type { Summary } from './summary.js';
 
 const SYSTEM =
@@ -44,13 +45,16 @@ export interface ProxyOptions {
   temperature?: number;
   maxTokens?: number;
   testTimeoutMs?: number;
-  onProgress?: (done: number, total: number) => void;
+  onProgress?: (progress: EngineProgress) => void;
+  /** Most tasks worked on at once. */
+  concurrency?: number;
 }
 
 /**
  * Proxy rationale quality: a student model writes a fix from each rationale of a run (code removed);
- * the student's pass@k over the same tasks measures how useful the rationales are. Results go to
- * `outDir` like any run's; a restarted proxy run skips what it already judged.
+ * the student's pass@k over the same tasks measures how useful the rationales are. A proxy run is a
+ * run of the engine whose first answers are the student's: sample i of a task is the student's fix
+ * from the teacher's sample i. A restarted proxy run skips what it already judged.
  */
 export async function runProxy(
   fromDir: string,
@@ -60,9 +64,13 @@ export async function runProxy(
   sandbox: Sandbox,
   options: ProxyOptions = {},
 ): Promise<Summary> {
-  const teacher = (await readRecords(join(fromDir, 'results.jsonl'), ResultRecordSchema)).filter(
-    (result) => result.mode === 'sample',
-  );
+  const teacher = new Map<string, Map<number, ResultRecord>>();
+  for (const result of await readRecords(join(fromDir, 'results.jsonl'), ResultRecordSchema)) {
+    if (result.mode !== 'sample') continue;
+    const ofTask = teacher.get(result.taskId) ?? new Map<number, ResultRecord>();
+    ofTask.set(result.index, result);
+    teacher.set(result.taskId, ofTask);
+  }
   const dataset = tasks[0]?.dataset ?? '?';
   await openRunFolder(
     outDir,
@@ -83,74 +91,51 @@ export async function runProxy(
     },
     (existing) => existing.kind === 'proxy' && existing.from === fromDir && existing.student === student.spec.model,
   );
-  const resultsPath = join(outDir, 'results.jsonl');
-  const done = new Set(
-    (await readRecords(resultsPath, ResultRecordSchema)).map((result) => `${result.taskId}#${result.index}`),
-  );
-  const byId = new Map(tasks.map((task) => [task.id, task]));
-  const limitsOf = limitsPolicy(sandbox, {
-    testTimeoutMs: options.testTimeoutMs ?? (DEFAULT_FIX_LIMITS.testTimeoutMs as number),
-    floorMs: 1000,
-    plusTimeoutMs: DEFAULT_FIX_LIMITS.plusTimeoutMs,
-  });
-  const todo = teacher.filter((result) => byId.has(result.taskId) && !done.has(`${result.taskId}#${result.index}`));
-  let finished = 0;
-  const queue = [...todo];
-  await Promise.all(
-    Array.from({ length: Math.min(32, queue.length) }, async () => {
-      for (let source = queue.shift(); source; source = queue.shift()) {
-        const task = byId.get(source.taskId) as RepairTask;
-        const record = await proxyOne(task, source, student, sandbox, options, await limitsOf(task));
-        await appendRecords(resultsPath, [record]);
-        finished += 1;
-        options.onProgress?.(finished, todo.length);
-      }
-    }),
-  );
-  const samples = Math.max(0, ...[...countsOf(teacher).values()]);
-  return writeSummary(
-    outDir,
-    { dataset: `${dataset} (proxy)`, model: student.spec.model, samples },
-    tasks,
-    student.stats().costUsd,
-  );
-}
-
-function countsOf(results: readonly ResultRecord[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const result of results) counts.set(result.taskId, (counts.get(result.taskId) ?? 0) + 1);
-  return counts;
-}
-
-async function proxyOne(
-  task: RepairTask,
-  source: ResultRecord,
-  student: LlmClient,
-  sandbox: Sandbox,
-  options: ProxyOptions,
-  limits: FixLimits,
-): Promise<ResultRecord> {
-  // A teacher sample without a rationale gives the student nothing: it counts as a failure.
-  if (source.outcome !== 'judged' || !source.rationale)
-    return unjudged(task.id, 'sample', source.index, 'parse_error', source.rationale);
-  const [outcome] = await student.sample({
-    messages: proxyPrompt(task, source.rationale),
-    n: 1,
-    temperature: options.temperature ?? 0,
-    maxTokens: options.maxTokens ?? 1024,
-  });
-  if (outcome?.status !== 'ok') return unjudged(task.id, 'sample', source.index, 'sample_failed', source.rationale);
-  const parsed = parseAnswer(outcome.sample.text);
-  if (parsed.status !== 'ok') return unjudged(task.id, 'sample', source.index, 'parse_error', source.rationale);
-  const verdicts = await judgeFix(sandbox, task, parsed.program, limits);
-  return {
-    schemaVersion: RUN_SCHEMA_VERSION,
-    taskId: task.id,
-    mode: 'sample',
-    index: source.index,
-    outcome: 'judged',
-    rationale: source.rationale,
-    program: parsed.program,
-    ...verdicts,
+  const sampling = (temperature: number) => ({ temperature, maxTokens: options.maxTokens ?? 1024 });
+  const temperature = options.temperature ?? 0;
+  const source: AnswerSource<undefined> = {
+    plan: (task) => [{ mode: 'sample', indexes: [...(teacher.get(task.id)?.keys() ?? [])] }],
+    prepare: async () => undefined,
+    open: (task, _mode, indexes) =>
+      Promise.all(
+        indexes.map(async (index): Promise<Opening> => {
+          const rationale = teacher.get(task.id)?.get(index)?.rationale ?? null;
+          // A teacher sample without a rationale gives the student nothing: it counts as a failure.
+          if (!rationale) return { index, from: 'nothing', rationale };
+          const conversation = { messages: proxyPrompt(task, rationale) };
+          const [outcome] = await student.sample({ ...conversation, ...sampling(temperature), n: 1 });
+          if (!outcome) throw new Error(`the student gave no outcome for ${task.id} sample ${index}`);
+          return {
+            index,
+            from: 'model',
+            outcome: { ...outcome, index },
+            conversation,
+            temperature,
+            rationale,
+          };
+        }),
+      ),
   };
+  const samples = Math.max(0, ...[...teacher.values()].map((ofTask) => ofTask.size));
+  return runEngine({
+    outDir,
+    tasks: tasks.filter((task) => teacher.has(task.id)),
+    source,
+    sandbox,
+    client: student,
+    limits: {
+      testTimeoutMs: options.testTimeoutMs ?? (DEFAULT_FIX_LIMITS.testTimeoutMs as number),
+      floorMs: 1000,
+      plusTimeoutMs: DEFAULT_FIX_LIMITS.plusTimeoutMs,
+    },
+    strategy: STRATEGIES.nxt,
+    turns: 1,
+    trace: 'none',
+    traceBudgetTokens: 0,
+    countTokens: () => 0,
+    sampling,
+    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    summary: { dataset: `${dataset} (proxy)`, model: student.spec.model, samples },
+  });
 }

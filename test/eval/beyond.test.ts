@@ -2,7 +2,15 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareRuns, exportSamples, importSamples, runEval, runProxy, writeSummary } from '../../src/eval/index.js';
+import {
+  compareRuns,
+  exportSamples,
+  importSamples,
+  ResultRecordSchema,
+  readRecords,
+  runEval,
+  runProxy,
+} from '../../src/eval/index.js';
 import { createLlmClient, ModelSpecSchema, SampleCache } from '../../src/llm/index.js';
 import { type ScriptedRequest, startTestServer, type TestServer } from '../../src/llm/testing/test-server.js';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
@@ -97,6 +105,29 @@ describe('beyond a single run', () => {
     ).toBe(true);
   });
 
+  it('a proxy run whose student is down reports its samples missing, records none, and completes them later', async () => {
+    let down = true;
+    const flaky = await startTestServer({ respond: script, fault: () => (down ? '500' : null) });
+    const student = () =>
+      createLlmClient(
+        ModelSpecSchema.parse({ model: 'student', baseUrls: [flaky.url], apiKey: 'sk', maxAttempts: 1 }),
+        { cache: SampleCache.open(':memory:') },
+      );
+    const out = join(dir, 'a', 'proxy-outage');
+    try {
+      const outage = await runProxy(join(dir, 'a'), out, tasks, student(), sandbox);
+      expect(outage.missing).toBe(10);
+      expect(await readRecords(join(out, 'results.jsonl'), ResultRecordSchema)).toEqual([]);
+      down = false;
+      const back = await runProxy(join(dir, 'a'), out, tasks, student(), sandbox);
+      expect(back.missing ?? 0).toBe(0);
+      expect(back['pass@k'].values['pass@1']).toBe(1);
+      expect(await readRecords(join(out, 'results.jsonl'), ResultRecordSchema)).toHaveLength(10);
+    } finally {
+      await flaky.close();
+    }
+  });
+
   it('exports EvalPlus-style samples and judges them back the same', async () => {
     const file = join(dir, 'a.jsonl');
     expect(await exportSamples(join(dir, 'a'), file)).toBe(10);
@@ -104,14 +135,9 @@ describe('beyond a single run', () => {
     // HumanEval ids are accepted for HumanEvalFix tasks.
     writeFileSync(file, readFileSync(file, 'utf8').replaceAll('"Python/', '"HumanEval/'));
     const out = join(dir, 'imported');
-    const perTask = await importSamples(file, out, tasks, sandbox);
-    expect(perTask).toBe(2);
-    const imported = await writeSummary(
-      out,
-      { dataset: 'humanevalfix', model: 'imported', samples: 2, k: [1, 2] },
-      tasks,
-      null,
-    );
+    const imported = await importSamples(file, out, tasks, sandbox, { k: [1, 2] });
+    expect(imported.samplesPerTask).toBe(2);
+    expect(imported.tasks).toBe(5);
     const original = JSON.parse(readFileSync(join(dir, 'a', 'summary.json'), 'utf8'));
     expect(imported['pass@k'].values).toEqual(original['pass@k'].values);
   });

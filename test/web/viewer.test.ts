@@ -22,7 +22,7 @@ beforeAll(async () => {
   // A run of another kind: programs imported from a file (here: the demo run's own, exported).
   const { exportSamples, importSamples } = await import('../../src/eval/index.js');
   await exportSamples(join(runsDir, 'demo'), join(runsDir, 'theirs.jsonl'));
-  await importSamples(join(runsDir, 'theirs.jsonl'), join(runsDir, 'imported'), tasks, sandbox, 'test');
+  await importSamples(join(runsDir, 'theirs.jsonl'), join(runsDir, 'imported'), tasks, sandbox, { nxtVersion: 'test' });
   viewer = await startViewer({ runsDir, sandbox, loadTasks: async () => tasks });
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',

@@ -1,0 +1,372 @@
+import { join } from 'node:path';
+import type { ChatMessage, LlmClient, SampleOutcome } from '../llm/index.js';
+import { COMPLETION_STOP, parseAnswer } from '../prompt/index.js';
+import type { Sandbox } from '../sandbox/index.js';
+import type { RepairTask } from '../tasks/index.js';
+import type { TraceFormat } from '../trace/index.js';
+import { judgeFix, limitsPolicy, unjudged } from './judge-fix.js';
+import {
+  appendRecords,
+  type ResultRecord,
+  ResultRecordSchema,
+  RUN_SCHEMA_VERSION,
+  readRecords,
+  type SampleRecord,
+  SampleRecordSchema,
+  type TurnRecord,
+  writeJsonAtomic,
+} from './records.js';
+import type { RepairStrategy } from './strategies.js';
+import { type Summary, summarize } from './summary.js';
+
+export type Mode = 'sample' | 'greedy';
+
+/** The first turn of a sample's conversation: chat messages, or a completion prompt and its stops. */
+export interface Conversation {
+  messages?: ChatMessage[];
+  prompt?: string;
+  stop?: string[];
+}
+
+/** The first answer of one sample, as its source produced it. */
+export type Opening =
+  /** A model's answer (or failed call) to `conversation`; `rationale` replaces the one parsed from it. */
+  | {
+      index: number;
+      from: 'model';
+      outcome: SampleOutcome;
+      conversation: Conversation;
+      temperature: number;
+      rationale?: string | null;
+    }
+  /** A program given as it is (an imported file): judged, never parsed. */
+  | { index: number; from: 'given'; program: string }
+  /** Nothing to judge (a proxy sample whose teacher wrote no rationale): a failure. */
+  | { index: number; from: 'nothing'; rationale: string | null };
+
+/**
+ * Where a run's first answers come from: the NExT prompt (eval), a student reading a run's rationales
+ * (proxy), a file of programs (import). Everything after the first answer (judging, feedback turns,
+ * records, resume, progress, summary) is the engine's.
+ */
+export interface AnswerSource<Context = undefined> {
+  /** The samples the run wants of `task`, by mode. */
+  plan(task: RepairTask): readonly { mode: Mode; indexes: readonly number[] }[];
+  /** Once per task that still has work, before `open`: what its openings share (e.g. the prompt). */
+  prepare(task: RepairTask): Promise<Context>;
+  /** The first answers of samples `indexes` of `task` (more may come back; those already judged are skipped). */
+  open(task: RepairTask, mode: Mode, indexes: readonly number[], context: Context): Promise<Opening[]>;
+}
+
+export interface EngineProgress {
+  done: number;
+  total: number;
+  passed: number;
+  /** Samples whose model call failed in a way that may pass later (server down, 5xx, 429, budget). */
+  missing: number;
+  /** The last such failure's message. */
+  lastFailure: string | null;
+  /** Answers read from the sample cache instead of asked for, in this session. */
+  cached: number;
+  promptTokens: number;
+  completionTokens: number;
+  costUsd: number | null;
+}
+
+export interface EngineOptions<Context> {
+  outDir: string;
+  tasks: readonly RepairTask[];
+  source: AnswerSource<Context>;
+  sandbox: Sandbox;
+  /** The model that answers feedback turns, and whose spending is reported (null: no model). */
+  client: LlmClient | null;
+  /** The one judging-limits policy (judge-fix.ts): calibrated on the reference where there is one. */
+  limits: { testTimeoutMs: number; floorMs: number; plusTimeoutMs: number };
+  strategy: RepairStrategy;
+  /** Most answers per sample, the first included. */
+  turns: number;
+  /** What feedback turns may show: the run's trace format and budget. */
+  trace: TraceFormat;
+  traceBudgetTokens: number;
+  countTokens: (text: string) => number;
+  /** Sampling options of a feedback turn at `temperature` (the first turn's). */
+  sampling: (temperature: number) => { temperature: number; maxTokens: number; topP?: number; seed?: number };
+  /** Most tasks worked on at once: one limit for prompting, sampling and judging. */
+  concurrency?: number;
+  onProgress?: (progress: EngineProgress) => void;
+  /** What summary.json says the run is. */
+  summary: { dataset: string; model: string; samples: number; k?: readonly number[] };
+}
+
+const key = (taskId: string, mode: string, index: number) => `${taskId}\u0000${mode}\u0000${index}`;
+const turnKey = (taskId: string, mode: string, index: number, turn: number) =>
+  turn === 1 ? key(taskId, mode, index) : `${key(taskId, mode, index)}\u0000${turn}`;
+
+/**
+ * Whether a failed model call is the sample's final answer: a request the server refuses as such
+ * (400 context length, 413, 422...) gets the same answer next time. A server that is down, overloaded
+ * or rate limiting, or a spent budget, is not an answer: that sample is missing, and retried on resume.
+ */
+export function isFinalFailure(error: { status: number | null; code: string }): boolean {
+  return error.status !== null && error.status >= 400 && error.status < 500 && ![408, 409, 429].includes(error.status);
+}
+
+/**
+ * The one run engine: for every task (a pool of `concurrency`), the source's first answers → judge
+ * (the one limits policy) → the strategy's feedback turns → records. samples.jsonl and results.jsonl
+ * are appended as samples complete; a restarted run skips every recorded result and replays
+ * conversations from the LLM cache, so nothing is judged or paid for twice.
+ */
+export async function runEngine<Context>(options: EngineOptions<Context>): Promise<Summary> {
+  const { outDir, tasks, source, sandbox, client } = options;
+  const samplesPath = join(outDir, 'samples.jsonl');
+  const resultsPath = join(outDir, 'results.jsonl');
+  const previousSamples = await readRecords(samplesPath, SampleRecordSchema);
+  const previousResults = await readRecords(resultsPath, ResultRecordSchema);
+  const sampled = new Set(
+    previousSamples.map((record) => turnKey(record.taskId, record.mode, record.index, record.turn)),
+  );
+  const done = new Map(previousResults.map((record) => [key(record.taskId, record.mode, record.index), record]));
+  const expected = tasks.reduce(
+    (sum, task) => sum + source.plan(task).reduce((count, entry) => count + entry.indexes.length, 0),
+    0,
+  );
+  const taskIds = new Set(tasks.map((task) => task.id));
+  const counted = previousResults.filter((record) => taskIds.has(record.taskId));
+  const progress: EngineProgress = {
+    done: counted.length,
+    total: expected,
+    passed: counted.filter((record) => record.pass).length,
+    missing: 0,
+    lastFailure: null,
+    cached: 0,
+    promptTokens: previousSamples.reduce((sum, record) => sum + record.promptTokens, 0),
+    completionTokens: previousSamples.reduce((sum, record) => sum + record.completionTokens, 0),
+    costUsd: null,
+  };
+  options.onProgress?.(progress);
+  const limitsOf = limitsPolicy(sandbox, options.limits);
+
+  const noteMissing = (message: string) => {
+    progress.missing += 1;
+    progress.lastFailure = message;
+  };
+
+  /** A sample record about to be written: it is sampled now, and its tokens and cache use count. */
+  const noteSample = (record: SampleRecord) => {
+    sampled.add(turnKey(record.taskId, record.mode, record.index, record.turn));
+    progress.promptTokens += record.promptTokens;
+    progress.completionTokens += record.completionTokens;
+    if (record.cached) progress.cached += 1;
+  };
+
+  const judgeProgram = async (task: RepairTask, mode: Mode, index: number, program: string, rationale: string | null) =>
+    ({
+      schemaVersion: RUN_SCHEMA_VERSION,
+      taskId: task.id,
+      mode,
+      index,
+      outcome: 'judged',
+      rationale,
+      program,
+      ...(await judgeFix(sandbox, task, program, await limitsOf(task))),
+    }) satisfies ResultRecord;
+
+  const judgeOutcome = async (
+    task: RepairTask,
+    mode: Mode,
+    outcome: SampleOutcome,
+    rationale?: string | null,
+  ): Promise<ResultRecord> => {
+    if (outcome.status === 'failed') {
+      return { ...unjudged(task.id, mode, outcome.index, 'sample_failed', rationale), error: outcome.error.message };
+    }
+    const parsed = parseAnswer(outcome.sample.text);
+    if (parsed.status === 'parse_error') return unjudged(task.id, mode, outcome.index, 'parse_error', rationale);
+    return judgeProgram(
+      task,
+      mode,
+      outcome.index,
+      parsed.program,
+      rationale === undefined ? parsed.rationale : rationale,
+    );
+  };
+
+  /**
+   * Multi-turn strategies: while the fix does not pass and turns remain, the strategy's feedback is the
+   * next user turn (earlier answers stay in the conversation) and the new answer is judged. Every
+   * request is deterministic given the ones before, so a resumed conversation replays from the cache.
+   * Null when a turn's model call failed in a way that may pass later: the sample is then missing.
+   */
+  const converse = async (
+    task: RepairTask,
+    mode: Mode,
+    opening: Extract<Opening, { from: 'model' }>,
+    result: ResultRecord,
+  ): Promise<ResultRecord | null> => {
+    const { outcome, conversation, temperature } = opening;
+    if (options.turns <= 1 || outcome.status !== 'ok' || !client) return result;
+    const turns: TurnRecord[] = [turnOf(1, null, outcome.sample.text, result)];
+    let current = result;
+    let lastText = outcome.sample.text;
+    let messages = conversation.messages ? [...conversation.messages] : undefined;
+    let prompt = conversation.prompt;
+    for (let turn = 2; turn <= options.turns && !current.pass && current.outcome !== 'sample_failed'; turn++) {
+      const feedback = await options.strategy.feedback({
+        task,
+        program: current.program,
+        verdict: current.base,
+        sandbox,
+        countTokens: options.countTokens,
+        trace: options.trace,
+        traceBudgetTokens: options.traceBudgetTokens,
+      });
+      if (feedback === null) break;
+      if (messages) {
+        messages = [...messages, { role: 'assistant', content: lastText }, { role: 'user', content: feedback }];
+      } else {
+        prompt = `${prompt}${lastText}\n\n### Feedback\n${feedback}\n\n### Answer\n`;
+      }
+      const [next] = await client.sample({
+        ...(messages ? { messages } : { prompt: prompt as string, stop: conversation.stop ?? [...COMPLETION_STOP] }),
+        ...options.sampling(temperature),
+        n: 1,
+        salt: `${mode}#${outcome.index}#${turn}`,
+      });
+      if (!next) return null;
+      if (next.status === 'failed' && !isFinalFailure(next.error)) {
+        noteMissing(next.error.message);
+        return null;
+      }
+      if (!sampled.has(turnKey(task.id, mode, outcome.index, turn))) {
+        const record = sampleRecord(task.id, mode, outcome.index, next, turn);
+        noteSample(record);
+        await appendRecords(samplesPath, [record]);
+      }
+      current = await judgeOutcome(task, mode, { ...next, index: outcome.index }, opening.rationale);
+      turns.push(turnOf(turn, feedback, next.status === 'ok' ? next.sample.text : null, current));
+      if (next.status === 'ok') lastText = next.sample.text;
+    }
+    return { ...current, turns };
+  };
+
+  /** One opening to its final result (null: the sample is missing and a rerun asks again). */
+  const finish = async (task: RepairTask, mode: Mode, opening: Opening): Promise<ResultRecord | null> => {
+    if (opening.from === 'given') return judgeProgram(task, mode, opening.index, opening.program, null);
+    if (opening.from === 'nothing') return unjudged(task.id, mode, opening.index, 'parse_error', opening.rationale);
+    return converse(task, mode, opening, await judgeOutcome(task, mode, opening.outcome, opening.rationale));
+  };
+
+  const handleTask = async (task: RepairTask) => {
+    const plan = source
+      .plan(task)
+      .map((entry) => ({
+        mode: entry.mode,
+        indexes: entry.indexes.filter((index) => !done.has(key(task.id, entry.mode, index))),
+      }))
+      .filter((entry) => entry.indexes.length > 0);
+    if (plan.length === 0) return;
+    await limitsOf(task);
+    const context = await source.prepare(task);
+    for (const { mode, indexes } of plan) {
+      const wanted = new Set(indexes);
+      const openings = (await source.open(task, mode, indexes, context)).filter((opening) => {
+        if (!wanted.has(opening.index) || done.has(key(task.id, mode, opening.index))) return false;
+        // A call that may succeed later is recorded nowhere: the sample is missing and a rerun asks again.
+        if (opening.from === 'model' && opening.outcome.status === 'failed' && !isFinalFailure(opening.outcome.error)) {
+          noteMissing(opening.outcome.error.message);
+          return false;
+        }
+        return true;
+      });
+      const sampleRecords = openings.flatMap((opening) =>
+        opening.from === 'model' && !sampled.has(key(task.id, mode, opening.index))
+          ? [sampleRecord(task.id, mode, opening.index, opening.outcome, 1)]
+          : [],
+      );
+      await appendRecords(samplesPath, sampleRecords);
+      for (const record of sampleRecords) noteSample(record);
+      const results = (await Promise.all(openings.map((opening) => finish(task, mode, opening)))).filter(
+        (result): result is ResultRecord => result !== null,
+      );
+      await appendRecords(resultsPath, results);
+      for (const result of results) {
+        done.set(key(task.id, mode, result.index), result);
+        progress.done += 1;
+        if (result.pass) progress.passed += 1;
+      }
+      progress.costUsd = client?.stats().costUsd ?? null;
+      options.onProgress?.(progress);
+    }
+  };
+
+  const queue = [...tasks];
+  await Promise.all(
+    Array.from({ length: Math.min(options.concurrency ?? 32, queue.length) }, async () => {
+      for (let task = queue.shift(); task; task = queue.shift()) await handleTask(task);
+    }),
+  );
+  options.onProgress?.(progress);
+  return writeSummary(outDir, options.summary, tasks, client?.stats().costUsd ?? null, { expectedResults: expected });
+}
+
+/** The samples.jsonl record of one answer (or failed call) of sample `index`, turn `turn`. */
+function sampleRecord(taskId: string, mode: Mode, index: number, outcome: SampleOutcome, turn: number): SampleRecord {
+  const ok = outcome.status === 'ok';
+  return {
+    schemaVersion: RUN_SCHEMA_VERSION,
+    taskId,
+    mode,
+    index,
+    status: outcome.status,
+    text: ok ? outcome.sample.text : null,
+    finishReason: ok ? outcome.sample.finishReason : null,
+    promptTokens: ok ? outcome.sample.usage.promptTokens : 0,
+    completionTokens: ok ? outcome.sample.usage.completionTokens : 0,
+    cached: ok && outcome.cached,
+    error: outcome.status === 'failed' ? outcome.error.message : null,
+    turn,
+  };
+}
+
+function turnOf(turn: number, feedback: string | null, completion: string | null, result: ResultRecord): TurnRecord {
+  return {
+    turn,
+    feedback,
+    completion,
+    program: result.program,
+    status: result.outcome === 'judged' ? (result.base?.status ?? 'error') : result.outcome,
+    pass: result.pass,
+  };
+}
+
+/** Recomputes summary.json (and returns it) from the run folder's results. */
+export async function writeSummary(
+  outDir: string,
+  config: { dataset: string; model: string; samples: number; k?: readonly number[] },
+  tasks: readonly RepairTask[],
+  costUsd: number | null,
+  extra: { expectedResults?: number } = {},
+): Promise<Summary> {
+  const results = await readRecords(join(outDir, 'results.jsonl'), ResultRecordSchema);
+  const samples = await readRecords(join(outDir, 'samples.jsonl'), SampleRecordSchema);
+  const taskIds = new Set(tasks.map((task) => task.id));
+  const summary = summarize({
+    dataset: config.dataset,
+    model: config.model,
+    samplesPerTask: config.samples,
+    k: (config.k ?? [1, 5, 10, 25]).filter((k) => k <= config.samples),
+    results: results.filter((result) => taskIds.has(result.taskId)),
+    labels: new Map(tasks.flatMap((task) => (task.bugLabel ? [[task.id, task.bugLabel.value] as const] : []))),
+    hasPlus: tasks.some((task) => task.plusTests !== null),
+    tokens: {
+      prompt: Math.round(samples.reduce((sum, record) => sum + record.promptTokens, 0)),
+      completion: Math.round(samples.reduce((sum, record) => sum + record.completionTokens, 0)),
+    },
+    costUsd,
+    cachedSamples: samples.filter((record) => record.cached && taskIds.has(record.taskId)).length,
+    ...extra,
+  });
+  await writeJsonAtomic(join(outDir, 'summary.json'), summary);
+  return summary;
+}
