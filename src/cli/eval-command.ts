@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { EvalProgress } from '../eval/index.js';
-import { formatDuration, UsageError } from '../shared/index.js';
-import { isRepairTask, type RepairTask } from '../tasks/index.js';
+import { formatDuration, listChoices, UsageError } from '../shared/index.js';
+import { isRepairTask, REPAIR_DATASET_NAMES, type RepairTask } from '../tasks/index.js';
 import { cachePath, loadConfig, resolveModel } from './config.js';
 import { type DataFlags, loadTasks } from './data-command.js';
 import type { CliIo } from './io.js';
@@ -52,7 +52,7 @@ async function repairTasks(
   const repair = tasks.filter(isRepairTask);
   if (repair.length === 0)
     throw new UsageError(
-      `${dataset} has no repair tasks (no buggy programs): use humanevalfix, humanevalfix-plus, or a built mbpp-r / synthetic set`,
+      `${dataset} has no repair tasks (no buggy programs): use ${listChoices(REPAIR_DATASET_NAMES)}, or a built mbpp-r / synthetic set`,
     );
   return repair.slice(0, limit);
 }
@@ -84,7 +84,7 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
   const { createTokenCounter, isPromptTraceFormat, PROMPT_TRACE_FORMATS } = await import('../trace/index.js');
   const trace = flags.trace;
   if (!isPromptTraceFormat(trace))
-    throw new UsageError(`--trace must be one of ${PROMPT_TRACE_FORMATS.join(', ')}, got '${trace}'`);
+    throw new UsageError(`--trace must be one of ${listChoices(PROMPT_TRACE_FORMATS)}, got '${trace}'`);
   if (flags.shots !== '0' && flags.shots !== '3') throw new UsageError(`--shots must be 3 or 0, got '${flags.shots}'`);
   const k = flags.k.split(',').map((item) => positiveInt(item.trim(), '--k') as number);
   const limit = positiveInt(flags.limit, '--limit');
@@ -97,12 +97,13 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
   const { formatSummary, isStrategyName, runEval, STRATEGIES, STRATEGY_NAMES } = await import('../eval/index.js');
   const strategy = flags.strategy;
   if (!isStrategyName(strategy)) {
-    throw new UsageError(`--strategy must be one of ${STRATEGY_NAMES.join(', ')}, got '${strategy}'`);
+    throw new UsageError(`--strategy must be one of ${listChoices(STRATEGY_NAMES)}, got '${strategy}'`);
   }
   const turns = positiveInt(flags.turns, '--turns') ?? STRATEGIES[strategy].defaultTurns;
   if (turns > 10) throw new UsageError(`--turns must be at most 10, got ${turns}`);
   if (strategy === 'nxt' && turns > 1) {
-    throw new UsageError('--turns needs a multi-turn strategy: --strategy self-debug or ldb');
+    const multiTurn = STRATEGY_NAMES.filter((name) => STRATEGIES[name].defaultTurns > 1);
+    throw new UsageError(`--turns needs a multi-turn strategy: --strategy ${listChoices(multiTurn)}`);
   }
   const tasks = await repairTasks(flags.dataset, flags, io, limit);
   const multiTurn = strategy === 'nxt' ? '' : `-${strategy}-${turns}turns`;

@@ -181,7 +181,7 @@ describe('nxt trace', () => {
       "
     `);
     expect((await cli('trace', 'inc.py', '--test', 'assert 1', '--format', 'html')).stderr).toBe(
-      "nxt: --format must be one of inline, scratchpad, ldb, json, none, got 'html'\n",
+      "nxt: --format must be one of inline, scratchpad, ldb, json or none, got 'html'\n",
     );
     expect((await cli('trace', 'inc.py')).code).toBe(2);
   });
@@ -229,5 +229,37 @@ describe('the nxt executable', () => {
     expect(await run(['run', 'inc.py', '--test', 'assert inc(1) == 2'])).toBe(0);
     expect(await run(['run', 'inc.py', '--test', 'assert inc(1) == 3'])).toBe(1);
     expect(await run(['run', 'nope.py', '--test', 'assert True'])).toBe(2);
+  });
+});
+
+describe('choice tables', () => {
+  it('every strategy, trace format, dataset and trainer of its table is offered in --help and named when refused', async () => {
+    const { STRATEGIES, STRATEGY_NAMES } = await import('../eval/strategies/index.js');
+    const { PROMPT_TRACE_FORMATS, TRACE_FORMAT_TABLE } = await import('../trace/formats.js');
+    const { REPAIR_DATASET_NAMES } = await import('../tasks/catalog.js');
+    const { TRAINER_NAMES, TRAINERS } = await import('../selftrain/trainers.js');
+    const { listChoices } = await import('../shared/index.js');
+    const flat = (text: string) => text.replace(/\s+/g, ' ');
+    const evalHelp = flat((await cli('eval', '--help')).stdout);
+    for (const name of STRATEGY_NAMES) expect(evalHelp).toContain(`${name} (${STRATEGIES[name].description})`);
+    for (const name of PROMPT_TRACE_FORMATS)
+      expect(evalHelp).toContain(`${name} (${TRACE_FORMAT_TABLE[name].description})`);
+    expect(evalHelp).not.toContain('json (');
+    for (const name of REPAIR_DATASET_NAMES) expect(evalHelp).toContain(name);
+    const selftrainHelp = flat((await cli('selftrain', '--help')).stdout);
+    for (const name of TRAINER_NAMES) expect(selftrainHelp).toContain(`${name} (${TRAINERS[name].description})`);
+
+    expect(await cli('eval', '--model', 'm@http://127.0.0.1:9/v1', '--strategy', 'tot')).toMatchObject({
+      code: 2,
+      stderr: `nxt: --strategy must be one of ${listChoices(STRATEGY_NAMES)}, got 'tot'\n`,
+    });
+    expect(await cli('eval', '--model', 'm@http://127.0.0.1:9/v1', '--trace', 'json')).toMatchObject({
+      code: 2,
+      stderr: `nxt: --trace must be one of ${listChoices(PROMPT_TRACE_FORMATS)}, got 'json'\n`,
+    });
+    expect(await cli('selftrain', '--base-model', 'm', '--trainer', 'axolotl')).toMatchObject({
+      code: 2,
+      stderr: `nxt: --trainer must be one of ${listChoices(TRAINER_NAMES)}, got 'axolotl'\n`,
+    });
   });
 });

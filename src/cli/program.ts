@@ -1,5 +1,9 @@
 import { Command, CommanderError } from 'commander';
-import { describeError, NxtError, terminalSafe } from '../shared/index.js';
+import { STRATEGIES } from '../eval/strategies/index.js';
+import { TRAINERS } from '../selftrain/trainers.js';
+import { describeChoices, describeError, listChoices, NxtError, terminalSafe } from '../shared/index.js';
+import { DATASET_NAMES, REPAIR_DATASET_NAMES } from '../tasks/catalog.js';
+import { PROMPT_TRACE_FORMATS, TRACE_FORMAT_TABLE } from '../trace/formats.js';
 import type { CliIo } from './io.js';
 import { addSandboxFlags } from './sandbox-flags.js';
 
@@ -58,7 +62,7 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
       )
       .option('--tests-file <file>', 'tests: a .py file (one test per top-level statement) or a .json array of strings')
       .option('--test-index <n>', 'trace this test (0-based) instead of the first failing one')
-      .option('--format <format>', 'inline (NExT), scratchpad, ldb, json or none', 'inline')
+      .option('--format <format>', describeChoices(TRACE_FORMAT_TABLE), 'inline')
       .option('--loop-head <n>', 'entries kept at the start of a line that ran many times (default 3)')
       .option('--loop-tail <n>', 'entries kept at its end (default 1)')
       .option('--value-chars <n>', 'longest value shown; longer ones end in ... (default 1000)')
@@ -146,7 +150,7 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
       data
         .command('show')
         .description('one task: description, buggy program with its inline trace, tests')
-        .argument('<dataset>', 'a dataset name or a .jsonl task file')
+        .argument('<dataset>', `${listChoices(DATASET_NAMES)}, or a .jsonl task file`)
         .argument('<id>', 'the task id, e.g. Python/0 or MBPP/12')
         .option('--no-trace', 'show the buggy program without running it'),
     ),
@@ -158,7 +162,7 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
     data
       .command('export')
       .description('write a dataset as JSONL tasks')
-      .argument('<dataset>', 'a dataset name or a .jsonl task file')
+      .argument('<dataset>', `${listChoices(DATASET_NAMES)}, or a .jsonl task file`)
       .option('--out <file>', 'the JSONL file to write'),
   ).action(async (dataset: string, flags) => {
     const { exportCommand } = await import('./data-command.js');
@@ -169,7 +173,7 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
       data
         .command('check')
         .description('run every reference (must pass) and buggy program (must fail); report counts and exceptions')
-        .argument('<dataset>', 'a dataset name or a .jsonl task file')
+        .argument('<dataset>', `${listChoices(DATASET_NAMES)}, or a .jsonl task file`)
         .option('--no-plus', 'skip the EvalPlus tests')
         .option('--json', 'print the report as JSON'),
     ),
@@ -206,7 +210,7 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
         .description('evaluate a model on a repair dataset: sample fixes, judge them, report pass@k')
         .option(
           '--dataset <name>',
-          'humanevalfix, humanevalfix-plus, or a .jsonl repair set (mbpp-r, synthetic)',
+          `${listChoices(REPAIR_DATASET_NAMES)}, or a .jsonl repair set (mbpp-r, synthetic)`,
           'humanevalfix',
         )
         .option('--model <spec>', 'NAME, NAME@URL[,URL...], or a name from the config file')
@@ -215,15 +219,11 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
         .option('--greedy', 'also take one greedy (temperature 0) sample per task and report its pass@1')
         .option(
           '--trace <format>',
-          'what the model sees of the execution: inline (NExT), scratchpad, ldb or none',
+          `what the model sees of the execution: ${describeChoices(TRACE_FORMAT_TABLE, PROMPT_TRACE_FORMATS)}`,
           'inline',
         )
         .option('--shots <n>', '3 (worked examples, for untuned models) or 0 (fine-tuned models)', '3')
-        .option(
-          '--strategy <name>',
-          'how to repair: nxt (one answer, the paper), self-debug (Self-Debugging: failing test, error and trace of the fix, try again) or ldb (LDB: the fix run block by block, judge each block, fix)',
-          'nxt',
-        )
+        .option('--strategy <name>', `how to repair: ${describeChoices(STRATEGIES)}`, 'nxt')
         .option('--turns <n>', 'most answers per sample for multi-turn strategies (default: 3 for them, 1 for nxt)')
         .option('--k <list>', 'the k of pass@k', '1,5,10,25')
         .option('--limit <n>', 'only the first N tasks')
@@ -267,7 +267,10 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
       evalCommandLine
         .command('import')
         .description('judge programs produced elsewhere: EvalPlus-style JSONL {"task_id", "solution"}')
-        .requiredOption('--dataset <name>', 'the repair dataset they answer')
+        .requiredOption(
+          '--dataset <name>',
+          `the repair dataset they answer: ${listChoices(REPAIR_DATASET_NAMES)}, or a .jsonl repair set`,
+        )
         .requiredOption('--samples <file>', 'the JSONL file')
         .requiredOption('--out <dir>', 'run folder to write'),
     ),
@@ -308,7 +311,7 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
         .option('--hard-threshold <p>', 'hard set: tasks with base pass@1 below this (default 0.1)')
         .option('--iterations <n>', 'iterations (default 2)')
         .option('--shots <n>', 'shots for iteration 0 (default 3; fine-tuned models get 0)')
-        .option('--trace <format>', 'inline (default), scratchpad, ldb or none')
+        .option('--trace <format>', `${describeChoices(TRACE_FORMAT_TABLE, PROMPT_TRACE_FORMATS)} (default inline)`)
         .option('--trace-budget <tokens>', 'shrink each rendered trace to fit this many tokens (default 2048)')
         .option('--dev-samples <n>', 'samples per dev task (default 5)')
         .option('--k <list>', 'the k of dev pass@k (default 1,5)')
@@ -316,7 +319,7 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
         .option('--no-dedup', 'keep accepted samples whose program repeats')
         .option('--limit-train <n>', 'only the first N training tasks')
         .option('--limit-dev <n>', 'only the first N dev tasks')
-        .option('--trainer <kind>', 'openai, command or manual')
+        .option('--trainer <kind>', describeChoices(TRAINERS))
         .option('--train-command <template>', 'command trainer: {train_file} {base_model} {output_dir} {iteration}')
         .option(
           '--trained-model-template <spec>',

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { UsageError } from '../shared/index.js';
+import { listChoices, UsageError } from '../shared/index.js';
 import { isRepairTask } from '../tasks/index.js';
 import { cachePath, loadConfig, resolveModel } from './config.js';
 import { type DataFlags, loadTasks } from './data-command.js';
@@ -47,12 +47,10 @@ async function configuration(flags: SelftrainFlags, io: CliIo): Promise<Record<s
     }
   }
   const number = (value: string | undefined) => (value === undefined ? undefined : Number(value));
-  const trainer =
-    flags.trainer === undefined
-      ? undefined
-      : flags.trainer === 'command'
-        ? { kind: 'command', command: flags.trainCommand, model: flags.trainedModelTemplate }
-        : { kind: flags.trainer };
+  const { isTrainerName, TRAINER_NAMES, TRAINERS } = await import('../selftrain/trainers.js');
+  if (flags.trainer !== undefined && !isTrainerName(flags.trainer))
+    throw new UsageError(`--trainer must be one of ${listChoices(TRAINER_NAMES)}, got '${flags.trainer}'`);
+  const trainer = flags.trainer === undefined ? undefined : TRAINERS[flags.trainer].fromFlags(flags);
   const overrides = {
     baseModel: flags.baseModel,
     trainTasks: flags.trainTasks,

@@ -1,8 +1,9 @@
 import { createSandbox, type Verdict } from '../sandbox/index.js';
-import { UsageError } from '../shared/index.js';
+import { listChoices, UsageError } from '../shared/index.js';
 import {
   createTokenCounter,
   fitTrace,
+  isTraceFormat,
   type RenderOptions,
   renderTrace,
   TOKEN_ENCODINGS,
@@ -59,8 +60,8 @@ function programFailure(verdict: Verdict): UsageError {
 }
 
 function validate(flags: TraceFlags): { format: TraceFormat; tokenizer: TokenEncoding } {
-  if (!(TRACE_FORMATS as readonly string[]).includes(flags.format)) {
-    throw new UsageError(`--format must be one of ${TRACE_FORMATS.join(', ')}, got '${flags.format}'`);
+  if (!isTraceFormat(flags.format)) {
+    throw new UsageError(`--format must be one of ${listChoices(TRACE_FORMATS)}, got '${flags.format}'`);
   }
   if (!(TOKEN_ENCODINGS as readonly string[]).includes(flags.tokenizer)) {
     throw new UsageError(`--tokenizer must be one of ${TOKEN_ENCODINGS.join(', ')}, got '${flags.tokenizer}'`);

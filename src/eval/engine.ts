@@ -16,7 +16,7 @@ import {
   type TurnRecord,
   writeJsonAtomic,
 } from './records.js';
-import type { RepairStrategy } from './strategies.js';
+import type { RepairStrategy } from './strategies/index.js';
 import { type Summary, summarize } from './summary.js';
 
 export type Mode = 'sample' | 'greedy';

@@ -44,5 +44,5 @@ export {
   STRATEGIES,
   STRATEGY_NAMES,
   type StrategyName,
-} from './strategies.js';
+} from './strategies/index.js';
 export { countsByTask, type Summary, SummarySchema, sealingLine, sealingOf, summarize } from './summary.js';

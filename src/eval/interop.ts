@@ -8,7 +8,7 @@ import { type AnswerSource, type EngineProgress, runEngine } from './engine.js';
 import { DEFAULT_FIX_LIMITS } from './judge-fix.js';
 import { ResultRecordSchema, RUN_SCHEMA_VERSION, readRecords } from './records.js';
 import { fileSha256, openRunFolder } from './run-folder.js';
-import { STRATEGIES } from './strategies.js';
+import { STRATEGIES } from './strategies/index.js';
 import type { Summary } from './summary.js';
 
 const EvalPlusSampleSchema = z.object({ task_id: z.string(), solution: z.string() });

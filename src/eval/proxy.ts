@@ -7,7 +7,7 @@ import { type AnswerSource, type EngineProgress, type Opening, runEngine } from 
 import { DEFAULT_FIX_LIMITS } from './judge-fix.js';
 import { type ResultRecord, ResultRecordSchema, RUN_SCHEMA_VERSION, readRecords } from './records.js';
 import { openRunFolder } from './run-folder.js';
-import { STRATEGIES } from './strategies.js';
+import { STRATEGIES } from './strategies/index.js';
 import type { Summary } from './summary.js';
 
 const SYSTEM =

@@ -26,7 +26,7 @@ import {
   readRecords,
   writeJsonAtomic,
 } from './records.js';
-import { STRATEGIES, STRATEGY_NAMES } from './strategies.js';
+import { STRATEGIES, STRATEGY_NAMES } from './strategies/index.js';
 import { formatSummary, type Summary } from './summary.js';
 
 /** Everything that decides what a run produces; a run folder holds exactly one of these. */

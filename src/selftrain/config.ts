@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PROMPT_TRACE_FORMATS } from '../trace/index.js';
+import type { TrainerName } from './trainers.js';
 
 export const TrainerSchema = z.discriminatedUnion('kind', [
   z.strictObject({
@@ -18,6 +19,11 @@ export const TrainerSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('manual') }),
 ]);
 export type Trainer = z.infer<typeof TrainerSchema>;
+
+/** Every trainer of the table (trainers.ts) has a schema here, and nothing else does. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const everyTrainerHasASchema: Same<Trainer['kind'], TrainerName> = true;
+void everyTrainerHasASchema;
 
 /** The NExT self-training run (Algorithm 1, DESIGN.md §1); every field can also be given as a flag. */
 export const SelftrainConfigSchema = z.strictObject({

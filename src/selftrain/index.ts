@@ -7,3 +7,4 @@ export {
 } from './config.js';
 export { formatSelftrain, runSelftrain, type SelftrainDeps, type SelftrainResult, summaryOf } from './loop.js';
 export { type IterationState, loadState, type SelftrainState, SelftrainStateSchema, saveState } from './state.js';
+export { isTrainerName, TRAINER_NAMES, TRAINERS, type TrainerFlags, type TrainerName } from './trainers.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { NxtError } from '../shared/index.js';
+import { DATASET_NAMES, type DatasetName, isDatasetName } from './catalog.js';
 import { splitCheckTests } from './check-split.js';
 import { toPlusTest } from './plus.js';
 import { readRecords } from './records.js';
@@ -184,69 +185,26 @@ async function mbppPlus(store: DataStore): Promise<Problem[]> {
   });
 }
 
-export interface DatasetInfo {
-  name: string;
-  kind: 'repair' | 'problems';
-  description: string;
-  files: readonly string[];
-}
-
-/** The datasets nxt loads from upstream files (built sets such as MBPP-R are files of their own). */
-export const DATASETS: readonly DatasetInfo[] = [
-  {
-    name: 'humanevalfix',
-    kind: 'repair',
-    description: 'HumanEvalFix (HumanEvalPack, Python): 164 human-written bugs with bug types',
-    files: ['humanevalpack'],
-  },
-  {
-    name: 'humanevalfix-plus',
-    kind: 'repair',
-    description: 'HumanEvalFix judged also on EvalPlus HumanEval+ v0.1.10 tests',
-    files: ['humanevalpack', 'humanevalPlus'],
-  },
-  {
-    name: 'humaneval',
-    kind: 'problems',
-    description: 'HumanEval: 164 problems with reference solutions',
-    files: ['humaneval'],
-  },
-  {
-    name: 'mbpp',
-    kind: 'problems',
-    description: 'MBPP: 974 problems, 3 tests each, splits prompt/test/validation/train',
-    files: ['mbpp'],
-  },
-  {
-    name: 'mbpp-plus',
-    kind: 'problems',
-    description: 'MBPP+ v0.2.0: 378 problems with EvalPlus tests',
-    files: ['mbppPlus'],
-  },
-];
+/** How each named dataset is read (catalog.ts has the table of names). */
+const LOADERS = {
+  humanevalfix: (store) => humanEvalFix(store, false),
+  'humanevalfix-plus': (store) => humanEvalFix(store, true),
+  humaneval: humanEval,
+  mbpp,
+  'mbpp-plus': mbppPlus,
+} satisfies Record<DatasetName, (store: DataStore) => Promise<(Problem | RepairTask)[]>>;
 
 /** Loads a named dataset. Throws `NxtError('data')` for an unknown name, a missing file or a bad record. */
 export async function loadDataset(name: string, store: DataStore): Promise<(Problem | RepairTask)[]> {
-  switch (name) {
-    case 'humanevalfix':
-      return humanEvalFix(store, false);
-    case 'humanevalfix-plus':
-      return humanEvalFix(store, true);
-    case 'humaneval':
-      return humanEval(store);
-    case 'mbpp':
-      return mbpp(store);
-    case 'mbpp-plus':
-      return mbppPlus(store);
-    default:
-      throw new NxtError(
-        'data',
-        `unknown dataset '${name}': known are ${DATASETS.map((item) => item.name).join(', ')}, or a .jsonl file of tasks`,
-      );
+  if (!isDatasetName(name)) {
+    throw new NxtError(
+      'data',
+      `unknown dataset '${name}': known are ${DATASET_NAMES.join(', ')}, or a .jsonl file of tasks`,
+    );
   }
+  return LOADERS[name](store);
 }
 
-/** True for tasks that carry a buggy program. */
 export function isRepairTask(task: Problem | RepairTask): task is RepairTask {
   return 'buggyProgram' in task;
 }

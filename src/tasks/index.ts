@@ -1,5 +1,14 @@
+export {
+  DATASET_NAMES,
+  DATASET_TABLE,
+  DATASETS,
+  type DatasetInfo,
+  type DatasetName,
+  isDatasetName,
+  REPAIR_DATASET_NAMES,
+} from './catalog.js';
 export { splitCheckTests, splitTopLevel } from './check-split.js';
-export { DATASETS, type DatasetInfo, isRepairTask, loadDataset, mbppSplit } from './datasets.js';
+export { isRepairTask, loadDataset, mbppSplit } from './datasets.js';
 export { DATA_FILES, type DataFile, type DataFileName } from './files.js';
 export {
   countListItems,

@@ -1,19 +1,17 @@
 export { type Elision, elide } from './elide.js';
+export {
+  isPromptTraceFormat,
+  isTraceFormat,
+  PROMPT_TRACE_FORMATS,
+  type PromptTraceFormat,
+  TRACE_FORMAT_TABLE,
+  TRACE_FORMATS,
+  type TraceFormat,
+} from './formats.js';
 export { entriesByLine, renderInline } from './inline.js';
 export { renderLdb } from './ldb.js';
 export { cutValue, DEFAULT_RENDER_OPTIONS, type RenderOptions, sourceLines } from './options.js';
-export {
-  type FitOptions,
-  type FittedTrace,
-  fitTrace,
-  isPromptTraceFormat,
-  PROMPT_TRACE_FORMATS,
-  type PromptTraceFormat,
-  renderTrace,
-  TRACE_FORMATS,
-  type TraceFormat,
-  truncationNote,
-} from './render.js';
+export { type FitOptions, type FittedTrace, fitTrace, renderTrace, truncationNote } from './render.js';
 export {
   TRACE_SCHEMA_VERSION,
   type Trace,

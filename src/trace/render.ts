@@ -1,19 +1,9 @@
+import type { TraceFormat } from './formats.js';
 import { renderInline } from './inline.js';
 import { renderLdb } from './ldb.js';
 import { DEFAULT_RENDER_OPTIONS, type RenderOptions, sourceLines } from './options.js';
 import type { Trace, TraceTruncation } from './schema.js';
 import { renderScratchpad } from './scratchpad.js';
-
-export const TRACE_FORMATS = ['inline', 'scratchpad', 'ldb', 'json', 'none'] as const;
-export type TraceFormat = (typeof TRACE_FORMATS)[number];
-
-/** The formats a repair prompt can show the model (JSON is for tools): eval, selftrain and the CLI use this one list. */
-export const PROMPT_TRACE_FORMATS = ['inline', 'scratchpad', 'ldb', 'none'] as const satisfies readonly TraceFormat[];
-export type PromptTraceFormat = (typeof PROMPT_TRACE_FORMATS)[number];
-
-export function isPromptTraceFormat(value: string): value is PromptTraceFormat {
-  return (PROMPT_TRACE_FORMATS as readonly string[]).includes(value);
-}
 
 const TRUNCATION_NOTES: Record<TraceTruncation, string> = {
   steps: 'recording stopped at the step limit',
