@@ -28,6 +28,8 @@ export interface EvalFlags extends DataFlags, SandboxFlagValues {
   cache?: string | false;
   strategy: string;
   turns?: string;
+  minTimeLimit?: string;
+  gtTimeLimitFactor?: string;
 }
 
 function slug(text: string): string {
@@ -92,6 +94,8 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
   const traceBudget = positiveInt(flags.traceBudget, '--trace-budget');
   const seed = numberFlag(flags.seed, '--seed', 0, Number.MAX_SAFE_INTEGER);
   const budget = numberFlag(flags.budget, '--budget', 0, Number.MAX_SAFE_INTEGER);
+  const plusFloor = numberFlag(flags.minTimeLimit, '--min-time-limit', 0.001, 3600);
+  const plusFactor = numberFlag(flags.gtTimeLimitFactor, '--gt-time-limit-factor', 1, 1000);
   const config = loadConfig(flags.config, io.cwd, io.env);
   const spec = resolveModel(flags.model, config, io.env);
   const { formatSummary, isStrategyName, runEval, STRATEGIES, STRATEGY_NAMES } = await import('../eval/index.js');
@@ -141,6 +145,8 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
         ...(maxTokens === undefined ? {} : { maxTokens }),
         ...(traceBudget === undefined ? {} : { traceBudgetTokens: traceBudget }),
         ...(seed === undefined ? {} : { seed }),
+        ...(plusFloor === undefined ? {} : { plusMinTimeLimitMs: Math.round(plusFloor * 1000) }),
+        ...(plusFactor === undefined ? {} : { plusTimeLimitFactor: plusFactor }),
       },
       {
         client,
@@ -248,12 +254,24 @@ export async function compareCommand(dirA: string, dirB: string, io: CliIo): Pro
 
 /** `nxt eval import` and `nxt eval export`: EvalPlus-style samples in and out. */
 export async function importCommand(
-  flags: DataFlags & SandboxFlagValues & { dataset: string; samples: string; out: string },
+  flags: DataFlags &
+    SandboxFlagValues & {
+      dataset: string;
+      samples: string;
+      out: string;
+      k: string;
+      minTimeLimit: string;
+      gtTimeLimitFactor: string;
+    },
   io: CliIo,
 ): Promise<number> {
+  const k = flags.k.split(',').map((item) => positiveInt(item.trim(), '--k') as number);
+  const plusFloor = numberFlag(flags.minTimeLimit, '--min-time-limit', 0.001, 3600) as number;
+  const plusFactor = numberFlag(flags.gtTimeLimitFactor, '--gt-time-limit-factor', 1, 1000) as number;
   const { importSamples, formatSummary } = await import('../eval/index.js');
   const { createSandbox } = await import('../sandbox/index.js');
-  const tasks = await repairTasks(flags.dataset, flags, io, undefined);
+  // Any dataset: repair sets (a fix per task) and code-generation benchmarks (a solution per problem).
+  const tasks = await loadTasks(flags.dataset, flags, io);
   const out = resolve(io.cwd, flags.out);
   const sandbox = await createSandbox(sandboxOptions(flags, io.env));
   try {
@@ -262,6 +280,8 @@ export async function importCommand(
       dataset: flags.dataset,
       model: `imported:${flags.samples}`,
       onProgress: progressPrinter(io, 'import'),
+      k,
+      limits: { plusFloorMs: Math.round(plusFloor * 1000), plusFactor },
     });
     io.stdout(formatSummary(summary));
     return 0;

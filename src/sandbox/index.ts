@@ -18,6 +18,7 @@ export {
 export {
   type Calibration,
   type CalibrationOptions,
+  type CaseCalibration,
   createSandbox,
   type Sandbox,
   type SandboxHost,

@@ -129,6 +129,13 @@ export const JudgeOptionsSchema = z.strictObject({
   programTimeoutMs: z.number().int().positive().default(10_000),
   /** Wall-clock limit per test: one number for all, or one per test. */
   testTimeoutMs: z.union([z.number().int().positive(), z.array(z.number().int().positive())]).default(3_000),
+  /**
+   * Per-input time limits of case batches, by test index (EvalPlus's rule: every input gets its own
+   * limit, max(floor, factor x the reference's time on it)). The test's own limit still bounds the batch.
+   */
+  caseTimeoutsMs: z.record(z.string(), z.array(z.number().positive())).optional(),
+  /** Report how long each input of a case batch took (`cases.ms` of its verdict): for calibration. */
+  caseTimes: z.boolean().default(false),
   /** Stop judging at the first test that does not pass. */
   stopAtFirstFailure: z.boolean().default(false),
   /** Judge a program that timed out once more before the timeout counts (guards against load spikes). */

@@ -9,6 +9,7 @@ import type { ServerHello } from './fork-server.js';
 import { type PythonInfo, probePython } from './interpreter.js';
 import { findBubblewrap, type HostFacts, type IsolationLayer, planIsolation, totalMemoryLayer } from './isolation.js';
 import {
+  type CaseBatch,
   CaseBatchSchema,
   type JudgeOptions,
   JudgeOptionsSchema,
@@ -73,6 +74,12 @@ export interface Sandbox {
   /** Per-test timeouts from a reference solution: max(floor, factor × reference time), as EvalPlus does. */
   calibrateTimeouts(reference: string, tests: readonly JudgeTest[], options?: CalibrationOptions): Promise<Calibration>;
   /**
+   * Per-input limits of a case batch by EvalPlus's rule: the reference runs every input once, and
+   * input i gets max(floorMs, factor x its time). Throws `NxtError('calibration')` when the reference
+   * does not pass the batch.
+   */
+  calibrateCases(reference: string, batch: CaseBatch, options?: CalibrationOptions): Promise<CaseCalibration>;
+  /**
    * How each test would be judged (parsing only, nothing runs). A runner test whose arguments turn out
    * not to be plain data still runs as a statement; verdicts say what really happened.
    */
@@ -110,6 +117,15 @@ export interface CalibrationOptions {
   factor?: number;
   /** Timeout used while timing the reference itself. */
   referenceTimeoutMs?: number;
+  /** Resource limits while the reference runs (case batches may need EvalPlus's memory). */
+  limits?: JudgeOptions['limits'];
+}
+
+export interface CaseCalibration {
+  /** One limit per input, in milliseconds. */
+  timeoutsMs: number[];
+  /** The reference's time on each input. */
+  referenceMs: number[];
 }
 
 export interface Calibration {
@@ -318,6 +334,8 @@ export async function createSandbox(options: SandboxOptions = {}, host: SandboxH
       ...(judge.reference ? { reference: judge.reference } : {}),
       programTimeoutMs: judge.programTimeoutMs,
       testTimeoutsMs: testTimeouts(judge, tests.length),
+      ...(judge.caseTimeoutsMs ? { caseTimeoutsMs: judge.caseTimeoutsMs } : {}),
+      ...(judge.caseTimes ? { caseTimes: true } : {}),
       stopAtFirstFailure: judge.stopAtFirstFailure,
       maxOutputBytes: judge.maxOutputBytes,
       captureOutput: judge.captureOutput,
@@ -461,6 +479,27 @@ export async function createSandbox(options: SandboxOptions = {}, host: SandboxH
       const testTimeoutMs = referenceMs.map((ms) => Math.ceil(Math.max(floorMs, factor * ms)));
       const loadMs = Math.ceil(Math.max(floorMs, factor * verdict.program.durationMs));
       return { testTimeoutMs, programTimeoutMs: loadMs + testTimeoutMs.reduce((sum, ms) => sum + ms, 0), referenceMs };
+    },
+    async calibrateCases(reference, batch, calibration = {}) {
+      const floorMs = calibration.floorMs ?? 4000;
+      const factor = calibration.factor ?? 4;
+      const referenceTimeoutMs = calibration.referenceTimeoutMs ?? 120_000;
+      const verdict = await sandbox.judgeProgram(reference, [batch], {
+        programTimeoutMs: referenceTimeoutMs + 10_000,
+        testTimeoutMs: referenceTimeoutMs,
+        caseTimes: true,
+        captureOutput: false,
+        ...(calibration.entryPoint ? { entryPoint: calibration.entryPoint, reference } : {}),
+        ...(calibration.limits ? { limits: calibration.limits } : {}),
+      });
+      const referenceMs = verdict.tests[0]?.cases?.ms;
+      if (verdict.status !== 'pass' || !referenceMs) {
+        throw new NxtError(
+          'calibration',
+          `cannot calibrate per-input limits: the reference does not pass its case batch (${verdict.reason || 'no timings'})`,
+        );
+      }
+      return { timeoutsMs: referenceMs.map((ms) => Math.ceil(Math.max(floorMs, factor * ms))), referenceMs };
     },
     async close() {
       await pool.close();

@@ -18,6 +18,10 @@ export type TestStatus = z.infer<typeof TestStatusSchema>;
 export const CaseCountSchema = z.object({
   total: z.number().int().nonnegative(),
   passed: z.number().int().nonnegative(),
+  /** Milliseconds each judged input took inside the program (only when asked for: `caseTimes`). */
+  ms: z.array(z.number().nonnegative()).optional(),
+  /** The input whose own time limit ran out (0-based), when that ended the batch. */
+  timedOutInput: z.number().int().nonnegative().optional(),
 });
 export type CaseCount = z.infer<typeof CaseCountSchema>;
 

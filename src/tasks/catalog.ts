@@ -22,6 +22,11 @@ export const DATASET_TABLE = {
     description: 'HumanEval: 164 problems with reference solutions',
     files: ['humaneval'],
   },
+  'humaneval-plus': {
+    kind: 'problems',
+    description: 'HumanEval judged also on EvalPlus HumanEval+ v0.1.10 tests (EvalPlus prompts and references)',
+    files: ['humaneval', 'humanevalPlus'],
+  },
   mbpp: {
     kind: 'problems',
     description: 'MBPP: 974 problems, 3 tests each, splits prompt/test/validation/train',

@@ -76,22 +76,32 @@ function plusFor(
   return { source, ...toPlusTest(record.test, entryPoint, upstreamId, `${record.prompt}${record.canonical_solution}`) };
 }
 
-async function humanEval(store: DataStore): Promise<Problem[]> {
+/** HumanEval; with `plus`, judged also on EvalPlus's HumanEval+ tests, with EvalPlus's prompt and reference. */
+async function humanEval(store: DataStore, plus: boolean): Promise<Problem[]> {
   const loaded = await store.load('humaneval');
+  const origin = plus
+    ? new Map(
+        readRecords(await store.load('humanevalPlus'), PlusOriginRecord).map(({ record }) => [record.task_id, record]),
+      )
+    : null;
   return readRecords(loaded, HumanEvalRecord).map(({ record, line }) => {
     const tests = splitCheckTests(record.test, record.entry_point);
+    const evalplus = origin?.get(record.task_id);
+    if (origin && !evalplus) throw new NxtError('data', `no EvalPlus tests for ${record.task_id}`);
+    const prompt = evalplus?.prompt ?? record.prompt;
     return {
       schemaVersion: TASK_SCHEMA_VERSION,
       id: record.task_id,
-      dataset: 'humaneval',
-      description: docstring(record.prompt),
+      dataset: plus ? 'humaneval-plus' : 'humaneval',
+      description: docstring(prompt),
       entryPoint: record.entry_point,
       promptTests: tests,
       tests,
-      plusTests: null,
-      reference: `${record.prompt}${record.canonical_solution}`,
+      plusTests: origin ? plusFor(origin, record.task_id, record.entry_point, 'evalplus HumanEval+ v0.1.10') : null,
+      reference: `${prompt}${evalplus?.canonical_solution ?? record.canonical_solution}`,
       split: null,
       provenance: provenance(loaded, line, record.task_id),
+      prompt,
     };
   });
 }
@@ -125,6 +135,7 @@ async function humanEvalFix(store: DataStore, plus: boolean): Promise<RepairTask
       buggyProgram: `${record.declaration}${record.buggy_solution}`,
       bugLabel: { kind: 'humanevalfix-bug-type', value: record.bug_type },
       failingTest: null,
+      prompt: record.prompt,
     };
   });
 }
@@ -153,8 +164,18 @@ async function mbpp(store: DataStore): Promise<Problem[]> {
       reference: record.code.replace(/\r\n/g, '\n'),
       split: mbppSplit(record.task_id),
       provenance: provenance(loaded, line, String(record.task_id)),
+      // MBPP has no prompt a completion continues: its samples are whole programs.
+      prompt: null,
     };
   });
+}
+
+/**
+ * The prompt EvalPlus gives MBPP+ completions (its own file's `prompt`): the problem without its
+ * source links, and the first test, as a docstring. Checked against EvalPlus's file in the tests.
+ */
+export function mbppPlusPrompt(text: string, firstTest: string): string {
+  return `"""\n${text.replace(/https?:\/\/\S+/g, '')}\n${firstTest}\n"""\n`;
 }
 
 async function mbppPlus(store: DataStore): Promise<Problem[]> {
@@ -181,6 +202,7 @@ async function mbppPlus(store: DataStore): Promise<Problem[]> {
       reference: record.code,
       split: mbppSplit(record.task_id),
       provenance: provenance(loaded, line, id),
+      prompt: mbppPlusPrompt(record.prompt, record.test_list[0] ?? ''),
     };
   });
 }
@@ -189,7 +211,8 @@ async function mbppPlus(store: DataStore): Promise<Problem[]> {
 const LOADERS = {
   humanevalfix: (store) => humanEvalFix(store, false),
   'humanevalfix-plus': (store) => humanEvalFix(store, true),
-  humaneval: humanEval,
+  humaneval: (store) => humanEval(store, false),
+  'humaneval-plus': (store) => humanEval(store, true),
   mbpp,
   'mbpp-plus': mbppPlus,
 } satisfies Record<DatasetName, (store: DataStore) => Promise<(Problem | RepairTask)[]>>;

@@ -58,6 +58,11 @@ export const ProblemSchema = z.object({
   reference: z.string().nullable(),
   split: MbppSplitSchema.nullable(),
   provenance: ProvenanceSchema,
+  /**
+   * The code a code-generation completion continues, as the benchmark's own harness prepends it
+   * (HumanEval's signature and docstring; EvalPlus's MBPP+ docstring); null when there is none.
+   */
+  prompt: z.string().nullable().default(null),
 });
 export type Problem = z.infer<typeof ProblemSchema>;
 

@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
-import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { appendRecords, readRecords } from '../eval/index.js';
 
 export const RatingSchema = z.strictObject({
   taskId: z.string().min(1).max(200),
@@ -15,26 +14,16 @@ export const RatingSchema = z.strictObject({
 const StoredRatingSchema = RatingSchema.extend({ at: z.string() });
 export type Rating = z.infer<typeof StoredRatingSchema>;
 
+/** Adds a rating to the run's ratings.jsonl (through the one JSONL writer: whole lines, never interleaved). */
 export async function appendRating(runDir: string, rating: z.infer<typeof RatingSchema>): Promise<Rating> {
   const stored = { ...rating, at: new Date().toISOString() };
-  await appendFile(join(runDir, 'ratings.jsonl'), `${JSON.stringify(stored)}\n`);
+  await appendRecords(join(runDir, 'ratings.jsonl'), [stored]);
   return stored;
 }
 
-export async function readRatings(runDir: string): Promise<Rating[]> {
-  const path = join(runDir, 'ratings.jsonl');
-  if (!existsSync(path)) return [];
-  return (await readFile(path, 'utf8'))
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .flatMap((line) => {
-      try {
-        const parsed = StoredRatingSchema.safeParse(JSON.parse(line));
-        return parsed.success ? [parsed.data] : [];
-      } catch {
-        return [];
-      }
-    });
+/** Every rating of a run, oldest first; a damaged line is an error naming it (a torn last line is cut). */
+export function readRatings(runDir: string): Promise<Rating[]> {
+  return readRecords(join(runDir, 'ratings.jsonl'), StoredRatingSchema);
 }
 
 const csvCell = (value: unknown) => {

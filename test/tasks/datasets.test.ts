@@ -48,6 +48,21 @@ describe('HumanEvalFix', () => {
   }, 120_000);
 });
 
+describe('HumanEval+', () => {
+  it("is HumanEval with EvalPlus's tests, prompts and references; its references pass both", async () => {
+    const problems = await loadDataset('humaneval-plus', store);
+    expect(problems).toHaveLength(164);
+    expect(problems.some(isRepairTask)).toBe(false);
+    expect(problems.reduce((sum, task) => sum + (task.plusTests?.inputs ?? 0), 0)).toBe(123_981);
+    expect(problems.every((task) => task.prompt && task.reference?.startsWith(task.prompt))).toBe(true);
+    const plain = await loadDataset('humaneval', store);
+    expect(plain.map((task) => task.tests)).toEqual(problems.map((task) => task.tests));
+    const report = await checkDataset(problems.slice(0, 4), sandbox);
+    expect(report.reference.counts.pass).toBe(4);
+    expect(report.referencePlus?.counts.pass).toBe(4);
+  }, 120_000);
+});
+
 describe('HumanEvalFix-Plus', () => {
   it('adds EvalPlus HumanEval+ tests to every task', async () => {
     const tasks = await loadDataset('humanevalfix-plus', store);
@@ -81,7 +96,7 @@ describe('MBPP and MBPP+', () => {
     });
     expect(problems.some(isRepairTask)).toBe(false);
     const report = await checkDataset(problems, sandbox);
-    expect(report.reference.counts.pass).toBe(974);
+    expect(report.reference.counts.pass, JSON.stringify(report.reference.unexpected)).toBe(974);
   }, 120_000);
 
   it('has 378 MBPP+ problems with EvalPlus tests', async () => {

@@ -1,11 +1,11 @@
 import type { Sandbox } from '../../sandbox/index.js';
-import type { RepairTask } from '../../tasks/index.js';
+import type { Problem } from '../../tasks/index.js';
 import type { TraceFormat } from '../../trace/index.js';
 import type { Judged } from '../records.js';
 
 /** What a strategy knows when it writes the feedback for the next turn. */
 export interface FeedbackContext {
-  task: RepairTask;
+  task: Problem;
   /** The program the model wrote last turn, or null when its answer had no program. */
   program: string | null;
   /** Its verdict on the base tests (null when there was no program). */

@@ -157,7 +157,9 @@ class Session:
         self.current = start  # the first test that has not finished
         self.case = 0  # results received for the current test (case batches, runner calls)
         self.passed_cases = 0
-        self.test_deadline = None
+        self.test_deadline = None  # the running test's deadline: its own, or its current input's if sooner
+        self.test_limit = None  # the running test's own deadline
+        self.case_ms = []  # how long each answered input of the running case batch took in the child
         self.test_started = None
         self.runner = None
         self.runner_test = None
@@ -367,7 +369,7 @@ class Session:
     def _stop(self):
         """The verdict is known: no more commands; the child may flush its output and exit."""
         self.stopping = _perf() + STOP_GRACE_S
-        self.test_deadline = None
+        self.test_deadline = self.test_limit = None
         self.child.outgoing = bytearray()
         self.child.close_input()
         if self.runner is not None:
@@ -377,15 +379,23 @@ class Session:
         self.running = index
         self.case = 0
         self.passed_cases = 0
+        self.case_ms = []
         self.test_started = _perf()
         if index < len(self.plans):
-            self.test_deadline = self.test_started + self.job.test_timeouts[index] / 1000.0
+            self.test_deadline = self.test_limit = self.test_started + self.job.test_timeouts[index] / 1000.0
+            self._input_deadline(self.test_started)
+
+    def _input_deadline(self, now):
+        """EvalPlus's rule: each input of a case batch has its own limit, counted from when it is its turn."""
+        limits = self.job.case_timeouts.get(self.running)
+        if limits and self.case < len(limits) and self.test_limit is not None:
+            self.test_deadline = min(self.test_limit, now + limits[self.case] / 1000.0)
 
     def _end_test(self, index, status, ms, exception, sealed, cases=None):
         self.outcomes[index] = {"status": status, "ms": ms, "exception": exception, "sealed": sealed,
                                 "cases": cases}
         self.running = None
-        self.test_deadline = None
+        self.test_deadline = self.test_limit = None
         self.current = index + 1
         if self.sending is not None and self.sending[0] == index:
             self.sending = None  # a batch that failed early: the rest of its inputs are not sent
@@ -489,6 +499,7 @@ class Session:
 
     def _on_case(self, test, plan, kind, case, ms, payload):
         self.case += 1
+        self.case_ms.append(round(ms, 3))
         total = len(plan.inputs)
         failure = None
         if kind == frames.RAISED:
@@ -510,11 +521,12 @@ class Session:
             status, info = failure
             self.stale = test
             return self._end_test(test, status, (_perf() - self.test_started) * 1000, info, True,
-                                  {"total": total, "passed": self.passed_cases})
+                                  self._case_count(total))
         self.passed_cases += 1
         if self.case == total:
             return self._end_test(test, "pass", (_perf() - self.test_started) * 1000, None, True,
-                                  {"total": total, "passed": self.passed_cases})
+                                  self._case_count(total))
+        self._input_deadline(_perf())
         self._advance()  # tops up the unanswered inputs
         return None
 
@@ -648,6 +660,14 @@ class Session:
             self.runner.close_input()
         return None
 
+    def _case_count(self, total, timed_out=None):
+        count = {"total": total, "passed": self.passed_cases}
+        if self.job.case_times:
+            count["ms"] = list(self.case_ms)
+        if timed_out is not None:
+            count["timedOutInput"] = timed_out
+        return count
+
     def _runner_died(self):
         self._runner_fault("the test process ended during the test")
 
@@ -659,6 +679,8 @@ class Job:
         self.plans = plans
         self.count = len(plans)
         self.test_timeouts = request["testTimeoutsMs"]
+        self.case_timeouts = {int(index): limits for index, limits in (request.get("caseTimeoutsMs") or {}).items()}
+        self.case_times = bool(request.get("caseTimes"))
         self.stop_first = request.get("stopAtFirstFailure", False)
         self.capture = request.get("captureOutput", True)
         self.limits = request.get("limits", {})
@@ -763,8 +785,17 @@ class Supervisor:
 
     def _failure(self, session, plan=None):
         status, exception = self._death(session)
+        cases = None
+        if plan is not None and plan.kind == "cases":
+            total = len(plan.inputs)
+            cases = session._case_count(total, session.case if status == "timeout" and session.case < total else None)
+            if status == "timeout" and session.case < total:
+                limits = session.job.case_timeouts.get(session.running)
+                own = " (its limit: %.2f s)" % (limits[session.case] / 1000.0) if limits and session.case < len(limits) \
+                    else ""
+                exception = _info("TimeoutError", "input %d of %d did not finish in time%s" % (session.case, total, own))
         return {"status": status, "ms": 0, "exception": exception,
-                "sealed": plan is not None and plan.kind != "statement", "cases": None}
+                "sealed": plan is not None and plan.kind != "statement", "cases": cases}
 
     def _prepare_expected(self, job):
         """Case batches whose expected outputs come from a reference function get them computed once."""
