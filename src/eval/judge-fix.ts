@@ -30,8 +30,10 @@ export function judged(verdict: Verdict): Judged {
 /**
  * Judges a fixed program the one way every part of nxt does: the base tests, stopping at the first
  * failure; then, only when those pass, the EvalPlus tests, each input within its own limit. The fix
- * passes when both do. Re-check policy: a timeout, in either, counts only when it happens again on a
- * second run (a load spike must not fail a correct fix; a program that hangs pays its limit twice).
+ * passes when both do. Re-check policy (sandbox `mayHaveBeenStarved`): a timeout, in either, is judged
+ * again and counts only if it happens again, unless the program had a core almost to itself until it
+ * was stopped (then load did not stop it). A correct fix is not failed by a load spike; a busy loop
+ * pays its limit once.
  */
 export async function judgeFix(
   sandbox: Sandbox,

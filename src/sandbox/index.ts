@@ -16,10 +16,12 @@ export {
   TraceOptionsSchema,
 } from './options.js';
 export {
+  BUSY_CPU_SHARE,
   type Calibration,
   type CalibrationOptions,
   type CaseCalibration,
   createSandbox,
+  mayHaveBeenStarved,
   type Sandbox,
   type SandboxHost,
   type TestPlan,

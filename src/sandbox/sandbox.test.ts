@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSandbox, type Sandbox } from './index.js';
+import { createSandbox, mayHaveBeenStarved, type Sandbox } from './index.js';
 
 let sandbox: Sandbox;
 
@@ -133,6 +133,27 @@ describe('judgeProgram', () => {
     expect(once.rechecked).toBe(false);
     const passing = await sandbox.judgeProgram(INC, ['assert inc(1) == 2'], { recheckTimeouts: true });
     expect(passing.rechecked).toBe(false);
+  });
+
+  it('re-checks a timeout only when the program may have been starved, not when it computed all along', async () => {
+    const waiting = await sandbox.judgeProgram('import time\n', ['time.sleep(5)'], {
+      testTimeoutMs: 300,
+      recheckTimeouts: true,
+    });
+    expect(waiting.timeoutCpuShare).toBeLessThan(0.5);
+    expect(waiting.rechecked).toBe(true);
+    const busy = await sandbox.judgeProgram('', ['while True:\n    pass'], {
+      testTimeoutMs: 600,
+      recheckTimeouts: true,
+    });
+    expect(busy.status).toBe('timeout');
+    expect(busy.timeoutCpuShare).toBeGreaterThan(waiting.timeoutCpuShare ?? 1);
+    // On a quiet machine a busy loop has the core to itself and pays its limit once; under load, twice.
+    if (!busy.rechecked) expect(busy.timeoutCpuShare).toBeGreaterThanOrEqual(0.9);
+    const passing = await sandbox.judgeProgram(INC, ['assert inc(1) == 2']);
+    expect(passing.timeoutCpuShare).toBeNull();
+    expect(mayHaveBeenStarved({ ...passing, status: 'timeout', timeoutCpuShare: 0.97 })).toBe(false);
+    expect(mayHaveBeenStarved({ ...passing, status: 'timeout', timeoutCpuShare: 0.6 })).toBe(true);
   });
 
   it('rejects input that is not a program and tests', async () => {

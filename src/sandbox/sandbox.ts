@@ -134,6 +134,18 @@ export interface Calibration {
   referenceMs: number[];
 }
 
+/** A timed-out program that had at least this share of a core was computing, not starved by load. */
+export const BUSY_CPU_SHARE = 0.9;
+
+/**
+ * The re-check policy: a timeout is judged again (and counts only if it happens again) unless the
+ * program had a core almost to itself until it was stopped, in which case the machine's load cannot
+ * be what stopped it. So a busy loop pays its limit once; a starved or waiting program twice.
+ */
+export function mayHaveBeenStarved(verdict: Verdict): boolean {
+  return verdict.timeoutCpuShare === null || verdict.timeoutCpuShare < BUSY_CPU_SHARE;
+}
+
 /** Everything about the host that `createSandbox` would otherwise discover itself. */
 export interface SandboxHost {
   isRoot?: boolean;
@@ -412,7 +424,7 @@ export async function createSandbox(options: SandboxOptions = {}, host: SandboxH
       const checked = checkTests(tests);
       const judge = parseOptions(JudgeOptionsSchema, judgeOptions, 'judge options');
       const first = await judgeOnce(program, checked, judge, false);
-      if (first.status !== 'timeout' || !judge.recheckTimeouts) return first;
+      if (first.status !== 'timeout' || !judge.recheckTimeouts || !mayHaveBeenStarved(first)) return first;
       return judgeOnce(program, checked, judge, true);
     },
     async traceProgram(program, tests, options = {}) {

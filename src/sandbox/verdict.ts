@@ -71,6 +71,11 @@ export const VerdictSchema = z.object({
   /** True when a first timeout was judged again and this is the second verdict. */
   rechecked: z.boolean(),
   /**
+   * When something timed out: the share of a core its process had over its life (near 1: it computed
+   * until stopped; far less: it waited, or a loaded machine starved it). Null otherwise.
+   */
+  timeoutCpuShare: z.number().nullable().default(null),
+  /**
    * True when the judge itself failed on this program (a fault of nxt, not of the program): the
    * verdict is `error`, `problem` says what failed, and run summaries count these apart.
    */
@@ -100,6 +105,7 @@ export const RawResultSchema = z.object({
   wallMs: z.number(),
   forks: z.number(),
   trace: RawTraceSchema.nullable().optional(),
+  timeoutCpuShare: z.number().nullable().optional(),
 });
 export type RawResult = z.infer<typeof RawResultSchema>;
 
@@ -159,6 +165,7 @@ export function toVerdict(raw: RawResult, python: string, rechecked = false): Ve
     python,
     durationMs: raw.wallMs,
     rechecked,
+    timeoutCpuShare: raw.timeoutCpuShare ?? null,
     judgeFault: false,
   };
   return { ...decide(parts), ...parts };
@@ -186,6 +193,7 @@ export function judgeFaultVerdict(testCount: number, fault: string, python: stri
     problem: `judge fault: ${fault}`,
     python,
     durationMs: 0,
+    timeoutCpuShare: null,
     rechecked: false,
     judgeFault: true,
   };

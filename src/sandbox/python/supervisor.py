@@ -152,6 +152,8 @@ class Session:
         self.exit_code = None
         self.signal = None
         self.cpu_limited = False
+        self.cpu_share = None
+        self.child_started = None
         self.trace = {"frames": [], "events": [], "end": None}
         self.next_test = start  # the first test whose commands are not queued yet
         self.current = start  # the first test that has not finished
@@ -174,6 +176,7 @@ class Session:
     def run(self):
         supervisor = self.supervisor
         self.child = Process(supervisor.take_child())
+        self.child_started = _perf()
         job = self.job
         header = {"role": "program", "program": job.program, "limits": job.limits,
                   "captureOutput": job.capture, "guardTracing": job.guard_tracing, "maxValueBytes": VALUE_LIMIT}
@@ -205,6 +208,9 @@ class Session:
     def _finish_child(self):
         grace = EXIT_GRACE_MS if self.ended == "exited" else 0
         by_itself, code, signum, cpu = self.supervisor.zygote.finish(self.child.pid, grace)
+        # How much of a core the child had over its life: near 1 for a program that computed until it
+        # was stopped, far less for one that waited or was starved by a loaded machine.
+        self.cpu_share = round(cpu / max(_perf() - self.child_started, 1e-3), 3)
         cpu_limit = self.job.limits.get("cpuSeconds")
         self.cpu_limited = cpu_limit is not None and cpu >= cpu_limit
         if self.ended == "exited":
@@ -724,6 +730,7 @@ class Supervisor:
         forks = 0
         start = 0
         traced = None
+        timeout_share = None
         while True:
             session = Session(self, job, start, deadline, out, err).run()
             forks += 1
@@ -734,6 +741,8 @@ class Supervisor:
             first = program is None
             if first:
                 program = session.program or self._failure(session)
+                if program["status"] == "timeout":
+                    timeout_share = session.cpu_share
             if session.violation:
                 problem = session.violation
                 break
@@ -749,6 +758,8 @@ class Supervisor:
                 break
             index = session.running
             outcomes[index] = self._failure(session, plans[index])
+            if outcomes[index]["status"] == "timeout":
+                timeout_share = session.cpu_share
             if session.ended == "deadline" or job.stop_first or index + 1 >= count or traced:
                 break
             start = index + 1
@@ -767,6 +778,7 @@ class Supervisor:
             "wallMs": (_perf() - started) * 1000,
             "forks": forks,
             "trace": traced,
+            "timeoutCpuShare": timeout_share,
         }
 
     @staticmethod
