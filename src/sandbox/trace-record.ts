@@ -19,7 +19,7 @@ export const RawTraceSchema = z.object({
   ),
   end: z
     .object({
-      truncated: z.enum(['steps', 'events', 'size', 'time', 'untraced', 'fault']).nullable(),
+      truncated: z.enum(['steps', 'events', 'size', 'time', 'untraced', 'fault', 'stack']).nullable(),
       steps: z.number(),
       events: z.number(),
     })

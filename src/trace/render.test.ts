@@ -142,6 +142,13 @@ describe('renderTrace', () => {
     `);
   });
 
+  it('says the run ran out of stack', () => {
+    const text = renderTrace({ ...loopTrace(2), truncated: 'stack' }, 'inline');
+    expect(text.trimEnd().split('\n').at(-1)).toBe(
+      '# nxt: trace incomplete after 8 steps: the program ran out of stack (RecursionError), so its deepest calls are not shown.',
+    );
+  });
+
   it('renders json as the structured trace and none as the bare program', () => {
     const trace = loopTrace(2);
     expect(JSON.parse(renderTrace(trace, 'json'))).toEqual(trace);

@@ -34,7 +34,16 @@ export const TraceEventSchema = z.object({
 });
 export type TraceEvent = z.infer<typeof TraceEventSchema>;
 
-export const TraceTruncationSchema = z.enum(['steps', 'events', 'size', 'time', 'killed', 'untraced', 'fault']);
+export const TraceTruncationSchema = z.enum([
+  'steps',
+  'events',
+  'size',
+  'time',
+  'killed',
+  'untraced',
+  'fault',
+  'stack',
+]);
 export type TraceTruncation = z.infer<typeof TraceTruncationSchema>;
 
 export const TRACE_SCHEMA_VERSION = 1;

@@ -416,10 +416,11 @@ class _Program:
             kind = frames.TRACE if record.get("k") == "trace" else frames.TRACE_END
             reporter.record(kind, test, 0, _json(record).encode())
 
-        sources = {"<program>": _lines(self.source), "<test %d>" % test: _lines(source)}
+        filename = "<test %d>" % test
+        sources = {"<program>": _lines(self.source), filename: _lines(source)}
         self.pristine.restore(self.namespace)
         t0 = _perf()
-        exc, closing = tracer.trace_test(self.namespace, source, test, config, sources, flush)
+        exc, closing = tracer.trace_test(self.namespace, source, filename, config, sources, flush)
         ms = (_perf() - t0) * 1000
         if exc is None:
             status, info = "pass", None
