@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, type Sandbox, type TraceOptions } from '../../src/sandbox/index.js';
 import { renderTrace, type Trace } from '../../src/trace/index.js';
 
-// Every failing program gets a trace that ends in its failure, even one that runs out of stack.
+// Every failing program gets a trace that ends in its failure, even one that runs out of stack; the
+// test traced when none is named is a definite failure rather than a timeout that comes before it.
 let sandbox: Sandbox;
 
 beforeAll(async () => {
@@ -74,5 +75,23 @@ describe('a run that exhausts the stack', () => {
     expect(renderTrace(trace, 'inline')).toMatch(
       /\nassert g\(\) == 1 {2}# \(\d+\) __exception__ = AssertionError\(\)\n/,
     );
+  });
+});
+
+describe('the test traced when none is named', () => {
+  it('is a definite failure rather than a timeout that comes before it', async () => {
+    const program = 'def spin():\n    while True:\n        pass\n\ndef inc(x):\n    return x + 1\n';
+    const tests = ['spin()', 'assert inc(1) == 3', 'assert inc(1) == 4'];
+    const result = await sandbox.traceProgram(program, tests, { testTimeoutMs: 300 });
+    expect(result.status).toBe('traced');
+    if (result.status !== 'traced') return;
+    expect(result.testIndex).toBe(1);
+    expect(result.verdict?.tests.map((test) => test.status)).toEqual(['timeout', 'fail', 'fail']);
+  });
+
+  it('is the first timeout when no test fails', async () => {
+    const program = 'def spin():\n    while True:\n        pass\n';
+    const result = await sandbox.traceProgram(program, ['assert True', 'spin()'], { testTimeoutMs: 300, maxSteps: 5 });
+    expect(result.status === 'traced' && [result.testIndex, result.trace.outcome.status]).toEqual([1, 'timeout']);
   });
 });
