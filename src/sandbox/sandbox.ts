@@ -66,7 +66,8 @@ export interface Sandbox {
   judgeProgram(program: string, tests: readonly JudgeTest[], options?: JudgeOptions): Promise<Verdict>;
   /**
    * Traces one test (`options.testIndex`, or else the one `chooseTestToTrace` picks from a verdict of
-   * every test) and returns the structured trace with the test's outcome. Tracing never changes the
+   * every test) and returns the structured trace with the test's outcome. A program that fails while
+   * loading is traced up to the failure instead (`trace.phase` is `load`). Tracing never changes the
    * verdict of other calls.
    */
   traceProgram(program: string, tests: readonly string[], options?: TraceOptions): Promise<TraceResult>;

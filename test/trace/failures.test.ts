@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, type Sandbox, type TraceOptions } from '../../src/sandbox/index.js';
 import { renderTrace, type Trace } from '../../src/trace/index.js';
 
-// Every failing program gets a trace that ends in its failure, even one that runs out of stack; the
-// test traced when none is named is a definite failure rather than a timeout that comes before it.
+// Every failing program gets a trace that ends in its failure: one that fails while loading, one that
+// runs out of stack, and the choice of the test to trace when a timeout comes before a failure.
 let sandbox: Sandbox;
 
 beforeAll(async () => {
@@ -22,6 +22,67 @@ async function traced(program: string, tests: string[], options: TraceOptions = 
 }
 
 const RECURSION = /RecursionError\('maximum recursion depth exceeded[^']*'\)/;
+
+describe('a program that fails while loading', () => {
+  const program = 'def f(x):\n    y = x * 2\n    return y + 1\n\na = f(1)\nassert f(a) == 4\nb = 5\n';
+  const tests = ['assert f(0) == 1', 'assert f(1) == 3'];
+
+  it('is traced up to the failing line: its top-level lines and the functions they call', async () => {
+    const trace = await traced(program, tests);
+    expect(trace).toMatchObject({
+      phase: 'load',
+      test: tests[0],
+      testIndex: 0,
+      truncated: null,
+      outcome: { status: 'fail', exception: { type: 'AssertionError', line: 6, source: 'program' } },
+    });
+    expect(renderTrace(trace, 'inline')).toMatchInlineSnapshot(`
+      "def f(x):  # (0) x=1; (4) x=3;
+          y = x * 2  # (1) y=2; (5) y=6;
+          return y + 1  # (2) __return__=3; (6) __return__=7;
+
+      a = f(1)  # (3) a=3;
+      assert f(a) == 4  # (7) __exception__ = AssertionError()
+      b = 5
+      # nxt: the program failed while loading, before any test ran: this is the trace of its top-level code.
+      "
+    `);
+    expect(trace.events.at(-1)).toMatchObject({ kind: 'exception', call: 0, line: 6 });
+    expect(trace.frames.map((frame) => [frame.function, frame.source])).toEqual([
+      ['<module>', 'program'],
+      ['f', 'program'],
+      ['f', 'program'],
+    ]);
+  });
+
+  it('is traced the same way when a test is named, and says which test it was for', async () => {
+    const trace = await traced(program, tests, { testIndex: 1 });
+    expect(trace).toMatchObject({ phase: 'load', test: tests[1], testIndex: 1 });
+    expect(trace.events.at(-1)).toMatchObject({ kind: 'exception', line: 6 });
+  });
+
+  it('ends on a top-level statement that raises, after the assignments before it', async () => {
+    const trace = await traced('n = 3\nitems = [n, n + 1]\nx = [1][3]\ny = 4\n', ['assert y == 4']);
+    expect(trace.outcome).toMatchObject({ status: 'error', exception: { type: 'IndexError', line: 3 } });
+    expect(renderTrace(trace, 'inline')).toMatchInlineSnapshot(`
+      "n = 3  # (0) n=3;
+      items = [n, n + 1]  # (1) items=[3, 4];
+      x = [1][3]  # (2) __exception__ = IndexError('list index out of range')
+      y = 4
+      # nxt: the program failed while loading, before any test ran: this is the trace of its top-level code.
+      "
+    `);
+  });
+
+  it('is not traced when nothing of it ran: it does not compile', async () => {
+    for (const source of ['def f(:\n    pass\n', 'def f():\nreturn 1\n', 'x = 1\nreturn x\n']) {
+      const result = await sandbox.traceProgram(source, ['assert True']);
+      expect([source, result.status]).toEqual([source, 'program-failed']);
+      const named = await sandbox.traceProgram(source, ['assert True'], { testIndex: 0 });
+      expect([source, named.status]).toEqual([source, 'program-failed']);
+    }
+  });
+});
 
 describe('a run that exhausts the stack', () => {
   it('ends with the RecursionError where the trace last saw it and on the test line, marked', async () => {
@@ -74,6 +135,18 @@ describe('a run that exhausts the stack', () => {
     expect(trace).toMatchObject({ truncated: 'stack', outcome: { status: 'fail' } });
     expect(renderTrace(trace, 'inline')).toMatch(
       /\nassert g\(\) == 1 {2}# \(\d+\) __exception__ = AssertionError\(\)\n/,
+    );
+  });
+
+  it('is traced while loading when the recursion runs at the top level', async () => {
+    const trace = await traced('def f(n):\n    return f(n + 1)\n\nf(0)\n', ['assert True']);
+    expect(trace).toMatchObject({
+      phase: 'load',
+      truncated: 'stack',
+      outcome: { exception: { type: 'RecursionError' } },
+    });
+    expect(renderTrace(trace, 'inline').split('\n')[3]).toMatch(
+      new RegExp(`^f\\(0\\) {2}# \\(\\d+\\) __exception__ = ${RECURSION.source}$`),
     );
   });
 });
