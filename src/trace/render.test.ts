@@ -175,7 +175,7 @@ describe('renderTrace', () => {
   it('says the run ran out of stack', () => {
     const text = renderTrace({ ...loopTrace(2), truncated: 'stack' }, 'inline');
     expect(text.trimEnd().split('\n').at(-1)).toBe(
-      '# nxt: trace incomplete after 8 steps: the program ran out of stack (RecursionError), so its deepest calls are not shown.',
+      '# nxt: trace incomplete after 8 steps: the stack ran out (RecursionError), so the deepest calls are not shown.',
     );
   });
 

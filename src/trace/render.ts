@@ -13,7 +13,7 @@ const TRUNCATION_NOTES: Record<TraceTruncation, string> = {
   killed: 'the program was stopped (time or memory limit) while it was being traced',
   untraced: 'the program removed or replaced the tracer, so what it did next is not shown',
   fault: 'the tracer failed on a value the program made; what followed is not shown',
-  stack: 'the program ran out of stack (RecursionError), so its deepest calls are not shown',
+  stack: 'the stack ran out (RecursionError), so the deepest calls are not shown',
 };
 
 function renderBare(trace: Trace, format: TraceFormat, options: RenderOptions): string {

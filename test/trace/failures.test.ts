@@ -96,7 +96,7 @@ describe('a run that exhausts the stack', () => {
     );
     expect(lines[3]).toMatch(new RegExp(`^assert f\\(0\\) == 1 {2}# \\(\\d+\\) __exception__ = ${RECURSION.source}$`));
     expect(lines[4]).toBe(
-      `# nxt: trace incomplete after ${trace.steps} steps: the program ran out of stack (RecursionError), so its deepest calls are not shown.`,
+      `# nxt: trace incomplete after ${trace.steps} steps: the stack ran out (RecursionError), so the deepest calls are not shown.`,
     );
     // Bounded: one frame per level the stack held, and two exception events, not one per frame.
     expect(trace.frames.length).toBeLessThanOrEqual(1000);
@@ -126,6 +126,14 @@ describe('a run that exhausts the stack', () => {
       ['exception', 3, 'RecursionError'],
       ['exception', 1, 'RecursionError'],
     ]);
+  });
+
+  it('marks a deep recursion that fits the stack untraced, but not the tracer too, and lets it pass', async () => {
+    const program = 'def depth(n):\n    if n == 0:\n        return 0\n    return 1 + depth(n - 1)\n';
+    const test = 'assert depth(985) == 985';
+    expect((await sandbox.judgeProgram(program, [test])).status).toBe('pass');
+    const trace = await traced(program, [test], { testIndex: 0 });
+    expect(trace).toMatchObject({ truncated: 'stack', outcome: { status: 'pass' } });
   });
 
   it('shows how the test ended when the program catches the RecursionError and goes on', async () => {

@@ -411,9 +411,12 @@ class Tracer:
         try:
             return self._on_call(frame)
         except RecursionError:
-            # Nearly no stack is left, even for a call: the mark is set without one.
+            # The stack may have no room left even for one call: the mark is set without one.
             self.truncated = self.truncated or "stack"
-            return self._out_of_stack()
+            try:
+                return self._out_of_stack()
+            except RecursionError:
+                return None
         except BaseException:
             return self._fault()
 
@@ -422,12 +425,15 @@ class Tracer:
             return self._on_event(frame, event, arg)
         except RecursionError:
             self.truncated = self.truncated or "stack"
-            return self._out_of_stack()
+            try:
+                return self._out_of_stack()
+            except RecursionError:
+                return None
         except BaseException:
             return self._fault()
 
     def _out_of_stack(self):
-        """Ends recording where the program ran out of stack. Any call here may fail for want of
+        """Ends recording where the stack ran out. Any call here may fail for want of
         stack; what fails is left to `finish`, which runs once the test is over: a failed flush writes
         nothing (the same depth lets all of it run or none), so nothing reaches the server half-sent."""
         try:
