@@ -15,7 +15,7 @@ import {
   readTaskFile,
   writeTaskFile,
 } from '../tasks/index.js';
-import { renderTrace } from '../trace/index.js';
+import { renderTrace, tracePhase } from '../trace/index.js';
 import type { CliIo } from './io.js';
 import { progress } from './progress.js';
 import { positiveInt, type SandboxFlagValues, sandboxOptions } from './sandbox-flags.js';
@@ -110,8 +110,12 @@ export async function showCommand(
         ),
       );
       if (result.status === 'traced') {
+        const traced =
+          tracePhase(result.trace) === 'load'
+            ? 'while it loads (it fails before any test runs)'
+            : `on test ${result.testIndex}`;
         out.push(
-          `buggy program, traced on test ${result.testIndex} (${result.trace.outcome.status}):`,
+          `buggy program, traced ${traced} (${result.trace.outcome.status}):`,
           renderTrace(result.trace, 'inline').trimEnd(),
         );
       } else

@@ -166,11 +166,45 @@ describe('nxt trace', () => {
     );
   });
 
+  it('traces a program that fails while loading up to its failing line, and exits 0', async () => {
+    writeFileSync(
+      join(dir, 'self-check.py'),
+      'def inc(x):\n    return x + 2\n\nthree = inc(1)\nassert inc(0) == 1\nprint(three)\n',
+    );
+    const result = await cli('trace', 'self-check.py', '--tests-file', 'tests.json');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatchInlineSnapshot(`
+      "def inc(x):  # (0) x=1; (3) x=0;
+          return x + 2  # (1) __return__=3; (4) __return__=2;
+
+      three = inc(1)  # (2) three=3;
+      assert inc(0) == 1  # (5) __exception__ = AssertionError()
+      print(three)
+      # nxt: the program failed while loading, before any test ran: this is the trace of its top-level code.
+      "
+    `);
+    expect(result.stderr).toBe(
+      'nxt: the program failed (AssertionError at line 5) while loading, before any test ran, so the trace is of its loading: 6 steps\n',
+    );
+    writeFileSync(join(dir, 'index-error.py'), 'a = [1, 2]\nb = a[5]\n');
+    const raised = await cli('trace', 'index-error.py', '--test', 'assert b == 2', '--format', 'json');
+    expect(raised.code).toBe(0);
+    expect(JSON.parse(raised.stdout)).toMatchObject({
+      phase: 'load',
+      outcome: { status: 'error', exception: { type: 'IndexError', line: 2, source: 'program' } },
+    });
+  });
+
   it('exits 2 on bad input', async () => {
     writeFileSync(join(dir, 'broken.py'), 'def inc(x:\n    return x\n');
     expect(await cli('trace', 'broken.py', '--test', 'assert inc(1) == 2')).toMatchObject({
       code: 2,
       stderr: expect.stringMatching(/^nxt: the program does not parse: .*\(line 1\)\n$/),
+    });
+    writeFileSync(join(dir, 'unindented.py'), 'def inc(x):\nreturn x\n');
+    expect(await cli('trace', 'unindented.py', '--tests-file', 'tests.json')).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/^nxt: the program does not parse: expected an indented block.*\(line 2\)\n$/),
     });
     expect(await cli('trace', 'missing.py', '--test', 'assert True')).toMatchObject({
       code: 2,

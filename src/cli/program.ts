@@ -71,8 +71,9 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
       .option('--tokenizer <name>', 'tokenizer for --budget-tokens: cl100k_base or o200k_base', 'cl100k_base')
       .addHelpText(
         'after',
-        '\nBy default the first failing test is traced. Exit code: 0 when a trace is printed (whether the\n' +
-          'test passed or failed), 2 on bad input (missing file, syntax error, nothing fails).\n' +
+        '\nBy default the first test that fails or raises is traced (else the first that times out). A program\n' +
+          'that fails while loading is traced up to the failure instead. Exit code: 0 when a trace is printed\n' +
+          '(whether the test passed or failed), 2 on bad input (missing file, syntax error, nothing fails).\n' +
           'Example:\n  nxt trace examples/odd_even.py --tests-file examples/odd_even_tests.py',
       ),
   ).action(async (file: string, flags) => {

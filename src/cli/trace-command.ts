@@ -9,7 +9,9 @@ import {
   TOKEN_ENCODINGS,
   type TokenEncoding,
   TRACE_FORMATS,
+  type Trace,
   type TraceFormat,
+  tracePhase,
 } from '../trace/index.js';
 import { readTestsFile, readText } from './inputs.js';
 import type { CliIo } from './io.js';
@@ -46,17 +48,32 @@ function renderOptions(flags: TraceFlags): Partial<RenderOptions> {
   };
 }
 
+const PARSE_ERRORS: readonly string[] = ['SyntaxError', 'IndentationError', 'TabError'];
+
+/** Why a program has no trace at all: it does not compile, or it could not be run. */
 function programFailure(verdict: Verdict): UsageError {
   const exception = verdict.program.exception;
   if (verdict.program.status === 'timeout')
     return new UsageError('the program timed out while loading, before any test ran');
-  if (exception?.type === 'SyntaxError') {
+  if (exception && PARSE_ERRORS.includes(exception.type)) {
     return new UsageError(`the program does not parse: ${exception.message} (line ${exception.line ?? '?'})`);
   }
   const where = exception?.line ? ` at line ${exception.line}` : '';
   return new UsageError(
     `the program raised ${exception?.type ?? 'an error'}${where} before any test ran (${exception?.message ?? ''}); there is no test to trace`,
   );
+}
+
+/** The one line on stderr that says what was traced and how it ended. */
+function tracedLine(trace: Trace): string {
+  const { status, exception } = trace.outcome;
+  if (tracePhase(trace) === 'load') {
+    const where = exception?.line ? ` at line ${exception.line}` : '';
+    const what = status === 'timeout' ? 'timed out' : `failed (${exception?.type ?? status}${where})`;
+    return `nxt: the program ${what} while loading, before any test ran, so the trace is of its loading: ${trace.steps} steps`;
+  }
+  const raised = exception ? ` (${exception.type})` : '';
+  return `nxt: traced test ${trace.testIndex}: ${status}${raised}, ${trace.steps} steps`;
 }
 
 function validate(flags: TraceFlags): { format: TraceFormat; tokenizer: TokenEncoding } {
@@ -74,7 +91,8 @@ function validate(flags: TraceFlags): { format: TraceFormat; tokenizer: TokenEnc
 
 /**
  * `nxt trace FILE`: traces one test of the program and prints the annotated program (or the structured
- * trace with --format json). Exit 0 whenever a trace is printed, whether the test passed or not.
+ * trace with --format json); a program that fails while loading is traced up to its failure instead.
+ * Exit 0 whenever a trace is printed, whether the test passed or not; 2 when there is nothing to trace.
  */
 export async function traceCommand(file: string, flags: TraceFlags, io: CliIo): Promise<number> {
   const { format, tokenizer } = validate(flags);
@@ -113,8 +131,7 @@ export async function traceCommand(file: string, flags: TraceFlags, io: CliIo): 
         io.stderr(`nxt: even the bare program is ${fitted.tokens} tokens, over the budget of ${budget}\n`);
     }
     io.stdout(text);
-    const exception = trace.outcome.exception ? ` (${trace.outcome.exception.type})` : '';
-    io.stderr(`nxt: traced test ${result.testIndex}: ${trace.outcome.status}${exception}, ${trace.steps} steps\n`);
+    io.stderr(`${tracedLine(trace)}\n`);
     return 0;
   } finally {
     await sandbox.close();

@@ -25,8 +25,9 @@ export {
   type Sandbox,
   type SandboxHost,
   type TestPlan,
-  type TraceResult,
 } from './sandbox.js';
+export { chooseTestToTrace } from './trace-choice.js';
+export type { TraceResult } from './trace-run.js';
 export {
   type CaseCount,
   type ExceptionInfo,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UsageError } from '../shared/index.js';
 
 const MiB = 1024 * 1024;
 
@@ -154,7 +155,10 @@ export const TraceOptionsSchema = z.strictObject({
   /** Passed to the judging that finds the first failing test (see JudgeOptions). */
   entryPoint: z.string().min(1).optional(),
   reference: z.string().nullable().optional(),
-  /** The test to trace; default: the first test that does not pass. */
+  /**
+   * The test to trace; default: the one `chooseTestToTrace` picks from a verdict of every test (the
+   * first that fails or raises, else the first that times out).
+   */
   testIndex: z.number().int().nonnegative().optional(),
   /** State changes recorded before tracing switches off (the program then runs on untraced). */
   maxSteps: z.number().int().positive().default(1000),
@@ -174,3 +178,10 @@ export const TraceOptionsSchema = z.strictObject({
   limits: ResourceLimitsSchema.partial().default({}),
 });
 export type TraceOptions = z.input<typeof TraceOptionsSchema>;
+
+/** Parses options against their schema; a mistake becomes a `UsageError` that lists every problem. */
+export function parseOptions<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new UsageError(`invalid ${what}:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}

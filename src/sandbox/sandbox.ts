@@ -4,7 +4,6 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { NxtError, UsageError } from '../shared/index.js';
-import type { Trace } from '../trace/index.js';
 import type { ServerHello } from './fork-server.js';
 import { type PythonInfo, probePython } from './interpreter.js';
 import { findBubblewrap, type HostFacts, type IsolationLayer, planIsolation, totalMemoryLayer } from './isolation.js';
@@ -14,16 +13,16 @@ import {
   type JudgeOptions,
   JudgeOptionsSchema,
   type JudgeTest,
+  parseOptions,
   type ResolvedJudgeOptions,
   ResourceLimitsSchema,
   type SandboxOptions,
   SandboxOptionsSchema,
   type TraceOptions,
-  TraceOptionsSchema,
 } from './options.js';
 import { SandboxPool } from './pool.js';
 import { serverBootstrap, serverBundle } from './server-source.js';
-import { toTrace } from './trace-record.js';
+import { type TraceHost, type TraceResult, traceProgram } from './trace-run.js';
 import { claimUidRange, UID_RANGE_SIZE, type UidRange } from './uid-range.js';
 import { judgeFaultVerdict, toVerdict, type Verdict } from './verdict.js';
 
@@ -67,8 +66,10 @@ export interface Sandbox {
    */
   judgeProgram(program: string, tests: readonly JudgeTest[], options?: JudgeOptions): Promise<Verdict>;
   /**
-   * Traces one test (`options.testIndex`, or else the first test that does not pass) and returns the
-   * structured trace with the test's outcome. Tracing never changes the verdict of other calls.
+   * Traces one test (`options.testIndex`, or else the one `chooseTestToTrace` picks from a verdict of
+   * every test) and returns the structured trace with the test's outcome. A program that fails while
+   * loading is traced up to the failure instead (`trace.phase` is `load`). Tracing never changes the
+   * verdict of other calls.
    */
   traceProgram(program: string, tests: readonly string[], options?: TraceOptions): Promise<TraceResult>;
   /** Per-test timeouts from a reference solution: max(floor, factor × reference time), as EvalPlus does. */
@@ -103,12 +104,6 @@ export interface Sandbox {
   readonly answeredPerSlot: number[];
   close(): Promise<void>;
 }
-
-/** What `traceProgram` did: traced a test, or found nothing to trace and why. */
-export type TraceResult =
-  | { status: 'traced'; trace: Trace; testIndex: number; verdict: Verdict | null }
-  | { status: 'nothing-failed'; verdict: Verdict }
-  | { status: 'program-failed'; verdict: Verdict };
 
 export interface CalibrationOptions {
   /** Passed to the judging of the reference (see JudgeOptions). */
@@ -216,13 +211,6 @@ async function readablePython(python: PythonInfo, isDefault: boolean): Promise<P
       `(${python.prefixes.join(', ')}). Install bubblewrap, choose another interpreter with --python, ` +
       'or make the directory readable (chmod o+rx on it and its parents).',
   );
-}
-
-/** Parses options against their schema; a mistake becomes a `UsageError` that lists every problem. */
-function parseOptions<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new UsageError(`invalid ${what}:\n${z.prettifyError(parsed.error)}`);
-  return parsed.data;
 }
 
 /** Tests as the server takes them: statements, or case batches with their defaults filled in. */
@@ -378,30 +366,11 @@ export async function createSandbox(options: SandboxOptions = {}, host: SandboxH
     }
   }
 
-  async function traceOne(program: string, tests: readonly string[], index: number, options: TraceOptions) {
-    const trace = parseOptions(TraceOptionsSchema, options, 'trace options');
-    const judge = JudgeOptionsSchema.parse({
-      programTimeoutMs: trace.programTimeoutMs,
-      testTimeoutMs: trace.testTimeoutMs,
-      limits: trace.limits,
-    });
-    const raw = await runJudge(program, tests, judge, {
-      trace: {
-        testIndex: index,
-        maxSteps: trace.maxSteps,
-        maxEvents: trace.maxEvents,
-        maxChars: trace.maxChars,
-        maxSeconds: trace.maxSeconds,
-        valueChars: trace.valueChars,
-        valueItems: trace.valueItems,
-      },
-    });
-    const verdict = toVerdict(raw, pythonVersion);
-    const outcome = verdict.tests[index];
-    if (verdict.program.status !== 'ok' || !raw.trace || !outcome) return { verdict, trace: null };
-    const test = tests[index] as string;
-    return { verdict, trace: toTrace(raw.trace, { program, test, testIndex: index, python: pythonVersion, outcome }) };
-  }
+  const traceHost: TraceHost = {
+    pythonVersion,
+    judgeProgram: (program, tests, options) => sandbox.judgeProgram(program, tests, options),
+    runTraced: (program, tests, judge, trace) => runJudge(program, tests, judge, { trace }),
+  };
 
   const sandbox: Sandbox = {
     python,
@@ -427,28 +396,8 @@ export async function createSandbox(options: SandboxOptions = {}, host: SandboxH
       if (first.status !== 'timeout' || !judge.recheckTimeouts || !mayHaveBeenStarved(first)) return first;
       return judgeOnce(program, checked, judge, true);
     },
-    async traceProgram(program, tests, options = {}) {
-      const chosen = options.testIndex;
-      let verdict: Verdict | null = null;
-      let index = chosen;
-      if (chosen !== undefined && chosen >= tests.length) {
-        throw new UsageError(`test index ${chosen} is out of range: there are ${tests.length} tests`);
-      }
-      if (index === undefined) {
-        verdict = await sandbox.judgeProgram(program, tests, {
-          testTimeoutMs: options.testTimeoutMs ?? 3000,
-          stopAtFirstFailure: true,
-          ...(options.limits ? { limits: options.limits } : {}),
-          ...(options.entryPoint ? { entryPoint: options.entryPoint } : {}),
-          ...(options.reference ? { reference: options.reference } : {}),
-        });
-        if (verdict.program.status !== 'ok') return { status: 'program-failed', verdict };
-        index = verdict.tests.find((test) => test.status !== 'pass')?.index;
-        if (index === undefined) return { status: 'nothing-failed', verdict };
-      }
-      const traced = await traceOne(program, tests, index, options);
-      if (!traced.trace) return { status: 'program-failed', verdict: traced.verdict };
-      return { status: 'traced', trace: traced.trace, testIndex: index, verdict };
+    traceProgram(program, tests, options = {}) {
+      return traceProgram(traceHost, program, tests, options);
     },
     planTests(tests, options = {}) {
       return pool.ask(

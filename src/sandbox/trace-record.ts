@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TRACE_SCHEMA_VERSION, type Trace, type TraceEvent, TraceSchema } from '../trace/index.js';
+import { TRACE_SCHEMA_VERSION, type Trace, type TraceEvent, type TracePhase, TraceSchema } from '../trace/index.js';
 import type { TestVerdict } from './verdict.js';
 
 const ChangesSchema = z.array(z.tuple([z.string(), z.string()])).nullable();
@@ -19,7 +19,7 @@ export const RawTraceSchema = z.object({
   ),
   end: z
     .object({
-      truncated: z.enum(['steps', 'events', 'size', 'time', 'untraced', 'fault']).nullable(),
+      truncated: z.enum(['steps', 'events', 'size', 'time', 'untraced', 'fault', 'stack']).nullable(),
       steps: z.number(),
       events: z.number(),
     })
@@ -44,6 +44,8 @@ function toEvent([code, call, line, step, changes, extra]: RawTrace['events'][nu
 
 export interface TraceContext {
   program: string;
+  /** `load`: the run was the program's loading, and `test` the test it was for (it never ran). */
+  phase: TracePhase;
   test: string;
   testIndex: number;
   python: string;
@@ -58,6 +60,7 @@ export function toTrace(raw: RawTrace, context: TraceContext): Trace {
     schemaVersion: TRACE_SCHEMA_VERSION,
     python: context.python,
     program: context.program,
+    phase: context.phase,
     test: context.test,
     testIndex: context.testIndex,
     outcome: {

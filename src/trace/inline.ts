@@ -1,6 +1,6 @@
 import { elide } from './elide.js';
 import { cutValue, type RenderOptions, sourceLines } from './options.js';
-import type { Trace, TraceEvent } from './schema.js';
+import { type Trace, type TraceEvent, tracePhase } from './schema.js';
 
 interface Entry {
   step: number;
@@ -57,7 +57,8 @@ function annotate(line: string, entries: Entry[] | undefined, options: RenderOpt
 /**
  * NExT's inline trace: the program unchanged, each executed line that changed state followed by
  * `# (k) name=value; ...` in step order. Every entry ends with `;` except the trace's last.
- * The traced test statement follows after a blank line (see `testLine`).
+ * The traced test statement follows after a blank line (see `testLine`); a trace of the program's
+ * loading has none.
  */
 export function renderInline(trace: Trace, options: RenderOptions): string {
   const byLine = entriesByLine(trace, options.valueChars);
@@ -65,9 +66,9 @@ export function renderInline(trace: Trace, options: RenderOptions): string {
   const out = sourceLines(trace.program).map((line, index) =>
     annotate(line, byLine.get(`program:${index + 1}`), options, finalStep),
   );
-  const testLines = sourceLines(trace.test);
+  const testLines = tracePhase(trace) === 'load' ? [] : sourceLines(trace.test);
   const testHasEntries = testLines.some((_, index) => byLine.has(`test:${index + 1}`));
-  if (options.testLine === 'always' || (options.testLine === 'auto' && testHasEntries)) {
+  if (testLines.length > 0 && (options.testLine === 'always' || (options.testLine === 'auto' && testHasEntries))) {
     out.push(
       '',
       ...testLines.map((line, index) => annotate(line, byLine.get(`test:${index + 1}`), options, finalStep)),

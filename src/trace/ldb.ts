@@ -1,4 +1,4 @@
-import { cutValue, type RenderOptions, sourceLines } from './options.js';
+import { cutValue, programAndTest, type RenderOptions } from './options.js';
 import type { Trace } from './schema.js';
 import { keepEnds, StateReplay } from './state.js';
 
@@ -55,7 +55,5 @@ export function renderLdb(trace: Trace, options: RenderOptions): string {
   for (const call of [...open.keys()]) close(call);
   const { kept, omitted, at } = keepEnds(out, options.maxBlocks);
   if (omitted > 0) kept.splice(at, 0, `... (${omitted} blocks omitted)`);
-  const program = sourceLines(trace.program).join('\n');
-  const test = sourceLines(trace.test).join('\n');
-  return `${program}\n\n${test}\n\n# Execution by basic block, the variables at the end of each:\n${kept.map((line) => `# ${line}`).join('\n')}\n`;
+  return `${programAndTest(trace)}\n\n# Execution by basic block, the variables at the end of each:\n${kept.map((line) => `# ${line}`).join('\n')}\n`;
 }

@@ -1,3 +1,5 @@
+import { type Trace, tracePhase } from './schema.js';
+
 /** How a trace is rendered. Every renderer reads the fields that concern it. */
 export interface RenderOptions {
   /** Entries kept at the start of a line that ran many times (NExT: loop lines). */
@@ -26,6 +28,16 @@ export const DEFAULT_RENDER_OPTIONS: Readonly<RenderOptions> = Object.freeze({
 /** Cuts a value to `max` characters, marking the cut with `...`. */
 export function cutValue(value: string, max: number): string {
   return value.length > max ? `${value.slice(0, Math.max(0, max))}...` : value;
+}
+
+/**
+ * The program, then the traced test after a blank line: the head of the renderings that list the run
+ * apart from the source. A trace of the program's loading has no test to show (it never ran).
+ */
+export function programAndTest(trace: Trace): string {
+  const program = sourceLines(trace.program).join('\n');
+  if (tracePhase(trace) === 'load') return program;
+  return `${program}\n\n${sourceLines(trace.test).join('\n')}`;
 }
 
 /** The text of a program or test as lines, without the trailing empty line of a final newline. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { elide } from './elide.js';
 import { fitTrace, renderTrace } from './render.js';
-import type { Trace, TraceEvent } from './schema.js';
+import { type Trace, type TraceEvent, TraceSchema, tracePhase } from './schema.js';
 import { createTokenCounter } from './tokens.js';
 
 const program = 'def total(xs):\n    s = 0\n    for x in xs:\n        s += x\n    return s\n';
@@ -50,6 +50,36 @@ function loopTrace(n: number): Trace {
       { call: 1, function: 'total', depth: 1, parent: 0, source: 'program', defLine: 1 },
     ],
     events,
+  };
+}
+
+/** `x = 1; y = [x, 2]; z = y[3]` traced while it loads: the program's own frame, ending in IndexError. */
+function loadTrace(): Trace {
+  const failure = {
+    type: 'IndexError',
+    message: 'list index out of range',
+    repr: "IndexError('list index out of range')",
+  };
+  return {
+    schemaVersion: 1,
+    python: '3.11.7',
+    program: 'x = 1\ny = [x, 2]\nz = y[3]\n',
+    phase: 'load',
+    test: 'assert z == 3',
+    testIndex: 0,
+    outcome: {
+      status: 'error',
+      durationMs: 1,
+      exception: { type: 'IndexError', message: failure.message, line: 3, source: 'program' },
+    },
+    truncated: null,
+    steps: 3,
+    frames: [{ call: 0, function: '<module>', depth: 0, parent: null, source: 'program', defLine: 1 }],
+    events: [
+      event('line', 1, 0, [['x', '1']], 0),
+      event('line', 2, 1, [['y', '[1, 2]']], 0),
+      { ...event('exception', 3, 2, [], 0), exception: failure },
+    ],
   };
 }
 
@@ -140,6 +170,59 @@ describe('renderTrace', () => {
       # [exception] test line 1: AssertionError()
       "
     `);
+  });
+
+  it('says the run ran out of stack', () => {
+    const text = renderTrace({ ...loopTrace(2), truncated: 'stack' }, 'inline');
+    expect(text.trimEnd().split('\n').at(-1)).toBe(
+      '# nxt: trace incomplete after 8 steps: the stack ran out (RecursionError), so the deepest calls are not shown.',
+    );
+  });
+
+  it("shows a trace of the program's loading without the test that never ran, and says what it is", () => {
+    const note =
+      '# nxt: the program failed while loading, before any test ran: this is the trace of its top-level code.';
+    expect(renderTrace(loadTrace(), 'inline', { testLine: 'always' })).toBe(
+      `x = 1  # (0) x=1;\ny = [x, 2]  # (1) y=[1, 2];\nz = y[3]  # (2) __exception__ = IndexError('list index out of range')\n${note}\n`,
+    );
+    expect(renderTrace(loadTrace(), 'scratchpad')).toMatchInlineSnapshot(`
+      "x = 1
+      y = [x, 2]
+      z = y[3]
+
+      # Execution, the state after each executed line:
+      # <module>, line 1: x=1
+      # <module>, line 2: x=1, y=[1, 2]
+      # <module>, line 3: raises IndexError('list index out of range')
+      # nxt: the program failed while loading, before any test ran: this is the trace of its top-level code.
+      "
+    `);
+    expect(renderTrace(loadTrace(), 'ldb')).toMatchInlineSnapshot(`
+      "x = 1
+      y = [x, 2]
+      z = y[3]
+
+      # Execution by basic block, the variables at the end of each:
+      # [block] <module> lines 1-2: x=1, y=[1, 2]
+      # [exception] <module> line 3: IndexError('list index out of range')
+      # nxt: the program failed while loading, before any test ran: this is the trace of its top-level code.
+      "
+    `);
+    const both = renderTrace({ ...loadTrace(), truncated: 'steps' }, 'inline')
+      .trimEnd()
+      .split('\n');
+    expect(both.slice(-2)).toEqual([
+      note,
+      '# nxt: trace incomplete after 3 steps: recording stopped at the step limit.',
+    ]);
+    expect(renderTrace(loadTrace(), 'none')).toBe(loadTrace().program);
+  });
+
+  it('reads a trace written before phases as the trace of a test', () => {
+    const { phase: _phase, ...old } = loadTrace();
+    expect(TraceSchema.parse(old).phase).toBeUndefined();
+    expect(tracePhase(TraceSchema.parse(old))).toBe('test');
+    expect(tracePhase(loadTrace())).toBe('load');
   });
 
   it('renders json as the structured trace and none as the bare program', () => {

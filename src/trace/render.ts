@@ -2,7 +2,7 @@ import type { TraceFormat } from './formats.js';
 import { renderInline } from './inline.js';
 import { renderLdb } from './ldb.js';
 import { DEFAULT_RENDER_OPTIONS, type RenderOptions, sourceLines } from './options.js';
-import type { Trace, TraceTruncation } from './schema.js';
+import { type Trace, type TraceTruncation, tracePhase } from './schema.js';
 import { renderScratchpad } from './scratchpad.js';
 
 const TRUNCATION_NOTES: Record<TraceTruncation, string> = {
@@ -13,6 +13,7 @@ const TRUNCATION_NOTES: Record<TraceTruncation, string> = {
   killed: 'the program was stopped (time or memory limit) while it was being traced',
   untraced: 'the program removed or replaced the tracer, so what it did next is not shown',
   fault: 'the tracer failed on a value the program made; what followed is not shown',
+  stack: 'the stack ran out (RecursionError), so the deepest calls are not shown',
 };
 
 function renderBare(trace: Trace, format: TraceFormat, options: RenderOptions): string {
@@ -36,12 +37,22 @@ export function truncationNote(trace: Trace): string | null {
   return `# nxt: trace incomplete after ${trace.steps} steps: ${TRUNCATION_NOTES[trace.truncated]}.`;
 }
 
-/** Renders `trace` in `format`; incomplete traces end with a `# nxt:` note saying so. */
+/** The note that says a trace is of the program's loading, not of a test, or null. */
+export function phaseNote(trace: Trace): string | null {
+  if (tracePhase(trace) !== 'load') return null;
+  return '# nxt: the program failed while loading, before any test ran: this is the trace of its top-level code.';
+}
+
+/**
+ * Renders `trace` in `format`. Except in `json` and `none`, a trace of the program's loading ends with a
+ * `# nxt:` note saying so, and an incomplete trace with one saying why.
+ */
 export function renderTrace(trace: Trace, format: TraceFormat, options: Partial<RenderOptions> = {}): string {
   const resolved = { ...DEFAULT_RENDER_OPTIONS, ...options };
   const text = renderBare(trace, format, resolved);
-  const note = format === 'json' || format === 'none' ? null : truncationNote(trace);
-  return note ? `${text}${note}\n` : text;
+  if (format === 'json' || format === 'none') return text;
+  const notes = [phaseNote(trace), truncationNote(trace)].filter((note) => note !== null);
+  return notes.reduce((out, note) => `${out}${note}\n`, text);
 }
 
 export interface FitOptions {

@@ -34,10 +34,26 @@ export const TraceEventSchema = z.object({
 });
 export type TraceEvent = z.infer<typeof TraceEventSchema>;
 
-export const TraceTruncationSchema = z.enum(['steps', 'events', 'size', 'time', 'killed', 'untraced', 'fault']);
+export const TraceTruncationSchema = z.enum([
+  'steps',
+  'events',
+  'size',
+  'time',
+  'killed',
+  'untraced',
+  'fault',
+  'stack',
+]);
 export type TraceTruncation = z.infer<typeof TraceTruncationSchema>;
 
 export const TRACE_SCHEMA_VERSION = 1;
+
+/**
+ * What a trace records: `test`, the traced test statement run against the loaded program; `load`, the
+ * program's own top-level code, traced because the program failed while loading (no test ran).
+ */
+export const TRACE_PHASES = ['test', 'load'] as const;
+export type TracePhase = (typeof TRACE_PHASES)[number];
 
 /** A recorded execution of one test against one program. */
 export const TraceSchema = z.object({
@@ -45,6 +61,12 @@ export const TraceSchema = z.object({
   /** `sys.version` of the interpreter that ran it: traces differ between CPython minor versions. */
   python: z.string(),
   program: z.string(),
+  /**
+   * Absent in traces written before it existed, which are all `test` (read it with `tracePhase`).
+   * With `load`, `test` and `testIndex` name the test the run was for, which never ran, and
+   * `outcome` is how the loading ended.
+   */
+  phase: z.enum(TRACE_PHASES).optional(),
   test: z.string(),
   testIndex: z.number().int().nonnegative(),
   /** How the traced test ended, and how long it ran under the tracer. */
@@ -67,3 +89,8 @@ export const TraceSchema = z.object({
   events: z.array(TraceEventSchema),
 });
 export type Trace = z.infer<typeof TraceSchema>;
+
+/** What `trace` records (see `TRACE_PHASES`); a trace without the field is a test's. */
+export function tracePhase(trace: Pick<Trace, 'phase'>): TracePhase {
+  return trace.phase ?? 'test';
+}

@@ -1,4 +1,4 @@
-import { cutValue, type RenderOptions, sourceLines } from './options.js';
+import { cutValue, programAndTest, type RenderOptions } from './options.js';
 import type { Trace } from './schema.js';
 import { keepEnds, StateReplay } from './state.js';
 
@@ -25,7 +25,5 @@ export function renderScratchpad(trace: Trace, options: RenderOptions): string {
   }
   const { kept, omitted, at } = keepEnds(lines, options.maxLines);
   if (omitted > 0) kept.splice(at, 0, `... (${omitted} lines omitted)`);
-  const program = sourceLines(trace.program).join('\n');
-  const test = sourceLines(trace.test).join('\n');
-  return `${program}\n\n${test}\n\n# Execution, the state after each executed line:\n${kept.map((line) => `# ${line}`).join('\n')}\n`;
+  return `${programAndTest(trace)}\n\n# Execution, the state after each executed line:\n${kept.map((line) => `# ${line}`).join('\n')}\n`;
 }

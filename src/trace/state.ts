@@ -1,17 +1,22 @@
 import { cutValue } from './options.js';
-import type { Trace, TraceEvent } from './schema.js';
+import type { Trace, TraceEvent, TraceFrame } from './schema.js';
+
+/** The test statement's own frame (a program's `<module>` frame, traced while it loads, is not one). */
+function isTestStatement(frame: TraceFrame): boolean {
+  return frame.function === '<module>' && frame.source === 'test';
+}
 
 /** Replays a trace, keeping each frame's current variables (for renderers that show whole states). */
 export class StateReplay {
   readonly #states = new Map<number, Map<string, string>>();
   readonly #names: Map<number, string>;
   readonly #sources: Map<number, 'program' | 'test'>;
+  readonly #testCalls: Set<number>;
 
   constructor(trace: Trace) {
-    this.#names = new Map(
-      trace.frames.map((frame) => [frame.call, frame.function === '<module>' ? 'test' : frame.function]),
-    );
+    this.#names = new Map(trace.frames.map((frame) => [frame.call, isTestStatement(frame) ? 'test' : frame.function]));
     this.#sources = new Map(trace.frames.map((frame) => [frame.call, frame.source]));
+    this.#testCalls = new Set(trace.frames.filter(isTestStatement).map((frame) => frame.call));
   }
 
   apply(event: TraceEvent): void {
@@ -22,7 +27,7 @@ export class StateReplay {
 
   /** Whether `call` is the test statement's own frame. */
   isTest(call: number): boolean {
-    return this.#names.get(call) === 'test';
+    return this.#testCalls.has(call);
   }
 
   hasVariables(call: number): boolean {

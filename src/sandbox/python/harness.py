@@ -6,7 +6,9 @@ expected value and no other program. It learns its job from fd 4 and answers on 
                  (the server compares it: expected values never come here)
   callraw        the same for a call forwarded from the test process (the runner)
   stmt           run one test statement here (a test that could not be sealed), with pristine builtins
-  trace          run one test statement under the tracer (tracer.py) and stream the trace
+  trace          run one test statement under the tracer (tracer.py) and stream the trace; with
+                 "phase": "load" in its config the statement is a program, run as `<program>` (the
+                 child then holds an empty program: this is how a program that fails to load is traced)
 A child forked as a runner holds the reference solution and runs test statements itself, forwarding
 each call of the entry point to the program's child through the server (see `run_runner`).
 """
@@ -416,10 +418,15 @@ class _Program:
             kind = frames.TRACE if record.get("k") == "trace" else frames.TRACE_END
             reporter.record(kind, test, 0, _json(record).encode())
 
-        sources = {"<program>": _lines(self.source), "<test %d>" % test: _lines(source)}
+        if config.get("phase") == "load":
+            filename = "<program>"
+            sources = {filename: _lines(source)}
+        else:
+            filename = "<test %d>" % test
+            sources = {"<program>": _lines(self.source), filename: _lines(source)}
         self.pristine.restore(self.namespace)
         t0 = _perf()
-        exc, closing = tracer.trace_test(self.namespace, source, test, config, sources, flush)
+        exc, closing = tracer.trace_test(self.namespace, source, filename, config, sources, flush)
         ms = (_perf() - t0) * 1000
         if exc is None:
             status, info = "pass", None

@@ -9,6 +9,12 @@ user-defined __repr__), change detection compares those bounded reprs, and traci
 after `maxSteps` state changes, `maxEvents` events, `maxChars` characters of values or `maxSeconds`.
 Events go out in chunks, so a trace survives a program that is killed afterwards.
 
+The tracer's own calls use the program's stack. When the program has used up nearly all of it, the
+tracer's work raises RecursionError: recording ends there, marked "stack", doing nothing that needs more
+stack. A test that ends in an exception the recording did not follow to its end (recording stopped
+early, for any reason) still gets it, from the traceback once the stack is free again: at the deepest
+recorded frame it passed through and at the test (or program) statement, as if it had been followed.
+
 Event records are compact lists: [kind, call, line, step, changes, extra]
   kind     "c" call (changes = the arguments), "l" a line finished (changes = what it changed),
            "r" return (extra = repr of the value), "y" yield (extra = repr), "x" exception
@@ -272,7 +278,7 @@ class Tracer:
         self.def_lines = {}
         self.global_names = {}
         self.truncated = None
-        self.closed = False
+        self.closed_after = None  # events recorded when the closing payload went out
         self.tampered = False
 
     # -- installing ----------------------------------------------------------------------------
@@ -290,16 +296,35 @@ class Tracer:
         self.flush()
         # Said now: the program may run on untraced until it is killed, and this must not be lost.
         self.flush_out(self._closing())
-        self.closed = True
+        self.closed_after = self.event_count
 
     def _closing(self):
         return {"k": "trace_end", "truncated": self.truncated, "steps": self.step, "events": self.event_count}
 
     def finish(self):
-        """Ends tracing; returns the closing payload, or None when `stop` already sent it."""
+        """Ends tracing; returns the closing payload, or None when `stop` already sent it and nothing
+        was recorded since (a second one replaces the first)."""
         _settrace(None)
         self.flush()
-        return None if self.closed else self._closing()
+        return None if self.closed_after == self.event_count else self._closing()
+
+    def follow_to_end(self, exc):
+        """The end of an exception the recording stopped before following out: an exception event at
+        the deepest recorded frame it passed through and at the outermost one (the test statement),
+        each unless already recorded there. Read from the traceback; outside the caps (two events)."""
+        path = []
+        tb = exc.__traceback__
+        while tb is not None:
+            frame = tb.tb_frame
+            state = self.states.get(id(frame))
+            if state is not None and state.frame is frame and not state.raised:
+                path.append((state, tb.tb_lineno))
+            tb = tb.tb_next
+        ends = [path[-1], path[0]] if len(path) > 1 else path
+        for state, line in ends:
+            state.raised = True
+            self.events.append(self._exception_record(state, line, type(exc), exc))
+            self.event_count += 1
 
     def flush(self):
         if self.events or self.new_frames:
@@ -385,14 +410,40 @@ class Tracer:
         # and switch tracing off unmarked: a fault of the tracer ends the trace, marked, instead.
         try:
             return self._on_call(frame)
+        except RecursionError:
+            # The stack may have no room left even for one call: the mark is set without one.
+            self.truncated = self.truncated or "stack"
+            try:
+                return self._out_of_stack()
+            except RecursionError:
+                return None
         except BaseException:
             return self._fault()
 
     def on_event(self, frame, event, arg):
         try:
             return self._on_event(frame, event, arg)
+        except RecursionError:
+            self.truncated = self.truncated or "stack"
+            try:
+                return self._out_of_stack()
+            except RecursionError:
+                return None
         except BaseException:
             return self._fault()
+
+    def _out_of_stack(self):
+        """Ends recording where the stack ran out. Any call here may fail for want of
+        stack; what fails is left to `finish`, which runs once the test is over: a failed flush writes
+        nothing (the same depth lets all of it run or none), so nothing reaches the server half-sent."""
+        try:
+            _settrace(None)
+            for state in self.stack:
+                state.frame.f_trace = None
+            self.flush()
+        except RecursionError:
+            pass
+        return None
 
     def _fault(self):
         self.truncated = self.truncated or "fault"
@@ -413,36 +464,43 @@ class Tracer:
         if state is not None and state.frame is frame:  # a generator or coroutine resuming
             self.stack.append(state)
             return self.on_event
-        call = self.next_call
-        self.next_call += 1
         source = "program" if filename == "<program>" else "test"
         is_module = code.co_name == "<module>"
         comprehension = code.co_name in _COMPREHENSIONS
         tracked = () if is_module else self._tracked_globals(code, frame.f_globals)
-        state = _Frame(frame, call, source, comprehension, tracked)
-        self.states[id(frame)] = state
-        parent = self.stack[-1].call if self.stack else -1
+        state = _Frame(frame, self.next_call, source, comprehension, tracked)
         def_line = max(1, frame.f_lineno) if is_module or comprehension else self._def_line(code, filename)
         name = (code.co_qualname if hasattr(code, "co_qualname") else code.co_name)[:_NAME_CHARS]
+        arguments = self._first_values(state, frame, is_module, tracked)
+        # Registered only once its values are read: a frame the stack had no room for is left out whole.
+        call = self.next_call
+        self.next_call += 1
+        self.states[id(frame)] = state
+        parent = self.stack[-1].call if self.stack else -1
         self.chars += len(name)
         self.new_frames.append([call, name, len(self.stack), parent, source, def_line])
         self.stack.append(state)
         if is_module:
-            # The test statement runs in the program's namespace: only what it changes is news.
-            for name, value in frame.f_locals.items():
-                if _shown(name, value):
-                    state.values[name] = (value, self.repr(value))
             return self.on_event
-        for name in tracked:  # globals the function uses: only their later changes are news
-            if name in frame.f_globals:
-                value = frame.f_globals[name]
-                state.values[name] = (value, self.repr(value))
-        arguments = self._changes(state)
         if comprehension or not arguments:  # no arguments, no state change: no step
             self._emit(["c", call, def_line, -1, None, None])
         else:
             self._emit(["c", call, def_line, self._next_step(), arguments, None])
         return self.on_event
+
+    def _first_values(self, state, frame, is_module, tracked):
+        """Seeds a new frame's snapshot; returns its arguments as changes (none for a module)."""
+        if is_module:
+            # The test statement runs in the program's namespace: only what it changes is news.
+            for name, value in frame.f_locals.items():
+                if _shown(name, value):
+                    state.values[name] = (value, self.repr(value))
+            return []
+        for name in tracked:  # globals the function uses: only their later changes are news
+            if name in frame.f_globals:
+                value = frame.f_globals[name]
+                state.values[name] = (value, self.repr(value))
+        return self._changes(state)
 
     def _on_event(self, frame, event, arg):
         if self.truncated is not None:
@@ -499,17 +557,23 @@ class Tracer:
         if state.raised:
             return  # the same exception seen again while it unwinds this frame
         state.raised = True
+        self._emit(self._exception_record(state, frame.f_lineno, exc_type, exc_value))
+
+    def _exception_record(self, state, line, exc_type, exc_value):
         message = _exception_message(exc_value, self.repr)
-        name = _type_name(exc_type)
         text = self.repr(exc_value)
         self.chars += len(text) + len(message)
-        self._emit(["x", state.call, frame.f_lineno, self._next_step(), None, [name, message[:1000], text]])
+        return ["x", state.call, line, self._next_step(), None, [_type_name(exc_type), message[:1000], text]]
 
 
-def trace_test(namespace, test_source, index, config, sources, flush):
-    """Runs one test statement under the tracer. Returns (status, exception info or None, closing payload)."""
+def trace_test(namespace, source, filename, config, sources, flush):
+    """Runs `source` (a test statement, or the program itself while it loads) compiled as `filename`,
+    under the tracer. Returns (the exception it raised or None, the closing payload or None)."""
+    try:
+        code = compile(source, filename, "exec")
+    except BaseException as exc:  # nothing ran: an outcome with an empty trace
+        return exc, {"k": "trace_end", "truncated": None, "steps": 0, "events": 0}
     tracer = Tracer(config, sources, flush)
-    code = compile(test_source, "<test %d>" % index, "exec")
     seen = _sys.settrace
 
     def watched(function, _seen=seen):
@@ -528,5 +592,12 @@ def trace_test(namespace, test_source, index, config, sources, flush):
         _settrace(None)
         _sys.settrace = seen
     if tracer.truncated is None and (tracer.tampered or not ours):
-        tracer.truncated = "untraced"
+        # Python itself switches a tracer off when calling it overflows the stack.
+        ran_out = issubclass(type(outcome), RecursionError) and not tracer.tampered
+        tracer.truncated = "stack" if ran_out else "untraced"
+    if tracer.truncated is not None and outcome is not None:
+        try:
+            tracer.follow_to_end(outcome)
+        except BaseException:  # a value the tracer cannot show: the trace ends as recorded
+            pass
     return outcome, tracer.finish()
