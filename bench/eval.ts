@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runEval } from '../src/eval/index.js';
+import { runEval, VerdictCache } from '../src/eval/index.js';
 import { createLlmClient, type LlmClient, ModelSpecSchema, SampleCache } from '../src/llm/index.js';
 import { startTestServer } from '../src/llm/testing/test-server.js';
 import { createSandbox, type Sandbox } from '../src/sandbox/index.js';
@@ -28,6 +28,8 @@ const { values } = parseArgs({
     workers: { type: 'string' },
     'base-dir': { type: 'string' },
     rounds: { type: 'string', default: '3' },
+    distinct: { type: 'string' },
+    'exec-cache': { type: 'boolean', default: false },
   },
 });
 const store = new DataStore({ dataDir: sharedDataDir, cacheDir: join(tmpdir(), 'nxt-bench-data'), fetch: null });
@@ -40,10 +42,25 @@ const server = await startTestServer({
   respond: (request) => {
     const last = request.messages.at(-1)?.content ?? '';
     const task = byDescription.find(([prefix]) => last.startsWith(prefix))?.[1];
-    const program = request.choice % 2 === 0 ? (task?.reference ?? '') : (task?.buggyProgram ?? '');
-    return `The trace shows where the value goes wrong; the fix follows.\n\n\`\`\`python\n${program}\n\`\`\``;
+    return `The trace shows where the value goes wrong; the fix follows.\n\n\`\`\`python\n${answer(task, request.choice)}\n\`\`\``;
   },
 });
+
+/**
+ * Sample `choice`'s program. Default: the reference for even choices, the buggy program for odd ones.
+ * With --distinct D, the choices cycle over D distinct programs (the reference, the buggy program,
+ * then the reference with a harmless extra statement, each a different syntax tree), and every sample
+ * is written differently (a comment naming it), so samples repeat programs, never texts: the share of
+ * samples whose program repeats is 1 - D / samples.
+ */
+function answer(task: RepairTask | undefined, choice: number): string {
+  const reference = task?.reference ?? '';
+  const buggy = task?.buggyProgram ?? '';
+  if (!values.distinct) return choice % 2 === 0 ? reference : buggy;
+  const variant = choice % Number(values.distinct);
+  const program = variant === 0 ? reference : variant === 1 ? buggy : `${reference}\n_variant = ${variant}\n`;
+  return `# sample ${choice}\n${program}`;
+}
 
 const busy = { prompting: 0, sampling: 0, judging: 0 };
 const inside = { judgingMs: 0, timeoutMs: 0, timeouts: 0, judged: 0 };
@@ -170,6 +187,54 @@ if (values['base-dir']) {
   const [baseSeconds, thisSeconds] = [best.get('base') ?? 0, best.get('this') ?? 0];
   console.log(
     `side by side, best of ${values.rounds}: base ${(total / baseSeconds).toFixed(0)} samples/s, this ${(total / thisSeconds).toFixed(0)} samples/s; this/base ${(baseSeconds / thisSeconds).toFixed(3)}`,
+  );
+}
+
+if (values['exec-cache']) {
+  // The same workload with and without the execution cache, alternating, each with fresh caches.
+  const best = new Map<string, number>();
+  for (let round = 0; round < Number(values.rounds); round++) {
+    for (const useCache of round % 2 === 0 ? [false, true] : [true, false]) {
+      const folder = mkdtempSync(join(tmpdir(), 'nxt-bench-exec-cache-'));
+      const fresh = createLlmClient(
+        ModelSpecSchema.parse({ model: 'scripted', baseUrls: [server.url], apiKey: 'sk', concurrency: 64 }),
+        { cache: SampleCache.open(join(folder, 'cache.sqlite')) },
+      );
+      const execCache = useCache ? VerdictCache.open(join(folder, 'exec.sqlite')) : null;
+      const began = performance.now();
+      await runEval(
+        {
+          dataset: 'humanevalfix',
+          model: 'scripted',
+          api: 'chat',
+          samples,
+          temperature: 0.8,
+          trace: 'inline',
+          shots: 3,
+        },
+        {
+          client: fresh,
+          sandbox: rawSandbox,
+          tasks,
+          datasetFiles: {},
+          countTokens: await createTokenCounter(),
+          nxtVersion: 'bench',
+          k: [1],
+          ...(execCache ? { execCache } : {}),
+        },
+        join(folder, 'run'),
+      );
+      const took = (performance.now() - began) / 1000;
+      execCache?.close();
+      const name = useCache ? 'with' : 'without';
+      best.set(name, Math.min(best.get(name) ?? Number.POSITIVE_INFINITY, took));
+      rmSync(folder, { recursive: true, force: true });
+    }
+  }
+  const [without, withCache] = [best.get('without') ?? 0, best.get('with') ?? 0];
+  const distinct = values.distinct ? Math.min(Number(values.distinct), samples) : Math.min(2, samples);
+  console.log(
+    `execution cache, best of ${values.rounds}: ${distinct} distinct programs in ${samples} samples per task (${(100 * (1 - distinct / samples)).toFixed(0)}% repeats); without ${(total / without).toFixed(1)} samples/s, with ${(total / withCache).toFixed(1)} samples/s; with/without ${(without / withCache).toFixed(2)}`,
   );
 }
 

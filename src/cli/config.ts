@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { type ModelSpec, ModelSpecSchema, PriceSchema } from '../llm/index.js';
 import { UsageError } from '../shared/index.js';
@@ -93,6 +93,14 @@ function parseModelText(text: string): ModelEntry {
 }
 
 /** The cache file: --cache, else $NXT_CACHE_DIR, else the config's cacheDir, else ~/.cache/nxt. */
+/**
+ * The execution cache (verdicts of judged programs): beside the sample cache, so `--cache FILE` and
+ * NXT_CACHE_DIR move both.
+ */
+export function execCachePath(llmCache: string | undefined, config: Config, env: Env, cwd: string): string {
+  return join(dirname(cachePath(llmCache, config, env, cwd)), 'exec.sqlite');
+}
+
 export function cachePath(flag: string | undefined, config: Config, env: Env, cwd: string): string {
   if (flag) return resolve(cwd, flag);
   const dir =

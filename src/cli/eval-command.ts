@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { EvalProgress } from '../eval/index.js';
 import { formatDuration, listChoices, UsageError } from '../shared/index.js';
 import { isRepairTask, REPAIR_DATASET_NAMES, type RepairTask } from '../tasks/index.js';
-import { cachePath, loadConfig, resolveModel } from './config.js';
+import { cachePath, execCachePath, loadConfig, resolveModel } from './config.js';
 import { type DataFlags, loadTasks } from './data-command.js';
 import type { CliIo } from './io.js';
 import { positiveInt, type SandboxFlagValues, sandboxOptions } from './sandbox-flags.js';
@@ -30,6 +30,7 @@ export interface EvalFlags extends DataFlags, SandboxFlagValues {
   turns?: string;
   minTimeLimit?: string;
   gtTimeLimitFactor?: string;
+  execCache?: boolean;
 }
 
 function slug(text: string): string {
@@ -73,7 +74,8 @@ function progressPrinter(io: CliIo, label = 'eval') {
     const rate = progress.done > 0 ? `${((100 * progress.passed) / progress.done).toFixed(1)}%` : '-';
     const cost = progress.costUsd === null ? '' : `, $${progress.costUsd.toFixed(3)}`;
     const cached = progress.cached > 0 ? `, ${progress.cached} from the cache` : '';
-    const text = `${label}: ${progress.done}/${progress.total} samples${eta === null || progress.done >= progress.total ? '' : `, ${formatDuration(eta)} left`}, fix rate ${rate}${cached}, tokens ${Math.round(progress.promptTokens)} in / ${Math.round(progress.completionTokens)} out${cost}`;
+    const reused = progress.reused > 0 ? `, ${progress.reused} verdicts reused` : '';
+    const text = `${label}: ${progress.done}/${progress.total} samples${eta === null || progress.done >= progress.total ? '' : `, ${formatDuration(eta)} left`}, fix rate ${rate}${cached}${reused}, tokens ${Math.round(progress.promptTokens)} in / ${Math.round(progress.completionTokens)} out${cost}`;
     io.stderr(io.isTty ? `\r${text}\u001b[K${progress.done >= progress.total ? '\n' : ''}` : `${text}\n`);
   };
 }
@@ -119,6 +121,12 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
   const { createSandbox } = await import('../sandbox/index.js');
   // --no-cache: every sample is asked for (and nothing is stored).
   const cache = flags.cache === false ? null : SampleCache.open(cachePath(flags.cache, config, io.env, io.cwd));
+  const execCache = await openExecCache(
+    flags.execCache,
+    typeof flags.cache === 'string' ? flags.cache : undefined,
+    io,
+    flags.config,
+  );
   const sandbox = await createSandbox(sandboxOptions(flags, io.env));
   try {
     const client = createLlmClient(spec, {
@@ -160,6 +168,7 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
         ),
         countTokens: await createTokenCounter('cl100k_base'),
         nxtVersion: VERSION,
+        ...(execCache ? { execCache } : {}),
         endpoint: { baseUrls: spec.baseUrls, ...(spec.cacheKey ? { cacheKey: spec.cacheKey } : {}) },
         onProgress: (progress) => {
           lastFailure = progress.lastFailure;
@@ -181,8 +190,21 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
     return 0;
   } finally {
     cache?.close();
+    execCache?.close();
     await sandbox.close();
   }
+}
+
+/** The execution cache unless `--no-exec-cache` (commander's `execCache: false`). */
+async function openExecCache(
+  enabled: boolean | undefined,
+  llmCache: string | undefined,
+  io: CliIo,
+  configFile?: string,
+) {
+  if (enabled === false) return null;
+  const { VerdictCache } = await import('../eval/index.js');
+  return VerdictCache.open(execCachePath(llmCache, loadConfig(configFile, io.cwd, io.env), io.env, io.cwd));
 }
 
 export interface ProxyFlags extends DataFlags, SandboxFlagValues {
@@ -191,6 +213,7 @@ export interface ProxyFlags extends DataFlags, SandboxFlagValues {
   out?: string;
   config?: string;
   cache?: string;
+  execCache?: boolean;
 }
 
 /** `nxt eval proxy`: the student's pass@k from a run's rationales, next to the run's own. */
@@ -213,11 +236,13 @@ export async function proxyCommand(flags: ProxyFlags, io: CliIo): Promise<number
   const { createLlmClient, SampleCache } = await import('../llm/index.js');
   const { createSandbox } = await import('../sandbox/index.js');
   const cache = SampleCache.open(cachePath(flags.cache, config, io.env, io.cwd));
+  const execCache = await openExecCache(flags.execCache, flags.cache, io, flags.config);
   const sandbox = await createSandbox(sandboxOptions(flags, io.env));
   try {
     const summary = await runProxy(from, out, tasks, createLlmClient(spec, { cache }), sandbox, {
       nxtVersion: VERSION,
       onProgress: progressPrinter(io, 'proxy'),
+      ...(execCache ? { execCache } : {}),
     });
     io.stdout(
       `original (${original.model}):\n${formatSummary(original)}\nproxy (student ${spec.model} writing fixes from the rationales):\n${formatSummary(summary)}`,
@@ -231,6 +256,7 @@ export async function proxyCommand(flags: ProxyFlags, io: CliIo): Promise<number
     return 0;
   } finally {
     cache.close();
+    execCache?.close();
     await sandbox.close();
   }
 }
@@ -262,6 +288,7 @@ export async function importCommand(
       k: string;
       minTimeLimit: string;
       gtTimeLimitFactor: string;
+      execCache?: boolean;
     },
   io: CliIo,
 ): Promise<number> {
@@ -274,6 +301,7 @@ export async function importCommand(
   const tasks = await loadTasks(flags.dataset, flags, io);
   const out = resolve(io.cwd, flags.out);
   const sandbox = await createSandbox(sandboxOptions(flags, io.env));
+  const execCache = await openExecCache(flags.execCache, undefined, io);
   try {
     const summary = await importSamples(resolve(io.cwd, flags.samples), out, tasks, sandbox, {
       nxtVersion: VERSION,
@@ -282,10 +310,12 @@ export async function importCommand(
       onProgress: progressPrinter(io, 'import'),
       k,
       limits: { plusFloorMs: Math.round(plusFloor * 1000), plusFactor },
+      ...(execCache ? { execCache } : {}),
     });
     io.stdout(formatSummary(summary));
     return 0;
   } finally {
+    execCache?.close();
     await sandbox.close();
   }
 }

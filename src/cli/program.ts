@@ -241,6 +241,7 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
         .option('--config <file>', 'config file (default ./nxt.config.json)')
         .option('--cache <file>', 'the LLM sample cache (keyed by model, server and request)')
         .option('--no-cache', 'ask the model for every sample, reading and storing nothing in the cache')
+        .option('--no-exec-cache', 'judge every program, even one identical to a program judged before')
         .addHelpText(
           'after',
           '\nSubcommands: nxt eval proxy | import | export (see nxt eval proxy --help).\n' +
@@ -262,7 +263,8 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
         .requiredOption('--student <spec>', 'the student model')
         .option('--out <dir>', 'default: DIR/proxy-STUDENT')
         .option('--config <file>', 'config file')
-        .option('--cache <file>', 'the LLM sample cache'),
+        .option('--cache <file>', 'the LLM sample cache (the execution cache is beside it)')
+        .option('--no-exec-cache', 'judge every program, even one identical to a program judged before'),
     ),
   ).action(async (flags) => {
     const { proxyCommand } = await import('./eval-command.js');
@@ -280,6 +282,7 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
           `the dataset they answer: ${listChoices(DATASET_NAMES)}, or a .jsonl task file`,
         )
         .requiredOption('--samples <file>', 'the JSONL file')
+        .option('--no-exec-cache', 'judge every program, even one identical to a program judged before')
         .option('--k <list>', 'the k of pass@k (reported when every task has at least k samples)', '1,10,100')
         .option(
           '--min-time-limit <s>',

@@ -4,7 +4,8 @@ import { COMPLETION_STOP, parseAnswer } from '../prompt/index.js';
 import type { Sandbox } from '../sandbox/index.js';
 import { isRepairTask, type Problem } from '../tasks/index.js';
 import type { TraceFormat } from '../trace/index.js';
-import { judgeFix, type LimitsRule, limitsPolicy, unjudged } from './judge-fix.js';
+import { FixJudge, type VerdictCache } from './exec-cache.js';
+import { DEFAULT_LIMITS_RULE, type LimitsRule, limitsPolicy, unjudged } from './judge-fix.js';
 import {
   appendRecords,
   type ResultRecord,
@@ -71,6 +72,9 @@ export interface EngineProgress {
   promptTokens: number;
   completionTokens: number;
   costUsd: number | null;
+  /** Programs judged in this session, and results answered by an identical program's verdict. */
+  judged: number;
+  reused: number;
 }
 
 export interface EngineOptions<Context, Task extends Problem> {
@@ -94,6 +98,8 @@ export interface EngineOptions<Context, Task extends Problem> {
   sampling: (temperature: number) => { temperature: number; maxTokens: number; topP?: number; seed?: number };
   /** Most tasks worked on at once: one limit for prompting, sampling and judging. */
   concurrency?: number;
+  /** Verdicts of identical programs are reused from it (exec-cache.ts); null or missing: judge every program. */
+  execCache?: VerdictCache | null;
   onProgress?: (progress: EngineProgress) => void;
   /** What summary.json says the run is. */
   summary: { dataset: string; model: string; samples: number; k?: readonly number[] };
@@ -146,9 +152,12 @@ export async function runEngine<Context, Task extends Problem>(
     promptTokens: previousSamples.reduce((sum, record) => sum + record.promptTokens, 0),
     completionTokens: previousSamples.reduce((sum, record) => sum + record.completionTokens, 0),
     costUsd: null,
+    judged: 0,
+    reused: 0,
   };
   options.onProgress?.(progress);
   const limitsOf = limitsPolicy(sandbox, options.limits);
+  const judge = new FixJudge(sandbox, options.execCache ?? null, { ...DEFAULT_LIMITS_RULE, ...options.limits });
 
   const noteMissing = (message: string) => {
     progress.missing += 1;
@@ -163,8 +172,17 @@ export async function runEngine<Context, Task extends Problem>(
     if (record.cached) progress.cached += 1;
   };
 
-  const judgeProgram = async (task: Task, mode: Mode, index: number, program: string, rationale: string | null) =>
-    ({
+  const judgeProgram = async (
+    task: Task,
+    mode: Mode,
+    index: number,
+    program: string,
+    rationale: string | null,
+  ): Promise<ResultRecord> => {
+    const { verdict, reused } = await judge.judge(task, program, () => limitsOf(task));
+    if (reused) progress.reused += 1;
+    else progress.judged += 1;
+    return {
       schemaVersion: RUN_SCHEMA_VERSION,
       taskId: task.id,
       mode,
@@ -172,8 +190,10 @@ export async function runEngine<Context, Task extends Problem>(
       outcome: 'judged',
       rationale,
       program,
-      ...(await judgeFix(sandbox, task, program, await limitsOf(task))),
-    }) satisfies ResultRecord;
+      ...verdict,
+      ...(reused ? { reused: true } : {}),
+    };
+  };
 
   const judgeOutcome = async (
     task: Task,
@@ -269,7 +289,6 @@ export async function runEngine<Context, Task extends Problem>(
       }))
       .filter((entry) => entry.indexes.length > 0);
     if (plan.length === 0) return;
-    await limitsOf(task);
     const context = await source.prepare(task);
     for (const { mode, indexes } of plan) {
       const wanted = new Set(indexes);

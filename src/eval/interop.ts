@@ -5,6 +5,7 @@ import type { Sandbox } from '../sandbox/index.js';
 import { NxtError } from '../shared/index.js';
 import type { Problem } from '../tasks/index.js';
 import { type AnswerSource, type EngineProgress, runEngine } from './engine.js';
+import type { VerdictCache } from './exec-cache.js';
 import { DEFAULT_LIMITS_RULE, type LimitsRule } from './judge-fix.js';
 import { ResultRecordSchema, RUN_SCHEMA_VERSION, readRecords } from './records.js';
 import { fileSha256, openRunFolder } from './run-folder.js';
@@ -58,6 +59,8 @@ export interface ImportOptions {
   concurrency?: number;
   /** The k of pass@k reported. */
   k?: readonly number[];
+  /** Verdicts of identical programs are reused from it; missing: every program is judged. */
+  execCache?: VerdictCache | null;
   /** Judging limits (default: DEFAULT_LIMITS_RULE, EvalPlus's defaults for its tests). */
   limits?: Partial<LimitsRule>;
 }
@@ -115,6 +118,7 @@ export async function importSamples(
     countTokens: () => 0,
     sampling: (temperature) => ({ temperature, maxTokens: 0 }),
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    ...(options.execCache ? { execCache: options.execCache } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     summary: {
       dataset: options.dataset ?? tasks[0]?.dataset ?? '?',

@@ -4,6 +4,7 @@ import { stripCode } from '../prompt/index.js';
 import type { Sandbox } from '../sandbox/index.js';
 import type { RepairTask } from '../tasks/index.js';
 import { type AnswerSource, type EngineProgress, type Opening, runEngine } from './engine.js';
+import type { VerdictCache } from './exec-cache.js';
 import { DEFAULT_LIMITS_RULE } from './judge-fix.js';
 import { type ResultRecord, ResultRecordSchema, RUN_SCHEMA_VERSION, readRecords } from './records.js';
 import { openRunFolder } from './run-folder.js';
@@ -48,6 +49,8 @@ export interface ProxyOptions {
   onProgress?: (progress: EngineProgress) => void;
   /** Most tasks worked on at once. */
   concurrency?: number;
+  /** Verdicts of identical programs are reused from it; missing: every program is judged. */
+  execCache?: VerdictCache | null;
 }
 
 /**
@@ -134,6 +137,7 @@ export async function runProxy(
     countTokens: () => 0,
     sampling,
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    ...(options.execCache ? { execCache: options.execCache } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     summary: { dataset: `${dataset} (proxy)`, model: student.spec.model, samples },
   });

@@ -23,7 +23,7 @@ export const SampleRecordSchema = z.object({
 });
 export type SampleRecord = z.infer<typeof SampleRecordSchema>;
 
-const JudgedSchema = z.object({
+export const JudgedSchema = z.object({
   status: z.enum(['pass', 'fail', 'error', 'timeout']),
   passed: z.number().int(),
   total: z.number().int(),
@@ -81,6 +81,8 @@ export const ResultRecordSchema = z.object({
   error: z.string().optional(),
   /** Multi-turn strategies: every turn; the fields above are the last turn's. */
   turns: z.array(TurnRecordSchema).optional(),
+  /** The verdict is an identical program's (same syntax tree, tests, limits rule, sandbox): see exec-cache.ts. */
+  reused: z.boolean().optional(),
 });
 export type ResultRecord = z.infer<typeof ResultRecordSchema>;
 

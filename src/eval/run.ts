@@ -18,6 +18,7 @@ import { NxtError } from '../shared/index.js';
 import type { RepairTask } from '../tasks/index.js';
 import { fitTrace, PROMPT_TRACE_FORMATS, type TraceFormat } from '../trace/index.js';
 import { type AnswerSource, type Conversation, type EngineProgress, runEngine, writeSummary } from './engine.js';
+import type { VerdictCache } from './exec-cache.js';
 import {
   appendRecords,
   type PromptRecord,
@@ -91,6 +92,8 @@ export interface EvalDeps {
   concurrency?: number;
   /** The k of pass@k reported (those above the sample count are left out). */
   k?: readonly number[];
+  /** Verdicts of identical programs are reused from it (exec-cache.ts); missing: every program is judged. */
+  execCache?: VerdictCache | null;
   /** What serves the model (recorded in the manifest). */
   endpoint?: { baseUrls: readonly string[]; cacheKey?: string };
 }
@@ -264,6 +267,7 @@ export async function runEval(configInput: EvalConfigInput, deps: EvalDeps, outD
     countTokens: deps.countTokens,
     sampling,
     ...(deps.concurrency === undefined ? {} : { concurrency: deps.concurrency }),
+    ...(deps.execCache ? { execCache: deps.execCache } : {}),
     ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
     summary: {
       dataset: config.dataset,

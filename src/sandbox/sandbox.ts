@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -53,6 +54,12 @@ export interface Sandbox {
   /** `sys.version` of the interpreter the programs run under. */
   readonly pythonVersion: string;
   readonly layers: readonly IsolationLayer[];
+  /**
+   * What decides a verdict besides the program and its tests: a hash of the judge's own code (the
+   * Python it runs), the interpreter's version and the active isolation layers. Verdicts are reusable
+   * between sandboxes with the same identity (the execution cache keys on it).
+   */
+  readonly judgeIdentity: string;
   readonly workers: number;
   /** The uids programs run under (slot k: `base + k`), held by this process alone; null when nxt is not root. */
   readonly childUids: { base: number; count: number } | null;
@@ -372,10 +379,16 @@ export async function createSandbox(options: SandboxOptions = {}, host: SandboxH
     runTraced: (program, tests, judge, trace) => runJudge(program, tests, judge, { trace }),
   };
 
+  const judgeIdentity = createHash('sha256')
+    .update(serverBundle())
+    .update(serverBootstrap())
+    .update(JSON.stringify([pythonVersion, layers.filter((layer) => layer.active).map((layer) => layer.name)]))
+    .digest('hex');
   const sandbox: Sandbox = {
     python,
     pythonVersion,
     layers,
+    judgeIdentity,
     workers,
     childUids: uidBase === null ? null : { base: uidBase, count: workers },
     notes,

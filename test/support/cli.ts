@@ -1,7 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CliIo } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/program.js';
+
+/**
+ * Where in-process commands keep their caches unless a test says otherwise: one folder per test file,
+ * never the user's ~/.cache/nxt (a verdict cached by another checkout must not answer for this one).
+ */
+const testCacheDir = mkdtempSync(join(tmpdir(), 'nxt-test-caches-'));
 
 /** Runs the nxt command line in-process with captured output. */
 export async function runCapture(
@@ -17,7 +25,7 @@ export async function runCapture(
     stderr: (text) => {
       stderr += text;
     },
-    env: options.env ?? {},
+    env: { NXT_CACHE_DIR: testCacheDir, ...options.env },
     cwd: options.cwd,
     isTty: false,
   };
