@@ -31,6 +31,7 @@ export interface EvalFlags extends DataFlags, SandboxFlagValues {
   minTimeLimit?: string;
   gtTimeLimitFactor?: string;
   execCache?: boolean;
+  shard?: string;
 }
 
 function slug(text: string): string {
@@ -111,11 +112,15 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
     const multiTurn = STRATEGY_NAMES.filter((name) => STRATEGIES[name].defaultTurns > 1);
     throw new UsageError(`--turns needs a multi-turn strategy: --strategy ${listChoices(multiTurn)}`);
   }
-  const tasks = await repairTasks(flags.dataset, flags, io, limit);
+  const { parseShard, shardTasks } = await import('../eval/index.js');
+  const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
+  const tasks = shardTasks(await repairTasks(flags.dataset, flags, io, limit), shard);
   const multiTurn = strategy === 'nxt' ? '' : `-${strategy}-${turns}turns`;
+  const sharded = shard ? `-shard-${shard.index}-of-${shard.count}` : '';
   const out = resolve(
     io.cwd,
-    flags.out ?? `runs/${slug(flags.dataset)}-${slug(spec.model)}-${flags.trace}-${flags.shots}shot${multiTurn}`,
+    flags.out ??
+      `runs/${slug(flags.dataset)}-${slug(spec.model)}-${flags.trace}-${flags.shots}shot${multiTurn}${sharded}`,
   );
   const { createLlmClient, SampleCache } = await import('../llm/index.js');
   const { createSandbox } = await import('../sandbox/index.js');
@@ -155,6 +160,7 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
         ...(seed === undefined ? {} : { seed }),
         ...(plusFloor === undefined ? {} : { plusMinTimeLimitMs: Math.round(plusFloor * 1000) }),
         ...(plusFactor === undefined ? {} : { plusTimeLimitFactor: plusFactor }),
+        ...(shard ? { shard } : {}),
       },
       {
         client,
@@ -214,12 +220,13 @@ export interface ProxyFlags extends DataFlags, SandboxFlagValues {
   config?: string;
   cache?: string;
   execCache?: boolean;
+  shard?: string;
 }
 
 /** `nxt eval proxy`: the student's pass@k from a run's rationales, next to the run's own. */
 export async function proxyCommand(flags: ProxyFlags, io: CliIo): Promise<number> {
   const { readFile } = await import('node:fs/promises');
-  const { ManifestSchema, SummarySchema, formatSummary, runProxy } = await import('../eval/index.js');
+  const { ManifestSchema, SummarySchema, formatSummary, parseShard, runProxy } = await import('../eval/index.js');
   const from = resolve(io.cwd, flags.from);
   const manifest = ManifestSchema.parse(
     JSON.parse(
@@ -242,6 +249,7 @@ export async function proxyCommand(flags: ProxyFlags, io: CliIo): Promise<number
     const summary = await runProxy(from, out, tasks, createLlmClient(spec, { cache }), sandbox, {
       nxtVersion: VERSION,
       onProgress: progressPrinter(io, 'proxy'),
+      ...(flags.shard === undefined ? {} : { shard: parseShard(flags.shard) }),
       ...(execCache ? { execCache } : {}),
     });
     io.stdout(
@@ -259,6 +267,19 @@ export async function proxyCommand(flags: ProxyFlags, io: CliIo): Promise<number
     execCache?.close();
     await sandbox.close();
   }
+}
+
+/** `nxt merge OUT DIR...`: the shards of one run joined into one run folder. */
+export async function mergeCommand(out: string, dirs: string[], flags: DataFlags, io: CliIo): Promise<number> {
+  const { formatSummary, mergeShards } = await import('../eval/index.js');
+  const summary = await mergeShards(
+    resolve(io.cwd, out),
+    dirs.map((dir) => resolve(io.cwd, dir)),
+    (dataset) => loadTasks(dataset, flags, io),
+  );
+  io.stdout(formatSummary(summary));
+  io.stderr(`nxt: merged ${dirs.length} shards into ${out}\n`);
+  return 0;
 }
 
 /** `nxt compare A B`: paired per-task comparison. */
@@ -289,13 +310,15 @@ export async function importCommand(
       minTimeLimit: string;
       gtTimeLimitFactor: string;
       execCache?: boolean;
+      shard?: string;
     },
   io: CliIo,
 ): Promise<number> {
   const k = flags.k.split(',').map((item) => positiveInt(item.trim(), '--k') as number);
   const plusFloor = numberFlag(flags.minTimeLimit, '--min-time-limit', 0.001, 3600) as number;
   const plusFactor = numberFlag(flags.gtTimeLimitFactor, '--gt-time-limit-factor', 1, 1000) as number;
-  const { importSamples, formatSummary } = await import('../eval/index.js');
+  const { importSamples, formatSummary, parseShard } = await import('../eval/index.js');
+  const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
   const { createSandbox } = await import('../sandbox/index.js');
   // Any dataset: repair sets (a fix per task) and code-generation benchmarks (a solution per problem).
   const tasks = await loadTasks(flags.dataset, flags, io);
@@ -311,6 +334,7 @@ export async function importCommand(
       k,
       limits: { plusFloorMs: Math.round(plusFloor * 1000), plusFactor },
       ...(execCache ? { execCache } : {}),
+      ...(shard ? { shard } : {}),
     });
     io.stdout(formatSummary(summary));
     return 0;

@@ -242,6 +242,10 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
         .option('--cache <file>', 'the LLM sample cache (keyed by model, server and request)')
         .option('--no-cache', 'ask the model for every sample, reading and storing nothing in the cache')
         .option('--no-exec-cache', 'judge every program, even one identical to a program judged before')
+        .option(
+          '--shard <i/n>',
+          'only shard I of N of the tasks (0-based), into its own folder; join them with nxt merge',
+        )
         .addHelpText(
           'after',
           '\nSubcommands: nxt eval proxy | import | export (see nxt eval proxy --help).\n' +
@@ -264,7 +268,8 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
         .option('--out <dir>', 'default: DIR/proxy-STUDENT')
         .option('--config <file>', 'config file')
         .option('--cache <file>', 'the LLM sample cache (the execution cache is beside it)')
-        .option('--no-exec-cache', 'judge every program, even one identical to a program judged before'),
+        .option('--no-exec-cache', 'judge every program, even one identical to a program judged before')
+        .option('--shard <i/n>', 'only shard I of N of the tasks (0-based); join the shards with nxt merge'),
     ),
   ).action(async (flags) => {
     const { proxyCommand } = await import('./eval-command.js');
@@ -283,6 +288,7 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
         )
         .requiredOption('--samples <file>', 'the JSONL file')
         .option('--no-exec-cache', 'judge every program, even one identical to a program judged before')
+        .option('--shard <i/n>', 'only shard I of N of the tasks (0-based); join the shards with nxt merge')
         .option('--k <list>', 'the k of pass@k (reported when every task has at least k samples)', '1,10,100')
         .option(
           '--min-time-limit <s>',
@@ -308,6 +314,24 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
     .action(async (dir: string, flags) => {
       const { exportRunCommand } = await import('./eval-command.js');
       setCode(await exportRunCommand(dir, flags, io));
+    });
+  dataFlags(
+    program
+      .command('merge')
+      .description('join the shard run folders of one run (--shard I/N) into one run folder, as if unsharded')
+      .argument('<out>', 'the run folder to write (new)')
+      .argument('<dirs...>', 'the shard run folders, all N of them'),
+  )
+    .addHelpText(
+      'after',
+      '\nThe shards must be of the same run (same command but --shard), all present, none twice. The\n' +
+        "merged summary equals the unsharded run's. Example (a Slurm array of 4):\n" +
+        '  nxt eval ... --shard $SLURM_ARRAY_TASK_ID/4 --out runs/big-$SLURM_ARRAY_TASK_ID\n' +
+        '  nxt merge runs/big runs/big-0 runs/big-1 runs/big-2 runs/big-3',
+    )
+    .action(async (out: string, dirs: string[], flags) => {
+      const { mergeCommand } = await import('./eval-command.js');
+      setCode(await mergeCommand(out, dirs, flags, io));
     });
   program
     .command('compare')

@@ -55,6 +55,7 @@ export {
   RunManifestSchema,
   readManifest,
 } from './run-folder.js';
+export { mergeShards, parseShard, shardTasks } from './shard.js';
 export { bootstrapInterval, mean, pairedBootstrap, passAtK } from './stats.js';
 export {
   type FeedbackContext,

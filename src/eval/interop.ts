@@ -7,8 +7,9 @@ import type { Problem } from '../tasks/index.js';
 import { type AnswerSource, type EngineProgress, runEngine } from './engine.js';
 import type { VerdictCache } from './exec-cache.js';
 import { DEFAULT_LIMITS_RULE, type LimitsRule } from './judge-fix.js';
-import { ResultRecordSchema, RUN_SCHEMA_VERSION, readRecords } from './records.js';
+import { ResultRecordSchema, RUN_SCHEMA_VERSION, readRecords, type Shard } from './records.js';
 import { fileSha256, openRunFolder } from './run-folder.js';
+import { shardTasks } from './shard.js';
 import { STRATEGIES } from './strategies/index.js';
 import type { Summary } from './summary.js';
 
@@ -61,6 +62,8 @@ export interface ImportOptions {
   k?: readonly number[];
   /** Verdicts of identical programs are reused from it; missing: every program is judged. */
   execCache?: VerdictCache | null;
+  /** Judge only this shard of the tasks (lines of other tasks are left to the other shards). */
+  shard?: Shard;
   /** Judging limits (default: DEFAULT_LIMITS_RULE, EvalPlus's defaults for its tests). */
   limits?: Partial<LimitsRule>;
 }
@@ -79,7 +82,12 @@ export async function importSamples(
   sandbox: Sandbox,
   options: ImportOptions = {},
 ): Promise<Summary> {
-  const samples = await readSampleFile(file, tasks);
+  const all = await readSampleFile(file, tasks);
+  const mine = shardTasks(
+    tasks.filter((task) => all.has(task.id)),
+    options.shard,
+  );
+  const samples = new Map(mine.map((task) => [task.id, all.get(task.id) ?? []]));
   // The folder is this file's run: importing it again resumes (nothing is judged twice); another
   // file (or the same name with other content) is refused.
   const sha256 = await fileSha256(file);
@@ -95,8 +103,12 @@ export async function importSamples(
       dataset: tasks[0]?.dataset ?? '?',
       file,
       fileSha256: sha256,
+      ...(options.shard ? { shard: options.shard, taskIds: mine.map((task) => task.id) } : {}),
     },
-    (existing) => existing.kind === 'import' && existing.fileSha256 === sha256,
+    (existing) =>
+      existing.kind === 'import' &&
+      existing.fileSha256 === sha256 &&
+      JSON.stringify(existing.shard) === JSON.stringify(options.shard),
   );
   const source: AnswerSource<undefined> = {
     plan: (task) => [{ mode: 'sample', indexes: (samples.get(task.id) ?? []).map((_, index) => index) }],
@@ -106,7 +118,7 @@ export async function importSamples(
   };
   return runEngine({
     outDir,
-    tasks: tasks.filter((task) => samples.has(task.id)),
+    tasks: mine,
     source,
     sandbox,
     client: null,

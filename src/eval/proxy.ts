@@ -6,8 +6,9 @@ import type { RepairTask } from '../tasks/index.js';
 import { type AnswerSource, type EngineProgress, type Opening, runEngine } from './engine.js';
 import type { VerdictCache } from './exec-cache.js';
 import { DEFAULT_LIMITS_RULE } from './judge-fix.js';
-import { type ResultRecord, ResultRecordSchema, RUN_SCHEMA_VERSION, readRecords } from './records.js';
+import { type ResultRecord, ResultRecordSchema, RUN_SCHEMA_VERSION, readRecords, type Shard } from './records.js';
 import { openRunFolder } from './run-folder.js';
+import { shardTasks } from './shard.js';
 import { STRATEGIES } from './strategies/index.js';
 import type { Summary } from './summary.js';
 
@@ -49,6 +50,8 @@ export interface ProxyOptions {
   onProgress?: (progress: EngineProgress) => void;
   /** Most tasks worked on at once. */
   concurrency?: number;
+  /** Only this shard of the tasks. */
+  shard?: Shard;
   /** Verdicts of identical programs are reused from it; missing: every program is judged. */
   execCache?: VerdictCache | null;
 }
@@ -75,6 +78,10 @@ export async function runProxy(
     teacher.set(result.taskId, ofTask);
   }
   const dataset = tasks[0]?.dataset ?? '?';
+  const mine = shardTasks(
+    tasks.filter((task) => teacher.has(task.id)),
+    options.shard,
+  );
   await openRunFolder(
     outDir,
     {
@@ -91,8 +98,13 @@ export async function runProxy(
         baseUrls: [...student.spec.baseUrls],
         ...(student.spec.cacheKey ? { cacheKey: student.spec.cacheKey } : {}),
       },
+      ...(options.shard ? { shard: options.shard, taskIds: mine.map((task) => task.id) } : {}),
     },
-    (existing) => existing.kind === 'proxy' && existing.from === fromDir && existing.student === student.spec.model,
+    (existing) =>
+      existing.kind === 'proxy' &&
+      existing.from === fromDir &&
+      existing.student === student.spec.model &&
+      JSON.stringify(existing.shard) === JSON.stringify(options.shard),
   );
   const sampling = (temperature: number) => ({ temperature, maxTokens: options.maxTokens ?? 1024 });
   const temperature = options.temperature ?? 0;
@@ -122,7 +134,7 @@ export async function runProxy(
   const samples = Math.max(0, ...[...teacher.values()].map((ofTask) => ofTask.size));
   return runEngine({
     outDir,
-    tasks: tasks.filter((task) => teacher.has(task.id)),
+    tasks: mine,
     source,
     sandbox,
     client: student,

@@ -5,6 +5,17 @@ import { NxtError } from '../shared/index.js';
 
 export const RUN_SCHEMA_VERSION = 1 as const;
 
+/** Shard `index` of `count` (0-based): the tasks at positions index, index + count, ... of the run's task list. */
+export const ShardSchema = z.object({ index: z.number().int().nonnegative(), count: z.number().int().min(2) });
+export type Shard = z.infer<typeof ShardSchema>;
+
+/** What a sharded or merged run folder's manifest adds: its shard, its tasks, the shards it was merged from. */
+export const ShardFields = {
+  shard: ShardSchema.optional(),
+  taskIds: z.array(z.string()).optional(),
+  mergedFrom: z.array(z.string()).optional(),
+};
+
 export const SampleRecordSchema = z.object({
   schemaVersion: z.literal(RUN_SCHEMA_VERSION),
   taskId: z.string(),

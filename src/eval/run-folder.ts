@@ -4,7 +4,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { NxtError } from '../shared/index.js';
-import { RUN_SCHEMA_VERSION, writeJsonAtomic } from './records.js';
+import { RUN_SCHEMA_VERSION, ShardFields, writeJsonAtomic } from './records.js';
 import { ManifestSchema as EvalManifestSchema } from './run.js';
 
 /**
@@ -20,6 +20,7 @@ const Common = {
   nxtVersion: z.string(),
   python: z.string(),
   sandbox: z.array(z.string()),
+  ...ShardFields,
 };
 
 /** A proxy run: a student model fixed the tasks from the rationales of run `from`. */

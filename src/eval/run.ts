@@ -25,6 +25,8 @@ import {
   PromptRecordSchema,
   RUN_SCHEMA_VERSION,
   readRecords,
+  ShardFields,
+  ShardSchema,
   writeJsonAtomic,
 } from './records.js';
 import { STRATEGIES, STRATEGY_NAMES } from './strategies/index.js';
@@ -57,6 +59,8 @@ export const EvalConfigSchema = z.strictObject({
   strategy: z.enum(STRATEGY_NAMES).default('nxt'),
   /** Most answers per sample (the first one included). */
   turns: z.number().int().min(1).max(10).default(1),
+  /** This run is one shard of a run split across machines (shard.ts); `nxt merge` joins the shards. */
+  shard: ShardSchema.optional(),
 });
 export type EvalConfig = z.output<typeof EvalConfigSchema>;
 export type EvalConfigInput = z.input<typeof EvalConfigSchema>;
@@ -73,6 +77,8 @@ export const ManifestSchema = z.object({
   sandbox: z.array(z.string()),
   /** Where the model was served: base URLs and the cache identity (missing in older runs). */
   endpoint: z.object({ baseUrls: z.array(z.string()), cacheKey: z.string().optional() }).optional(),
+  taskIds: ShardFields.taskIds,
+  mergedFrom: ShardFields.mergedFrom,
 });
 export type Manifest = z.infer<typeof ManifestSchema>;
 
@@ -134,6 +140,7 @@ async function prepareRun(outDir: string, config: EvalConfig, deps: EvalDeps, sh
     python: deps.sandbox.pythonVersion,
     sandbox: deps.sandbox.layers.filter((layer) => layer.active).map((layer) => layer.name),
     ...(deps.endpoint ? { endpoint: { ...deps.endpoint, baseUrls: [...deps.endpoint.baseUrls] } } : {}),
+    ...(config.shard ? { taskIds: deps.tasks.map((task) => task.id) } : {}),
   };
   await writeJsonAtomic(path, manifest);
 }
