@@ -32,6 +32,8 @@ export interface EvalFlags extends DataFlags, SandboxFlagValues {
   gtTimeLimitFactor?: string;
   execCache?: boolean;
   shard?: string;
+  batch?: boolean;
+  batchPoll?: string;
 }
 
 function slug(text: string): string {
@@ -97,6 +99,8 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
   const traceBudget = positiveInt(flags.traceBudget, '--trace-budget');
   const seed = numberFlag(flags.seed, '--seed', 0, Number.MAX_SAFE_INTEGER);
   const budget = numberFlag(flags.budget, '--budget', 0, Number.MAX_SAFE_INTEGER);
+  const batchPoll = numberFlag(flags.batchPoll, '--batch-poll', 0.01, 3600);
+  if (flags.batch && flags.cache === false) throw new UsageError('--batch needs the sample cache: drop --no-cache');
   const plusFloor = numberFlag(flags.minTimeLimit, '--min-time-limit', 0.001, 3600);
   const plusFactor = numberFlag(flags.gtTimeLimitFactor, '--gt-time-limit-factor', 1, 1000);
   const config = loadConfig(flags.config, io.cwd, io.env);
@@ -175,6 +179,15 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
         countTokens: await createTokenCounter('cl100k_base'),
         nxtVersion: VERSION,
         ...(execCache ? { execCache } : {}),
+        ...(flags.batch
+          ? {
+              batch: {
+                ...(batchPoll === undefined ? {} : { pollIntervalMs: batchPoll * 1000 }),
+                onRound: (round: number, requests: number) =>
+                  io.stderr(`nxt: batch round ${round}: ${requests} requests sent as one batch; waiting for it\n`),
+              },
+            }
+          : {}),
         endpoint: { baseUrls: spec.baseUrls, ...(spec.cacheKey ? { cacheKey: spec.cacheKey } : {}) },
         onProgress: (progress) => {
           lastFailure = progress.lastFailure;

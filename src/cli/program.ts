@@ -246,6 +246,8 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
           '--shard <i/n>',
           'only shard I of N of the tasks (0-based), into its own folder; join them with nxt merge',
         )
+        .option('--batch', 'sample through the Batch API (half price, up to 24 h): one batch per turn; rerun to resume')
+        .option('--batch-poll <s>', 'seconds between polls of a running batch (default 30)')
         .addHelpText(
           'after',
           '\nSubcommands: nxt eval proxy | import | export (see nxt eval proxy --help).\n' +

@@ -1,3 +1,4 @@
+export { type BatchRoundsOptions, inBatchRounds } from './batch-rounds.js';
 export { type Comparison, compareRuns } from './compare.js';
 export {
   type AnswerSource,

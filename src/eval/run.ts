@@ -17,6 +17,7 @@ import type { Sandbox } from '../sandbox/index.js';
 import { NxtError } from '../shared/index.js';
 import type { RepairTask } from '../tasks/index.js';
 import { fitTrace, PROMPT_TRACE_FORMATS, type TraceFormat } from '../trace/index.js';
+import { type BatchRoundsOptions, inBatchRounds } from './batch-rounds.js';
 import { type AnswerSource, type Conversation, type EngineProgress, runEngine, writeSummary } from './engine.js';
 import type { VerdictCache } from './exec-cache.js';
 import {
@@ -100,6 +101,8 @@ export interface EvalDeps {
   k?: readonly number[];
   /** Verdicts of identical programs are reused from it (exec-cache.ts); missing: every program is judged. */
   execCache?: VerdictCache | null;
+  /** Sample through the Batch API, one batch per round (batch-rounds.ts); missing: one request at a time. */
+  batch?: BatchRoundsOptions;
   /** What serves the model (recorded in the manifest). */
   endpoint?: { baseUrls: readonly string[]; cacheKey?: string };
 }
@@ -204,6 +207,10 @@ async function buildShots(config: EvalConfig, deps: EvalDeps): Promise<Shot[]> {
  * every sample's conversation (prompts.jsonl), and the engine does the rest (engine.ts).
  */
 export async function runEval(configInput: EvalConfigInput, deps: EvalDeps, outDir: string): Promise<Summary> {
+  if (deps.batch) {
+    const { batch, ...direct } = deps;
+    return inBatchRounds(deps.client, (client) => runEval(configInput, { ...direct, client }, outDir), batch);
+  }
   const config = EvalConfigSchema.parse(configInput);
   const shots = await buildShots(config, deps);
   const form = config.api === 'chat' ? 'chat' : 'completion';

@@ -52,6 +52,8 @@ export const SelftrainConfigSchema = z.strictObject({
   limitTrain: z.number().int().positive().optional(),
   limitDev: z.number().int().positive().optional(),
   trainer: TrainerSchema,
+  /** Sample through the Batch API (half price, up to a day per batch), one batch per round. */
+  batch: z.boolean().default(false),
   out: z.string().default('runs/selftrain'),
 });
 export type SelftrainConfig = z.output<typeof SelftrainConfigSchema>;

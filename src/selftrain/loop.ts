@@ -135,6 +135,7 @@ export async function runSelftrain(configInput: SelftrainConfigInput, deps: Self
         countTokens: deps.countTokens,
         nxtVersion: deps.nxtVersion,
         k: config.k,
+        ...(config.batch ? { batch: { ...(deps.pollIntervalMs ? { pollIntervalMs: deps.pollIntervalMs } : {}) } } : {}),
       },
       out,
     );
