@@ -126,6 +126,37 @@ describe('trainer back-ends', () => {
   }, 60_000);
 });
 
+describe('batch sampling', () => {
+  it('with "batch": true every sample goes through the Batch API, and the loop ends as without it', async () => {
+    freshModel();
+    const cache = SampleCache.open(':memory:');
+    const out = join(dir, 'batched');
+    const direct = () => server.log.filter((entry) => entry.path === '/chat/completions').length;
+    const batches = () => server.log.filter((entry) => entry.method === 'POST' && entry.path === '/batches').length;
+    const [directBefore, batchesBefore] = [direct(), batches()];
+    const config = {
+      baseModel: `base@${server.url}`,
+      trainTasks: 'train',
+      devTasks: 'dev',
+      samples: 4,
+      hardThreshold: 0.3,
+      iterations: 1,
+      devSamples: 2,
+      k: [1],
+      out,
+      trainer: { kind: 'manual' as const },
+      batch: true,
+    };
+    const waiting = await runSelftrain(config, deps(cache));
+    expect(waiting.status).toBe('waiting');
+    const done = await runSelftrain(config, deps(cache, { trainedModel: `ft:mine@${server.url}` }));
+    expect(done.status).toBe('done');
+    expect(done.state.iterations[0]?.dev?.['pass@1']).toBeCloseTo(2 / 5, 12);
+    expect(direct()).toBe(directBefore);
+    expect(batches()).toBeGreaterThan(batchesBefore);
+  }, 60_000);
+});
+
 describe('the self-training loop', () => {
   it('builds the hard set, filters, trains the base model each iteration and picks the best on dev', async () => {
     freshModel();
