@@ -376,7 +376,8 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
         .option('--trained-model <spec>', 'manual trainer: the model you trained for the waiting iteration')
         .option('--out <dir>', 'run folder (default runs/selftrain); an existing one is resumed')
         .option('--nxt-config <file>', 'the nxt config file with named models (default ./nxt.config.json)')
-        .option('--cache <file>', 'the LLM sample cache'),
+        .option('--cache <file>', 'the LLM sample cache (the execution cache is beside it)')
+        .option('--no-exec-cache', 'judge every program and trace every buggy program again'),
     ),
   ).action(async (flags) => {
     const { selftrainCommand } = await import('./selftrain-command.js');

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { listChoices, UsageError } from '../shared/index.js';
 import { isRepairTask } from '../tasks/index.js';
-import { cachePath, loadConfig, resolveModel } from './config.js';
+import { cachePath, execCachePath, loadConfig, resolveModel } from './config.js';
 import { type DataFlags, loadTasks } from './data-command.js';
 import type { CliIo } from './io.js';
 import { type SandboxFlagValues, sandboxOptions } from './sandbox-flags.js';
@@ -33,6 +33,7 @@ export interface SelftrainFlags extends DataFlags, SandboxFlagValues {
   trainedModelTemplate?: string;
   out?: string;
   trainedModel?: string;
+  execCache?: boolean;
 }
 
 /** Config file < flags: the self-training configuration as the loop's schema sees it. */
@@ -85,6 +86,10 @@ export async function selftrainCommand(flags: SelftrainFlags, io: CliIo): Promis
   const { createSandbox } = await import('../sandbox/index.js');
   const { createTokenCounter } = await import('../trace/index.js');
   const cache = SampleCache.open(cachePath(flags.cache, nxtConfig, io.env, io.cwd));
+  const { VerdictCache } = await import('../eval/index.js');
+  // Verdicts and traces carry over between iterations, and to and from eval runs.
+  const execCache =
+    flags.execCache === false ? null : VerdictCache.open(execCachePath(flags.cache, nxtConfig, io.env, io.cwd));
   const sandbox = await createSandbox(sandboxOptions(flags, io.env));
   const clients = new Map<string, ReturnType<typeof createLlmClient>>();
   try {
@@ -114,11 +119,13 @@ export async function selftrainCommand(flags: SelftrainFlags, io: CliIo): Promis
       nxtVersion: '0.1.0',
       log: (message) => io.stderr(`nxt: ${message}\n`),
       ...(flags.trainedModel ? { trainedModel: flags.trainedModel } : {}),
+      ...(execCache ? { execCache } : {}),
     });
     io.stdout(`${result.message}\n`);
     return 0;
   } finally {
     cache.close();
+    execCache?.close();
     await sandbox.close();
   }
 }

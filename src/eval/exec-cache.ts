@@ -32,12 +32,16 @@ export class VerdictCache {
   readonly #db: BetterSqlite3.Database;
   readonly #get: BetterSqlite3.Statement;
   readonly #put: BetterSqlite3.Statement;
+  readonly #getTrace: BetterSqlite3.Statement;
+  readonly #putTrace: BetterSqlite3.Statement;
 
   private constructor(path: string, db: BetterSqlite3.Database) {
     this.path = path;
     this.#db = db;
     this.#get = db.prepare('SELECT verdict FROM verdicts WHERE key = ?');
     this.#put = db.prepare('INSERT OR IGNORE INTO verdicts (key, verdict, created_at) VALUES (?, ?, ?)');
+    this.#getTrace = db.prepare('SELECT trace FROM traces WHERE key = ?');
+    this.#putTrace = db.prepare('INSERT OR IGNORE INTO traces (key, trace, created_at) VALUES (?, ?, ?)');
   }
 
   /** Opens (creating if needed) the cache at `path`; `:memory:` for one private to this process. */
@@ -51,6 +55,9 @@ export class VerdictCache {
       db.pragma('synchronous = NORMAL');
       db.exec(
         'CREATE TABLE IF NOT EXISTS verdicts (key TEXT PRIMARY KEY, verdict TEXT NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID',
+      );
+      db.exec(
+        'CREATE TABLE IF NOT EXISTS traces (key TEXT PRIMARY KEY, trace TEXT NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID',
       );
       return new VerdictCache(path, db);
     } catch (error) {
@@ -69,6 +76,16 @@ export class VerdictCache {
     this.#put.run(key, JSON.stringify(verdict), Date.now());
   }
 
+  /** A trace stored under `key` (see `traceKey`), or null. */
+  getTrace(key: string): unknown {
+    const row = this.#getTrace.get(key) as { trace: string } | undefined;
+    return row ? JSON.parse(row.trace) : null;
+  }
+
+  putTrace(key: string, trace: unknown): void {
+    this.#putTrace.run(key, JSON.stringify(trace), Date.now());
+  }
+
   /** Verdicts stored. */
   size(): number {
     return (this.#db.prepare('SELECT count(*) AS n FROM verdicts').get() as { n: number }).n;
@@ -80,6 +97,19 @@ export class VerdictCache {
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * The key of a program's trace on a test: the program's exact text (a trace shows its lines), the
+ * tests, the test traced (null: the one the choice rule picks) and the judge identity.
+ */
+export function traceKey(
+  sandbox: Pick<Sandbox, 'judgeIdentity'>,
+  program: string,
+  tests: readonly string[],
+  testIndex: number | null,
+): string {
+  return sha256(JSON.stringify([EXEC_CACHE_VERSION, 'trace', sandbox.judgeIdentity, program, tests, testIndex]));
+}
 
 /**
  * Judges fixed programs, each distinct one once. Two programs are the same when their syntax trees

@@ -9,7 +9,7 @@ export {
   type Opening,
   runEngine,
 } from './engine.js';
-export { EXEC_CACHE_VERSION, FixJudge, type JudgedFix, VerdictCache } from './exec-cache.js';
+export { EXEC_CACHE_VERSION, FixJudge, type JudgedFix, traceKey, VerdictCache } from './exec-cache.js';
 export { exportSamples, type ImportOptions, importSamples, taskResolver } from './interop.js';
 export {
   DEFAULT_LIMITS_RULE,

@@ -16,10 +16,10 @@ import {
 import type { Sandbox } from '../sandbox/index.js';
 import { NxtError } from '../shared/index.js';
 import type { RepairTask } from '../tasks/index.js';
-import { fitTrace, PROMPT_TRACE_FORMATS, type TraceFormat } from '../trace/index.js';
+import { fitTrace, PROMPT_TRACE_FORMATS, type TraceFormat, TraceSchema } from '../trace/index.js';
 import { type BatchRoundsOptions, inBatchRounds } from './batch-rounds.js';
 import { type AnswerSource, type Conversation, type EngineProgress, runEngine, writeSummary } from './engine.js';
-import type { VerdictCache } from './exec-cache.js';
+import { traceKey, type VerdictCache } from './exec-cache.js';
 import {
   appendRecords,
   type PromptRecord,
@@ -154,16 +154,24 @@ async function traceText(
   tests: readonly string[],
   failingTest: number | null,
   config: Pick<EvalConfig, 'trace' | 'traceBudgetTokens'>,
-  deps: Pick<EvalDeps, 'sandbox' | 'countTokens'>,
+  deps: Pick<EvalDeps, 'sandbox' | 'countTokens' | 'execCache'>,
 ): Promise<string | null> {
   if (config.trace === 'none') return null;
-  const result = await deps.sandbox.traceProgram(
-    program,
-    tests,
-    failingTest === null ? {} : { testIndex: failingTest },
-  );
-  if (result.status !== 'traced') return null;
-  return fitTrace(result.trace, config.trace as TraceFormat, {
+  // A buggy program's trace is the same in every run, iteration and format: traced once, kept with verdicts.
+  const key = deps.execCache ? traceKey(deps.sandbox, program, tests, failingTest) : null;
+  const known = key ? TraceSchema.safeParse(deps.execCache?.getTrace(key)) : null;
+  let trace = known?.success ? known.data : null;
+  if (!trace) {
+    const result = await deps.sandbox.traceProgram(
+      program,
+      tests,
+      failingTest === null ? {} : { testIndex: failingTest },
+    );
+    if (result.status !== 'traced') return null;
+    trace = result.trace;
+    if (key) deps.execCache?.putTrace(key, trace);
+  }
+  return fitTrace(trace, config.trace as TraceFormat, {
     budgetTokens: config.traceBudgetTokens,
     countTokens: deps.countTokens,
   }).text;
@@ -173,7 +181,7 @@ async function traceText(
 export async function taskPromptInput(
   task: RepairTask,
   config: Pick<EvalConfig, 'trace' | 'traceBudgetTokens'>,
-  deps: Pick<EvalDeps, 'sandbox' | 'countTokens'>,
+  deps: Pick<EvalDeps, 'sandbox' | 'countTokens' | 'execCache'>,
 ): Promise<PromptInput> {
   return {
     description: task.description,

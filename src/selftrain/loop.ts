@@ -10,6 +10,7 @@ import {
   runEval,
   type Summary,
   taskPromptInput,
+  type VerdictCache,
 } from '../eval/index.js';
 import { FineTuner, type LlmClient } from '../llm/index.js';
 import { chatPrompt, formatAnswer } from '../prompt/index.js';
@@ -35,6 +36,8 @@ export interface SelftrainDeps {
   pollIntervalMs?: number;
   /** The model a manual trainer produced for the iteration that is waiting for one. */
   trainedModel?: string;
+  /** Verdicts and traces of identical programs are reused from it (across iterations too). */
+  execCache?: VerdictCache | null;
 }
 
 export interface SelftrainResult {
@@ -135,6 +138,7 @@ export async function runSelftrain(configInput: SelftrainConfigInput, deps: Self
         countTokens: deps.countTokens,
         nxtVersion: deps.nxtVersion,
         k: config.k,
+        ...(deps.execCache ? { execCache: deps.execCache } : {}),
         ...(config.batch ? { batch: { ...(deps.pollIntervalMs ? { pollIntervalMs: deps.pollIntervalMs } : {}) } } : {}),
       },
       out,

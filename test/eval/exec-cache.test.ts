@@ -11,10 +11,11 @@ import {
   importSamples,
   ResultRecordSchema,
   readRecords,
+  taskPromptInput,
   VerdictCache,
 } from '../../src/eval/index.js';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import type { Problem } from '../../src/tasks/index.js';
+import { isRepairTask, type Problem } from '../../src/tasks/index.js';
 import { loadSharedTasks } from '../support/shared-data.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nxt-exec-cache-'));
@@ -115,6 +116,37 @@ describe('the execution cache', () => {
       const other = await run('other', wrong, cache);
       expect(other.progress).toMatchObject({ judged: 1, reused: 0 });
       expect(other.summary['pass@k'].values['pass@1']).toBe(0);
+    } finally {
+      cache.close();
+    }
+  }, 60_000);
+
+  it("keeps a buggy program's trace: the prompt of the next run renders it without tracing again", async () => {
+    const repair = (await loadSharedTasks('humanevalfix')).find((item) => item.id === 'Python/0');
+    if (!repair || !isRepairTask(repair)) throw new Error('Python/0 is missing');
+    let traced = 0;
+    const counting = new Proxy(sandbox, {
+      get: (target, property, receiver) =>
+        property === 'traceProgram'
+          ? (...args: Parameters<Sandbox['traceProgram']>) => {
+              traced += 1;
+              return target.traceProgram(...args);
+            }
+          : Reflect.get(target, property, receiver),
+    });
+    const cache = VerdictCache.open(':memory:');
+    const config = { trace: 'inline' as const, traceBudgetTokens: 2048 };
+    const deps = { sandbox: counting, countTokens: (text: string) => text.length, execCache: cache };
+    try {
+      const first = await taskPromptInput(repair, config, deps);
+      const second = await taskPromptInput(repair, config, deps);
+      const scratchpad = await taskPromptInput(repair, { ...config, trace: 'scratchpad' }, deps);
+      expect(traced).toBe(1);
+      expect(first.trace).toContain('# (');
+      expect(second).toEqual(first);
+      expect(scratchpad.trace).not.toEqual(first.trace);
+      await taskPromptInput(repair, config, { ...deps, execCache: null });
+      expect(traced).toBe(2);
     } finally {
       cache.close();
     }
