@@ -105,6 +105,12 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
   const plusFactor = numberFlag(flags.gtTimeLimitFactor, '--gt-time-limit-factor', 1, 1000);
   const config = loadConfig(flags.config, io.cwd, io.env);
   const spec = resolveModel(flags.model, config, io.env);
+  if (budget !== undefined && !spec.price) {
+    // Without a price nothing is counted, so a budget would never stop anything: refuse rather than pretend.
+    throw new UsageError(
+      `--budget needs the price of ${spec.model}: set it in nxt.config.json, e.g. {"prices": {"${spec.model}": {"inputPerMTok": 0.15, "outputPerMTok": 0.6}}} (dollars per million tokens)`,
+    );
+  }
   const { formatSummary, isStrategyName, runEval, STRATEGIES, STRATEGY_NAMES } = await import('../eval/index.js');
   const strategy = flags.strategy;
   if (!isStrategyName(strategy)) {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -295,5 +295,22 @@ describe('choice tables', () => {
       code: 2,
       stderr: `nxt: --trainer must be one of ${listChoices(TRAINER_NAMES)}, got 'axolotl'\n`,
     });
+  });
+});
+
+describe('nxt eval --budget', () => {
+  it('is refused without a price to count against it, saying where the price goes; nothing is written', async () => {
+    const result = await cli(
+      'eval',
+      '--model',
+      'priceless@http://127.0.0.1:9/v1',
+      '--budget',
+      '0.5',
+      '--out',
+      'budget-run',
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--budget needs the price of priceless: set it in nxt.config.json');
+    expect(existsSync(join(dir, 'budget-run'))).toBe(false);
   });
 });
