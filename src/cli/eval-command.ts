@@ -302,11 +302,33 @@ export async function mergeCommand(out: string, dirs: string[], flags: DataFlags
 }
 
 /** `nxt compare A B`: paired per-task comparison. */
-export async function compareCommand(dirA: string, dirB: string, io: CliIo): Promise<number> {
+export async function compareCommand(
+  dirA: string,
+  dirB: string,
+  flags: { json?: boolean },
+  io: CliIo,
+): Promise<number> {
   const { compareRuns } = await import('../eval/index.js');
   const result = await compareRuns(resolve(io.cwd, dirA), resolve(io.cwd, dirB));
+  if (result.tasks === 0) {
+    throw new UsageError(`${dirA} and ${dirB} share no task with results: there is nothing to compare`);
+  }
+  if (result.a.dataset !== result.b.dataset) {
+    io.stderr(
+      `nxt: WARNING: the runs are on different datasets (${result.a.dataset}, ${result.b.dataset}); only the ${result.tasks} tasks with the same ids are compared\n`,
+    );
+  }
+  if (flags.json) {
+    const { a, b, ...comparison } = result;
+    io.stdout(`${JSON.stringify({ a: { dir: dirA, ...a }, b: { dir: dirB, ...b }, ...comparison }, null, 2)}\n`);
+    return 0;
+  }
   const pct = (value: number) => `${(100 * value).toFixed(1)}%`;
+  const name = (dir: string, run: typeof result.a) =>
+    `${dir} (${run.kind}, ${run.dataset}, ${run.model}${run.strategy === 'nxt' ? '' : `, ${run.strategy}`}, trace ${run.trace})`;
   const lines = [
+    `A = ${name(dirA, result.a)}`,
+    `B = ${name(dirB, result.b)}`,
     `${result.tasks} shared tasks: A ${pct(result.rateA)}, B ${pct(result.rateB)} (mean per-task fix rate)`,
     `A - B = ${pct(result.difference)}, 95% paired bootstrap interval [${pct(result.interval[0])}, ${pct(result.interval[1])}], p = ${result.pValue.toFixed(3)}`,
     `fixed only by A (${result.onlyA.length}): ${result.onlyA.join(', ') || '-'}`,

@@ -340,9 +340,10 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
     .description('compare two runs task by task (paired bootstrap) and list the tasks that flipped')
     .argument('<a>', 'run folder A')
     .argument('<b>', 'run folder B')
-    .action(async (a: string, b: string) => {
+    .option('--json', 'print the comparison as JSON (both runs described, every number, the flipped tasks)')
+    .action(async (a: string, b: string, flags: { json?: boolean }) => {
       const { compareCommand } = await import('./eval-command.js');
-      setCode(await compareCommand(a, b, io));
+      setCode(await compareCommand(a, b, flags, io));
     });
 
   addSandboxFlags(

@@ -1,10 +1,11 @@
+import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../shared/index.js';
 import { isRepairTask } from '../tasks/index.js';
 import { type DataFlags, loadTasks } from './data-command.js';
 import type { CliIo } from './io.js';
-import { type SandboxFlagValues, sandboxOptions } from './sandbox-flags.js';
+import { positiveInt, type SandboxFlagValues, sandboxOptions } from './sandbox-flags.js';
 
 export interface ViewFlags extends DataFlags, SandboxFlagValues {
   host?: string;
@@ -28,16 +29,37 @@ export async function viewCommand(
   }
   if (!local)
     io.stderr(`nxt: WARNING: the viewer listens on ${host}: anyone who can reach this machine can read these runs\n`);
+  const folder = resolve(io.cwd, runsDir ?? 'runs');
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) {
+    throw new UsageError(
+      `${runsDir ?? 'runs'} is not a folder: give the folder that holds your run folders (default runs/)`,
+    );
+  }
+  const port = flags.port === undefined ? undefined : positiveInt(flags.port, '--port');
+  if (port !== undefined && port > 65_535) throw new UsageError(`--port must be at most 65535, got ${port}`);
   const { startViewer } = await import('../web/index.js');
   const { createSandbox } = await import('../sandbox/index.js');
   const sandbox = await createSandbox(sandboxOptions({ ...flags, workers: flags.workers ?? '1' }, io.env));
-  const viewer = await startViewer({
-    runsDir: resolve(io.cwd, runsDir ?? 'runs'),
-    host,
-    ...(flags.port ? { port: Number(flags.port) } : {}),
-    sandbox,
-    loadTasks: async (dataset) => (await loadTasks(dataset, flags, io)).filter(isRepairTask),
-  });
+  let viewer: Awaited<ReturnType<typeof startViewer>>;
+  try {
+    viewer = await startViewer({
+      runsDir: folder,
+      host,
+      ...(port === undefined ? {} : { port }),
+      sandbox,
+      loadTasks: async (dataset) => (await loadTasks(dataset, flags, io)).filter(isRepairTask),
+    });
+  } catch (error) {
+    await sandbox.close();
+    const code = (error as { code?: string }).code;
+    if (code === 'EADDRINUSE') {
+      throw new UsageError(
+        `port ${port} on ${host} is in use (another nxt view?): choose another --port, or leave it out for a free one`,
+      );
+    }
+    if (code === 'EADDRNOTAVAIL') throw new UsageError(`${host} is not an address of this machine: check --host`);
+    throw error;
+  }
   io.stdout(`nxt viewer on ${viewer.url} (Ctrl-C to stop)\n`);
   await until;
   await viewer.close();

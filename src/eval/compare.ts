@@ -1,10 +1,13 @@
 import { join } from 'node:path';
 import { ResultRecordSchema, readRecords } from './records.js';
-import { readManifest } from './run-folder.js';
+import { describeRun, type RunDescription, readManifest } from './run-folder.js';
 import { pairedBootstrap } from './stats.js';
 import { countsByTask } from './summary.js';
 
 export interface Comparison {
+  /** What each run is (kind, dataset, model...), from its manifest. */
+  a: RunDescription;
+  b: RunDescription;
   tasks: number;
   /** Mean per-task fix rate (c / n) of each run over the shared tasks. */
   rateA: number;
@@ -22,7 +25,7 @@ export interface Comparison {
 /** Per-task paired comparison of two runs' fix rates, with a paired bootstrap, and the tasks that flipped. */
 export async function compareRuns(dirA: string, dirB: string): Promise<Comparison> {
   // Two run folders of any kind (eval, proxy, import): a path that is not one is a mistake, not 0%.
-  for (const dir of [dirA, dirB]) await readManifest(dir);
+  const [manifestA, manifestB] = [await readManifest(dirA), await readManifest(dirB)];
   const a = countsByTask(await readRecords(join(dirA, 'results.jsonl'), ResultRecordSchema));
   const b = countsByTask(await readRecords(join(dirB, 'results.jsonl'), ResultRecordSchema));
   const shared = [...a.keys()].filter((id) => b.has(id)).sort((x, y) => x.localeCompare(y, 'en', { numeric: true }));
@@ -32,6 +35,8 @@ export async function compareRuns(dirA: string, dirB: string): Promise<Compariso
   const ratesB = shared.map((id) => rate(b.get(id)));
   const paired = pairedBootstrap(ratesA, ratesB);
   return {
+    a: describeRun(manifestA),
+    b: describeRun(manifestB),
     tasks: shared.length,
     rateA: ratesA.reduce((sum, value) => sum + value, 0) / Math.max(1, shared.length),
     rateB: ratesB.reduce((sum, value) => sum + value, 0) / Math.max(1, shared.length),

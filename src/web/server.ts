@@ -416,11 +416,13 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
   app.get('/run/:name/ratings.jsonl', exportRatings('jsonl'));
   app.get('/run/:name/ratings.csv', exportRatings('csv'));
 
-  const server = await new Promise<ReturnType<typeof serve>>((resolveServer) => {
+  // A port in use or an address that is not ours is an error for the caller (with its code), not a crash.
+  const server = await new Promise<ReturnType<typeof serve>>((resolveServer, rejectServer) => {
     const started = serve({ fetch: app.fetch, hostname: host, port }, (info) => {
       port = info.port;
       resolveServer(started);
     });
+    started.once('error', rejectServer);
   });
   const names =
     host === '0.0.0.0' || host === '::'

@@ -118,6 +118,20 @@ describe("the README's eval commands, as written", () => {
     const compared = await nxt(readmeLine('nxt compare'));
     expect(compared.code, compared.stderr).toBe(0);
     expect(compared.stdout).toContain('3 shared tasks: A 66.7%, B 66.7%');
+    expect(compared.stdout).toContain(
+      'A = runs/humanevalfix-Qwen-Qwen2.5-Coder-7B-Instruct-inline-3shot (eval, humanevalfix,',
+    );
+    const json = await nxt([...readmeLine('nxt compare'), '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      a: {
+        dir: 'runs/humanevalfix-Qwen-Qwen2.5-Coder-7B-Instruct-inline-3shot',
+        kind: 'eval',
+        dataset: 'humanevalfix',
+      },
+      b: { trace: 'none' },
+      tasks: 3,
+    });
   }, 180_000);
 
   it('judge human-eval and EvalPlus samples on HumanEval, HumanEval+ and MBPP+', async () => {
@@ -151,5 +165,9 @@ describe("the README's eval commands, as written", () => {
       expect(summary).toMatchObject({ kind: 'generation', tasks: 2, byLabel: {} });
       expect(summary['pass@k'].values['pass@1']).toBe(rate);
     }
+    // HumanEval's tasks and HumanEvalFix's have different ids: nothing to compare, and it says so.
+    const nothing = await nxt(['compare', 'runs/he', 'runs/theirs']);
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toContain('share no task with results: there is nothing to compare');
   }, 240_000);
 });

@@ -29,6 +29,25 @@ describe('nxt view and nxt report', () => {
     });
   });
 
+  it('says what is wrong with a folder that is not there or a port in use, instead of crashing or starting', async () => {
+    expect(await cli(['view', 'nope-dir'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('nope-dir is not a folder: give the folder that holds your run folders'),
+    });
+    const { createServer } = await import('node:net');
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      expect(await cli(['view', '.', '--port', String(port)])).toMatchObject({
+        code: 2,
+        stderr: `nxt: port ${port} on 127.0.0.1 is in use (another nxt view?): choose another --port, or leave it out for a free one\n`,
+      });
+    } finally {
+      busy.close();
+    }
+  }, 60_000);
+
   it('writes the HTML report and the Markdown summary', async () => {
     const result = await cli(['report', 'demo', '--out', 'report.html']);
     expect(result.code).toBe(0);
