@@ -145,8 +145,12 @@ export async function showCommand(
 }
 
 export async function exportCommand(dataset: string, flags: DataFlags & { out?: string }, io: CliIo): Promise<number> {
-  if (!flags.out) throw new UsageError('give the output file with --out FILE');
+  if (!flags.out) throw new UsageError('give the output file with --out FILE (or --out - for standard output)');
   const tasks = await loadTasks(dataset, flags, io);
+  if (flags.out === '-') {
+    for (const task of tasks) io.stdout(`${JSON.stringify(task)}\n`);
+    return 0;
+  }
   await writeTaskFile(resolve(io.cwd, flags.out), tasks);
   io.stderr(`nxt: wrote ${tasks.length} tasks to ${flags.out}\n`);
   return 0;

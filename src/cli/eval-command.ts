@@ -386,8 +386,13 @@ export async function importCommand(
 }
 
 export async function exportRunCommand(dir: string, flags: { out?: string }, io: CliIo): Promise<number> {
-  if (!flags.out) throw new UsageError('give the output file with --out FILE');
-  const { exportSamples } = await import('../eval/index.js');
+  if (!flags.out) throw new UsageError('give the output file with --out FILE (or --out - for standard output)');
+  const { exportSamples, readManifest, sampleLines } = await import('../eval/index.js');
+  await readManifest(resolve(io.cwd, dir)); // a folder that is not a run is an error, not an empty export
+  if (flags.out === '-') {
+    for (const line of await sampleLines(resolve(io.cwd, dir))) io.stdout(`${line}\n`);
+    return 0;
+  }
   const count = await exportSamples(resolve(io.cwd, dir), resolve(io.cwd, flags.out));
   io.stderr(`nxt: wrote ${count} samples to ${flags.out}\n`);
   return 0;

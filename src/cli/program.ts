@@ -443,6 +443,25 @@ function safeIo(io: CliIo): CliIo {
   };
 }
 
+/** What the file system refused, said plainly (a path the user gave that cannot be read or written). */
+const FILE_PROBLEMS: Record<string, string> = {
+  ENOENT: 'no such file or folder',
+  EACCES: 'permission denied',
+  EPERM: 'not permitted',
+  ENOTDIR: 'a part of the path is not a folder',
+  EISDIR: 'it is a folder',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'the disk is full',
+};
+
+function fileProblem(error: unknown): string | null {
+  const { code, path, syscall } = (error ?? {}) as { code?: string; path?: string; syscall?: string };
+  const problem = code ? FILE_PROBLEMS[code] : undefined;
+  if (!problem || !path) return null;
+  const verb = syscall && /open|write|mkdir|rename|copy/.test(syscall) ? 'cannot write or open' : 'cannot use';
+  return `${verb} ${path}: ${problem}`;
+}
+
 export async function runCli(argv: readonly string[], rawIo: CliIo): Promise<number> {
   const io = safeIo(rawIo);
   let code = 0;
@@ -458,6 +477,11 @@ export async function runCli(argv: readonly string[], rawIo: CliIo): Promise<num
     }
     if (error instanceof NxtError) {
       io.stderr(`nxt: ${error.message}\n`);
+      return 2;
+    }
+    const file = fileProblem(error);
+    if (file) {
+      io.stderr(`nxt: ${file}\n`);
       return 2;
     }
     io.stderr(`nxt: internal error: ${describeError(error)}\n${(error as Error).stack ?? ''}\n`);

@@ -10,7 +10,7 @@ export {
   runEngine,
 } from './engine.js';
 export { EXEC_CACHE_VERSION, FixJudge, type JudgedFix, traceKey, VerdictCache } from './exec-cache.js';
-export { exportSamples, type ImportOptions, importSamples, taskResolver } from './interop.js';
+export { exportSamples, type ImportOptions, importSamples, sampleLines, taskResolver } from './interop.js';
 export {
   DEFAULT_LIMITS_RULE,
   type FixLimits,

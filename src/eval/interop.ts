@@ -180,12 +180,17 @@ async function readSampleFile(file: string, tasks: readonly Problem[]): Promise<
   return samples;
 }
 
-/** Writes a run's programs as EvalPlus-style samples (`task_id`, `solution`), one per judged sample. */
-export async function exportSamples(runDir: string, file: string): Promise<number> {
+/** A run's programs as EvalPlus-style sample lines (`task_id`, `solution`), one per sample. */
+export async function sampleLines(runDir: string): Promise<string[]> {
   const results = (await readRecords(join(runDir, 'results.jsonl'), ResultRecordSchema)).filter(
     (result) => result.mode === 'sample',
   );
-  const lines = results.map((result) => JSON.stringify({ task_id: result.taskId, solution: result.program ?? '' }));
+  return results.map((result) => JSON.stringify({ task_id: result.taskId, solution: result.program ?? '' }));
+}
+
+/** Writes a run's programs as EvalPlus-style samples to `file`; returns how many. */
+export async function exportSamples(runDir: string, file: string): Promise<number> {
+  const lines = await sampleLines(runDir);
   await writeFile(file, lines.length ? `${lines.join('\n')}\n` : '');
   return lines.length;
 }

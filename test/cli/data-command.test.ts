@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -29,6 +29,18 @@ describe('nxt data', () => {
     expect(missing).toMatchObject({
       code: 2,
       stderr: "nxt: no task 'Python/999' in humanevalfix (ids look like Python/0, Python/1, Python/2)\n",
+    });
+  });
+
+  it('exports to standard output with --out -, and says plainly when --out cannot be written', async () => {
+    const stdout = await cli(['data', 'export', 'humaneval', '--out', '-']);
+    expect(stdout.code, stdout.stderr).toBe(0);
+    expect(stdout.stdout.trim().split('\n')).toHaveLength(164);
+    expect(existsSync(join(dir, '-'))).toBe(false);
+    const nowhere = join(dir, 'no-such-folder', 'he.jsonl');
+    expect(await cli(['data', 'export', 'humaneval', '--out', nowhere])).toMatchObject({
+      code: 2,
+      stderr: `nxt: cannot write or open ${nowhere}: no such file or folder\n`,
     });
   });
 
