@@ -87,12 +87,26 @@ export function resolveModel(text: string, config: Config, env: Env, overrides: 
 
 function parseModelText(text: string): ModelEntry {
   const at = text.search(/@https?:\/\//);
-  if (at < 0) return { model: text, apiKeyEnv: 'OPENAI_API_KEY' };
+  if (at < 0) {
+    // NAME@host:port without a scheme would otherwise be taken for an OpenAI model of that name.
+    const server = /^(.*)@([\w.-]+(:\d+)?(\/\S*)?)$/.exec(text);
+    if (server) {
+      throw new UsageError(
+        `--model ${text}: give the server with its scheme, e.g. ${server[1] || 'NAME'}@http://${server[2]}${server[4] ? '' : '/v1'}`,
+      );
+    }
+    return { model: text, apiKeyEnv: 'OPENAI_API_KEY' };
+  }
+  if (at === 0) throw new UsageError(`--model ${text}: the model's name is missing before the @ (NAME@URL)`);
   const urls = text.slice(at + 1).split(',');
+  for (const url of urls) {
+    if (!URL.canParse(url) || !/^https?:\/\/[^/]/.test(url)) {
+      throw new UsageError(`--model ${text}: '${url}' is not a server URL (http://host:port/v1)`);
+    }
+  }
   return { model: text.slice(0, at), baseUrl: urls, apiKeyEnv: 'OPENAI_API_KEY' };
 }
 
-/** The cache file: --cache, else $NXT_CACHE_DIR, else the config's cacheDir, else ~/.cache/nxt. */
 /**
  * The execution cache (verdicts of judged programs): beside the sample cache, so `--cache FILE` and
  * NXT_CACHE_DIR move both.
@@ -101,6 +115,7 @@ export function execCachePath(llmCache: string | undefined, config: Config, env:
   return join(dirname(cachePath(llmCache, config, env, cwd)), 'exec.sqlite');
 }
 
+/** The cache file: --cache, else $NXT_CACHE_DIR, else the config's cacheDir, else ~/.cache/nxt. */
 export function cachePath(flag: string | undefined, config: Config, env: Env, cwd: string): string {
   if (flag) return resolve(cwd, flag);
   const dir =

@@ -314,3 +314,20 @@ describe('nxt eval --budget', () => {
     expect(existsSync(join(dir, 'budget-run'))).toBe(false);
   });
 });
+
+describe('--model', () => {
+  it('refuses a server without its scheme and a missing name, saying what to write', async () => {
+    expect(await cli('llm', 'ping', '--model', 'qwen@127.0.0.1:8000')).toMatchObject({
+      code: 2,
+      stderr: 'nxt: --model qwen@127.0.0.1:8000: give the server with its scheme, e.g. qwen@http://127.0.0.1:8000/v1\n',
+    });
+    expect(await cli('llm', 'ping', '--model', '@http://127.0.0.1:9/v1')).toMatchObject({
+      code: 2,
+      stderr: "nxt: --model @http://127.0.0.1:9/v1: the model's name is missing before the @ (NAME@URL)\n",
+    });
+    expect(await cli('llm', 'ping', '--model', 'm@http://')).toMatchObject({
+      code: 2,
+      stderr: "nxt: --model m@http://: 'http://' is not a server URL (http://host:port/v1)\n",
+    });
+  });
+});
