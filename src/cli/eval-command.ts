@@ -17,7 +17,7 @@ export interface EvalFlags extends DataFlags, SandboxFlagValues {
   greedy?: boolean;
   trace: string;
   shots: string;
-  k: string;
+  k?: string;
   limit?: string;
   out?: string;
   maxTokens?: string;
@@ -34,6 +34,11 @@ export interface EvalFlags extends DataFlags, SandboxFlagValues {
   shard?: string;
   batch?: boolean;
   batchPoll?: string;
+}
+
+/** A dataset's name for folder names: a task file's name without its folder and .jsonl. */
+function datasetName(dataset: string): string {
+  return dataset.endsWith('.jsonl') ? (dataset.split('/').pop() ?? dataset).replace(/\.jsonl$/, '') : dataset;
 }
 
 function slug(text: string): string {
@@ -93,7 +98,7 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
   if (!isPromptTraceFormat(trace))
     throw new UsageError(`--trace must be one of ${listChoices(PROMPT_TRACE_FORMATS)}, got '${trace}'`);
   if (flags.shots !== '0' && flags.shots !== '3') throw new UsageError(`--shots must be 3 or 0, got '${flags.shots}'`);
-  const k = flags.k.split(',').map((item) => positiveInt(item.trim(), '--k') as number);
+  const k = (flags.k ?? '1,5,10,25').split(',').map((item) => positiveInt(item.trim(), '--k') as number);
   const limit = positiveInt(flags.limit, '--limit');
   const maxTokens = positiveInt(flags.maxTokens, '--max-tokens');
   const traceBudget = positiveInt(flags.traceBudget, '--trace-budget');
@@ -130,8 +135,15 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
   const out = resolve(
     io.cwd,
     flags.out ??
-      `runs/${slug(flags.dataset)}-${slug(spec.model)}-${flags.trace}-${flags.shots}shot${multiTurn}${sharded}`,
+      `runs/${slug(datasetName(flags.dataset))}-${slug(spec.model)}-${flags.trace}-${flags.shots}shot${multiTurn}${sharded}`,
   );
+  // Asked for explicitly and not possible: say so (the default list is cut to --samples silently).
+  const dropped = flags.k === undefined ? [] : k.filter((value) => value > samples);
+  if (dropped.length > 0) {
+    io.stderr(
+      `nxt: pass@${dropped.join(', pass@')} need${dropped.length === 1 ? 's' : ''} more than ${samples} samples per task: reporting pass@${k.filter((value) => value <= samples).join(', pass@') || '-'} (raise --samples, or set --k)\n`,
+    );
+  }
   const { createLlmClient, SampleCache } = await import('../llm/index.js');
   const { createSandbox } = await import('../sandbox/index.js');
   // --no-cache: every sample is asked for (and nothing is stored).

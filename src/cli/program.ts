@@ -226,7 +226,7 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
         .option('--shots <n>', '3 (worked examples, for untuned models) or 0 (fine-tuned models)', '3')
         .option('--strategy <name>', `how to repair: ${describeChoices(STRATEGIES)}`, 'nxt')
         .option('--turns <n>', 'most answers per sample for multi-turn strategies (default: 3 for them, 1 for nxt)')
-        .option('--k <list>', 'the k of pass@k', '1,5,10,25')
+        .option('--k <list>', 'the k of pass@k (default 1,5,10,25, those up to --samples)')
         .option('--limit <n>', 'only the first N tasks')
         .option('--max-tokens <n>', 'longest answer (default 1024)')
         .option('--seed <n>', 'sampling seed')

@@ -2,7 +2,7 @@
  * A run split with --shard I/N and joined with `nxt merge` is the unsharded run: the same summary,
  * byte for byte. Shards of different runs, or an incomplete set, are refused.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -126,4 +126,35 @@ describe('sharding', () => {
     const bad = await runCapture(argv(join(dir, 'bad'), '--shard', '3/3'), { cwd: dir, env });
     expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining('--shard must be I/N with 0 <= I < N') });
   }, 180_000);
+});
+
+describe('nxt eval folder names and k', () => {
+  it('says when a --k asked for needs more samples, and names a task file run after the file', async () => {
+    const exported = await runCapture(['data', 'export', 'humanevalfix', '--out', join(dir, 'my-tasks.jsonl')], {
+      cwd: dir,
+      env,
+    });
+    expect(exported.code, exported.stderr).toBe(0);
+    const run = await runCapture(
+      [
+        'eval',
+        '--dataset',
+        'my-tasks.jsonl',
+        '--limit',
+        '1',
+        '--model',
+        `scripted@${server.url}`,
+        '--samples',
+        '2',
+        '--k',
+        '1,5',
+        '--workers',
+        '1',
+      ],
+      { cwd: dir, env },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('pass@5 needs more than 2 samples per task: reporting pass@1');
+    expect(existsSync(join(dir, 'runs', 'my-tasks-scripted-inline-3shot', 'summary.json'))).toBe(true);
+  }, 60_000);
 });
