@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 interface ProcessEntry {
   pid: number;
@@ -46,3 +46,11 @@ export function processesOfUids(uids: readonly number[]): number[] {
     .filter((entry) => uids.includes(entry.uid))
     .map((entry) => entry.pid);
 }
+
+/**
+ * Debian's Chromium, which the browser tests drive with playwright-core; null when it is not installed
+ * (those tests then skip, saying so: `apt-get install chromium`; CI installs it).
+ */
+export const chromiumPath: string | null =
+  ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path)) ?? null;
+export const NO_CHROMIUM = ': skipped, chromium is not installed (apt-get install chromium)';

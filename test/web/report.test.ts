@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { buildReport } from '../../src/web/index.js';
 import { makeDemoRun } from '../support/demo-run.js';
+import { chromiumPath, NO_CHROMIUM } from '../support/processes.js';
 
 const runsDir = mkdtempSync(join(tmpdir(), 'nxt-report-'));
 let sandbox: Sandbox;
@@ -19,53 +20,57 @@ afterAll(async () => {
 });
 
 describe('nxt report', () => {
-  it('writes a self-contained report with tables and real SVG charts, readable offline in Chromium', async () => {
-    const selftrain = join(runsDir, 'selftrain');
-    const { mkdirSync } = await import('node:fs');
-    mkdirSync(selftrain);
-    writeFileSync(join(selftrain, 'state.json'), '{}');
-    writeFileSync(
-      join(selftrain, 'summary.json'),
-      JSON.stringify({
-        baseModel: 'b',
-        baseDev: { 'pass@1': 0.1 },
-        best: 1,
-        iterations: [0, 1].map((iteration) => ({
-          iteration,
-          accepted: 3 + iteration,
-          trainFixRate: 0.2,
-          dev: { 'pass@1': 0.3 + 0.2 * iteration },
-        })),
-      }),
-    );
-    const report = await buildReport([join(runsDir, 'demo'), selftrain]);
-    expect(report.html).not.toMatch(/<script|<link|src="http/);
-    expect((report.html.match(/<svg/g) ?? []).length).toBe(3);
-    expect(report.markdown).toContain('| demo | eval | humanevalfix | scripted | nxt | inline | 0 | 6 |');
-    expect(report.markdown).toContain('| 1 | 4 | 20.0% | 50.0% |');
-    const file = join(runsDir, 'report.html');
-    writeFileSync(file, report.html);
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    try {
-      const page = await browser.newPage();
-      await page.goto(`file://${file}`);
-      expect(await page.locator('figure svg').count()).toBe(3);
-      expect(await page.locator('figcaption').allTextContents()).toEqual([
-        'pass@k against k',
-        'pass@1 by bug type or mutation kind',
-        'self-training: dev pass@1 of the model trained in each iteration',
-      ]);
-      const box = await page.locator('figure svg').first().boundingBox();
-      expect(box?.width).toBeGreaterThan(300);
-      await page.screenshot({ path: join(runsDir, 'report.png'), fullPage: true });
-    } finally {
-      await browser.close();
-    }
-    expect(readFileSync(join(runsDir, 'report.png')).length).toBeGreaterThan(10_000);
-  }, 120_000);
+  it.skipIf(!chromiumPath)(
+    `writes a self-contained report with tables and real SVG charts, readable offline in Chromium${chromiumPath ? '' : NO_CHROMIUM}`,
+    async () => {
+      const selftrain = join(runsDir, 'selftrain');
+      const { mkdirSync } = await import('node:fs');
+      mkdirSync(selftrain);
+      writeFileSync(join(selftrain, 'state.json'), '{}');
+      writeFileSync(
+        join(selftrain, 'summary.json'),
+        JSON.stringify({
+          baseModel: 'b',
+          baseDev: { 'pass@1': 0.1 },
+          best: 1,
+          iterations: [0, 1].map((iteration) => ({
+            iteration,
+            accepted: 3 + iteration,
+            trainFixRate: 0.2,
+            dev: { 'pass@1': 0.3 + 0.2 * iteration },
+          })),
+        }),
+      );
+      const report = await buildReport([join(runsDir, 'demo'), selftrain]);
+      expect(report.html).not.toMatch(/<script|<link|src="http/);
+      expect((report.html.match(/<svg/g) ?? []).length).toBe(3);
+      expect(report.markdown).toContain('| demo | eval | humanevalfix | scripted | nxt | inline | 0 | 6 |');
+      expect(report.markdown).toContain('| 1 | 4 | 20.0% | 50.0% |');
+      const file = join(runsDir, 'report.html');
+      writeFileSync(file, report.html);
+      const browser = await chromium.launch({
+        executablePath: chromiumPath as string,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+      });
+      try {
+        const page = await browser.newPage();
+        await page.goto(`file://${file}`);
+        expect(await page.locator('figure svg').count()).toBe(3);
+        expect(await page.locator('figcaption').allTextContents()).toEqual([
+          'pass@k against k',
+          'pass@1 by bug type or mutation kind',
+          'self-training: dev pass@1 of the model trained in each iteration',
+        ]);
+        const box = await page.locator('figure svg').first().boundingBox();
+        expect(box?.width).toBeGreaterThan(300);
+        await page.screenshot({ path: join(runsDir, 'report.png'), fullPage: true });
+      } finally {
+        await browser.close();
+      }
+      expect(readFileSync(join(runsDir, 'report.png')).length).toBeGreaterThan(10_000);
+    },
+    120_000,
+  );
 
   it('says why a pass@k cell is empty when some tasks have fewer than k samples', async () => {
     const { cpSync } = await import('node:fs');

@@ -7,6 +7,7 @@ import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import type { RepairTask } from '../../src/tasks/index.js';
 import { startViewer, type Viewer } from '../../src/web/index.js';
 import { HOSTILE_RATIONALE, makeDemoRun } from '../support/demo-run.js';
+import { chromiumPath, NO_CHROMIUM } from '../support/processes.js';
 
 const runsDir = mkdtempSync(join(tmpdir(), 'nxt-view-'));
 let sandbox: Sandbox;
@@ -16,6 +17,7 @@ let page: Page;
 let tasks: RepairTask[];
 
 beforeAll(async () => {
+  if (!chromiumPath) return;
   sandbox = await createSandbox();
   tasks = (await makeDemoRun(sandbox, runsDir)).tasks;
   await makeDemoRun(sandbox, runsDir, 'demo-multi', true);
@@ -25,7 +27,7 @@ beforeAll(async () => {
   await importSamples(join(runsDir, 'theirs.jsonl'), join(runsDir, 'imported'), tasks, sandbox, { nxtVersion: 'test' });
   viewer = await startViewer({ runsDir, sandbox, loadTasks: async () => tasks });
   browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: chromiumPath,
     args: [
       '--no-sandbox',
       '--disable-gpu',
@@ -45,7 +47,7 @@ afterAll(async () => {
   await sandbox?.close();
 });
 
-describe('the viewer in Chromium', () => {
+describe.skipIf(!chromiumPath)(`the viewer in Chromium${chromiumPath ? '' : NO_CHROMIUM}`, () => {
   it('lists runs, filters tasks, and opens a sample with its trace, the diff and the fixed trace', async () => {
     await page.goto(viewer.url);
     await page.click('text=demo');
