@@ -200,7 +200,13 @@ export async function runSelftrain(configInput: SelftrainConfigInput, deps: Self
 
     if (current.phase === 'filtered' || current.phase === 'training') {
       if (current.accepted === 0) {
-        deps.log(`iteration ${index}: no sample was accepted; nothing to train on`);
+        // Say why: an empty hard set (the base model already fixes the tasks) is not the same as a
+        // hard set where no sample passed.
+        const why =
+          (state.hardSet?.length ?? 0) === 0
+            ? `the hard set is empty: ${current.model} reaches pass@1 >= ${config.hardThreshold} on all ${trainAll.length} training tasks, so none is hard (raise hardThreshold or use harder tasks)`
+            : `none of the ${current.samplesDrawn ?? 0} samples on the ${state.hardSet?.length} hard tasks passed its tests (more samples, a higher temperature or a stronger base model may find some)`;
+        deps.log(`iteration ${index}: nothing to train on: ${why}`);
         current.phase = 'done';
         await save();
         break;

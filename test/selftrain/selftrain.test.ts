@@ -157,6 +157,30 @@ describe('batch sampling', () => {
   }, 60_000);
 });
 
+describe('nothing to train on', () => {
+  it('says the hard set is empty when the base model already fixes every training task', async () => {
+    freshModel();
+    const lines: string[] = [];
+    const result = await runSelftrain(
+      {
+        baseModel: `base@${server.url}`,
+        trainTasks: 'train',
+        devTasks: 'dev',
+        samples: 2,
+        hardThreshold: 0, // no pass@1 is below 0: no task is hard
+        iterations: 1,
+        devSamples: 1,
+        k: [1],
+        out: join(dir, 'empty-hard-set'),
+        trainer: { kind: 'manual' },
+      },
+      deps(SampleCache.open(':memory:'), { log: (line) => lines.push(line) }),
+    );
+    expect(result.status).toBe('done');
+    expect(lines.join('\n')).toContain('nothing to train on: the hard set is empty: base@');
+  }, 60_000);
+});
+
 describe('the self-training loop', () => {
   it('builds the hard set, filters, trains the base model each iteration and picks the best on dev', async () => {
     freshModel();
