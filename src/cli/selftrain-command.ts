@@ -75,6 +75,20 @@ async function configuration(flags: SelftrainFlags, io: CliIo): Promise<Record<s
   return { ...base, ...Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined)) };
 }
 
+/** The command that continues this run: the flags it was given (a waiting run adds --trained-model). */
+function resumeCommand(flags: SelftrainFlags): string {
+  const quote = (value: string) => (/^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`);
+  const parts = Object.entries(flags).flatMap(([name, value]) => {
+    if (name === 'trainedModel' || value === undefined) return [];
+    const flag = name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+    // true is the default of a --no-X flag (selftrain has no other switch): nothing to repeat.
+    if (value === true) return [];
+    if (value === false) return [`--no-${flag}`];
+    return [`--${flag}`, quote(String(value))];
+  });
+  return ['nxt selftrain', ...parts].join(' ');
+}
+
 /** `nxt selftrain`: the NExT loop. Exit 0 when done or when waiting for a manually trained model. */
 export async function selftrainCommand(flags: SelftrainFlags, io: CliIo): Promise<number> {
   const { SelftrainConfigSchema, runSelftrain } = await import('../selftrain/index.js');
@@ -120,6 +134,7 @@ export async function selftrainCommand(flags: SelftrainFlags, io: CliIo): Promis
       log: (message) => io.stderr(`nxt: ${message}\n`),
       ...(flags.trainedModel ? { trainedModel: flags.trainedModel } : {}),
       ...(execCache ? { execCache } : {}),
+      resumeCommand: resumeCommand(flags),
     });
     io.stdout(`${result.message}\n`);
     return 0;

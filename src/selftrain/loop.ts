@@ -36,6 +36,8 @@ export interface SelftrainDeps {
   pollIntervalMs?: number;
   /** The model a manual trainer produced for the iteration that is waiting for one. */
   trainedModel?: string;
+  /** The command that continues this run, as the user would type it (the manual trainer prints it). */
+  resumeCommand?: string;
   /** Verdicts and traces of identical programs are reused from it (across iterations too). */
   execCache?: VerdictCache | null;
 }
@@ -326,7 +328,7 @@ async function train(
       message:
         `Iteration ${current.iteration}'s training set is ready: ${trainFile} (OpenAI chat format; ${join(iterDir, 'sft.hf.jsonl')} for TRL and similar).\n` +
         `Fine-tune the base model ${config.baseModel} on it, serve the result, then continue with:\n` +
-        `  nxt selftrain --config CONFIG --trained-model MODEL_SPEC`,
+        `  ${deps.resumeCommand ?? 'nxt selftrain --config CONFIG'} --trained-model MODEL_SPEC`,
     };
   }
   if (trainer.kind === 'command') {

@@ -120,3 +120,47 @@ describe('self-training killed with SIGKILL at each stage', () => {
     }
   }, 300_000);
 });
+
+describe('the manual trainer, from the command line', () => {
+  it('prints the command that continues the run, with the flags it was given', async () => {
+    const { runCapture } = await import('../support/cli.js');
+    const server = await startTestServer({ respond: improvingModel(train, dev) });
+    try {
+      const out = join(dir, 'manual-cli');
+      const argv = [
+        'selftrain',
+        '--base-model',
+        `base@${server.url}`,
+        '--train-tasks',
+        join(dir, 'train.jsonl'),
+        '--dev-tasks',
+        join(dir, 'dev.jsonl'),
+        '--samples',
+        '4',
+        '--hard-threshold',
+        '0.3',
+        '--dev-samples',
+        '1',
+        '--k',
+        '1',
+        '--iterations',
+        '1',
+        '--trainer',
+        'manual',
+        '--out',
+        out,
+        '--workers',
+        '1',
+      ];
+      const waiting = await runCapture(argv, { cwd: dir });
+      expect(waiting.code, waiting.stderr).toBe(0);
+      const command = /continue with:\n {2}(.*)/.exec(waiting.stdout)?.[1] ?? '';
+      expect(command).toMatch(/^nxt selftrain --base-model base@http:\/\/127\.0\.0\.1:\d+\/v1 /);
+      expect(command).toContain(`--trainer manual --out ${out} --workers 1`);
+      expect(command.endsWith(' --trained-model MODEL_SPEC')).toBe(true);
+      expect(command).not.toContain('CONFIG');
+    } finally {
+      await server.close();
+    }
+  }, 120_000);
+});
