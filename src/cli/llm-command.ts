@@ -135,6 +135,7 @@ export async function sampleCommand(flags: SampleFlags, io: CliIo): Promise<numb
 export interface CacheFlags {
   config?: string;
   cache?: string;
+  yes?: boolean;
 }
 
 /** `nxt cache stats|clear`. */
@@ -146,6 +147,13 @@ export async function cacheCommand(action: string, flags: CacheFlags, io: CliIo)
   const cache = SampleCache.open(cachePath(flags.cache, config, io.env, io.cwd));
   try {
     if (action === 'clear') {
+      // The cache holds answers that were paid for: deleting them takes a second word.
+      if (!flags.yes) {
+        const { samples } = cache.stats();
+        throw new UsageError(
+          `this would delete all ${samples} samples in ${cache.path} (answers already paid for, which resumed runs read back): run again with --yes to delete them`,
+        );
+      }
       io.stdout(`removed ${cache.clear()} samples from ${cache.path}\n`);
       return 0;
     }

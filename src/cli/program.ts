@@ -127,6 +127,7 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
     .argument('<action>', 'stats or clear')
     .option('--cache <file>', 'the cache file (default ~/.cache/nxt/llm.sqlite, or $NXT_CACHE_DIR)')
     .option('--config <file>', 'config file (default ./nxt.config.json, or $NXT_CONFIG)')
+    .option('--yes', 'clear: really delete every sample (they were paid for)')
     .action(async (action: string, flags) => {
       const { cacheCommand } = await import('./llm-command.js');
       setCode(await cacheCommand(action, flags, io));

@@ -111,7 +111,12 @@ describe('nxt llm and nxt cache', () => {
     expect(second.stderr).toMatch(/^nxt: 3\/3 samples; 3 from cache, 0 requests/);
     const stats = await cli(['cache', 'stats']);
     expect(stats.stdout).toMatch(/samples {3}3\nrequests {2}1\n/);
-    expect((await cli(['cache', 'clear'])).stdout).toMatch(/^removed 3 samples from /);
+    expect(await cli(['cache', 'clear'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/^nxt: this would delete all 3 samples in .*: run again with --yes/),
+    });
+    expect((await cli(['cache', 'stats'])).stdout).toMatch(/samples {3}3\n/);
+    expect((await cli(['cache', 'clear', '--yes'])).stdout).toMatch(/^removed 3 samples from /);
     expect((await cli(['cache', 'stats'])).stdout).toMatch(/samples {3}0\n/);
   });
 
