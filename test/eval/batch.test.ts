@@ -2,6 +2,7 @@
  * `nxt eval --batch`: every model call goes through the Batch API of the loopback test server, one
  * batch per turn; a process killed while its batch runs finds the same batch again when rerun.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,4 +105,29 @@ describe('nxt eval --batch', () => {
     expect(created() - before).toBe(1); // the same batch, not a new one
     expect(summary(out)['pass@k']).toEqual(summary(join(dir, 'direct'))['pass@k']);
   }, 120_000);
+
+  it('Ctrl-C while waiting says the run resumes and exits 130', async () => {
+    server.options.batchPolls = 1_000_000;
+    const before = created();
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        import.meta.resolve('tsx'),
+        join(import.meta.dirname, '../../src/cli/main.ts'),
+        ...argv(join(dir, 'interrupted'), join(dir, 'interrupted.sqlite'), '--batch', '--batch-poll', '0.05'),
+      ],
+      { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr?.on('data', (chunk) => {
+      stderr += String(chunk);
+    });
+    const deadline = Date.now() + 60_000;
+    while (created() === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    child.kill('SIGINT');
+    expect(await exited(child)).toBe(130);
+    expect(stderr).toContain('nxt: interrupted. Nothing finished is lost: run the same command again');
+    server.options.batchPolls = 1;
+  }, 90_000);
 });
