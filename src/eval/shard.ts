@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NxtError, UsageError } from '../shared/index.js';
 import type { Problem } from '../tasks/index.js';
@@ -32,6 +32,9 @@ export function shardTasks<Task>(tasks: readonly Task[], shard: Shard | undefine
 /** The manifest fields that must agree between the shards of one run (everything but the shard itself). */
 function identity(manifest: Record<string, unknown>): string {
   const { createdAt: _created, shard: _shard, taskIds: _ids, ...rest } = manifest;
+  // Shards sampled from replicas of one model (a common cacheKey) may name different servers.
+  const endpoint = rest['endpoint'] as { cacheKey?: string } | undefined;
+  if (endpoint?.cacheKey) rest['endpoint'] = { cacheKey: endpoint.cacheKey };
   const dataset = rest['dataset'];
   if (dataset && typeof dataset === 'object') {
     // An eval manifest's dataset counts the shard's tasks.
@@ -88,9 +91,12 @@ export async function mergeShards(
   for (const [position, manifest] of manifests.entries()) {
     const differ = differences(first as Record<string, unknown>, manifest as Record<string, unknown>);
     if (differ.length > 0) {
+      const hint = differ.includes('endpoint.baseUrls')
+        ? ' (shards served by different replicas of one model: give the model a common "cacheKey" in nxt.config.json)'
+        : '';
       throw new NxtError(
         'run',
-        `${dirs[position]} is not a shard of the same run as ${dirs[0]}: ${differ.join(', ')} differ`,
+        `${dirs[position]} is not a shard of the same run as ${dirs[0]}: ${differ.join(', ')} differ${hint}`,
       );
     }
   }
@@ -133,7 +139,7 @@ export async function mergeShards(
   await mkdir(out, { recursive: true });
   if (existsSync(join(out, 'manifest.json')))
     throw new UsageError(`${out} already holds a run; merge into a new folder`);
-  for (const file of ['prompts.jsonl', 'samples.jsonl', 'results.jsonl']) {
+  for (const file of ['prompts.jsonl', 'samples.jsonl', 'results.jsonl', 'ratings.jsonl']) {
     const parts = await Promise.all(
       order.map(async (position) => {
         const path = join(dirs[position] as string, file);
@@ -142,8 +148,6 @@ export async function mergeShards(
     );
     if (parts.some((part) => part.length > 0)) await writeFile(join(out, file), parts.join(''));
   }
-  const ratings = join(dirs[order[0] as number] as string, 'ratings.jsonl');
-  if (existsSync(ratings)) await copyFile(ratings, join(out, 'ratings.jsonl'));
   const merged: Record<string, unknown> = { ...first, taskIds, mergedFrom: order.map((position) => dirs[position]) };
   delete merged['shard'];
   if ('config' in first) {

@@ -128,6 +128,67 @@ describe('sharding', () => {
   }, 180_000);
 });
 
+describe('shards served by replicas', () => {
+  it('merge when the replicas share a cacheKey, and are refused with the hint when they do not', async () => {
+    const other = await startTestServer({ respond: script });
+    try {
+      const config = (cacheKey: string | null) =>
+        JSON.stringify({
+          models: Object.fromEntries(
+            [
+              ['near-0', server.url],
+              ['near-1', other.url],
+            ].map(([name, url]) => [name, { model: 'scripted', baseUrl: url, ...(cacheKey ? { cacheKey } : {}) }]),
+          ),
+        });
+      for (const [label, cacheKey] of [
+        ['keyed', 'scripted-v1'],
+        ['unkeyed', null],
+      ] as const) {
+        writeFileSync(join(dir, `${label}.json`), config(cacheKey));
+        const parts = [0, 1].map((index) => join(dir, `${label}-${index}`));
+        for (const [index, out] of parts.entries()) {
+          const run = await runCapture(
+            [
+              'eval',
+              '--dataset',
+              'humanevalfix',
+              '--limit',
+              '4',
+              '--model',
+              `near-${index}`,
+              '--config',
+              join(dir, `${label}.json`),
+              '--samples',
+              '2',
+              '--k',
+              '1,2',
+              '--workers',
+              '1',
+              '--shard',
+              `${index}/2`,
+              '--out',
+              out,
+            ],
+            { cwd: dir, env },
+          );
+          expect(run.code, run.stderr).toBe(0);
+        }
+        const merged = await runCapture(['merge', join(dir, `${label}-merged`), ...parts], { cwd: dir, env });
+        if (cacheKey) expect(merged.code, merged.stderr).toBe(0);
+        else {
+          expect(merged.code).toBe(2);
+          expect(merged.stderr).toContain(
+            'endpoint.baseUrls differ (shards served by different replicas of one model: give the model a common "cacheKey"',
+          );
+        }
+      }
+    } finally {
+      await other.close();
+    }
+  }, 120_000);
+});
+
 describe('nxt eval folder names and k', () => {
   it('says when a --k asked for needs more samples, and names a task file run after the file', async () => {
     const exported = await runCapture(['data', 'export', 'humanevalfix', '--out', join(dir, 'my-tasks.jsonl')], {
