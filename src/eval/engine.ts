@@ -77,6 +77,19 @@ export interface EngineProgress {
   reused: number;
 }
 
+/** How a multi-turn strategy goes on after a failing fix. */
+export interface ConversationOptions {
+  strategy: RepairStrategy;
+  /** Most answers per sample, the first included. */
+  turns: number;
+  /** What feedback turns may show: the run's trace format and budget. */
+  trace: TraceFormat;
+  traceBudgetTokens: number;
+  countTokens: (text: string) => number;
+  /** Sampling options of a feedback turn at `temperature` (the first turn's). */
+  sampling: (temperature: number) => { temperature: number; maxTokens: number; topP?: number; seed?: number };
+}
+
 export interface EngineOptions<Context, Task extends Problem> {
   outDir: string;
   /** Repair tasks (eval, proxy) or problems (import of code-generation samples). */
@@ -87,15 +100,8 @@ export interface EngineOptions<Context, Task extends Problem> {
   client: LlmClient | null;
   /** The one judging-limits policy (judge-fix.ts): calibrated on the reference where there is one. */
   limits: LimitsRule;
-  strategy: RepairStrategy;
-  /** Most answers per sample, the first included. */
-  turns: number;
-  /** What feedback turns may show: the run's trace format and budget. */
-  trace: TraceFormat;
-  traceBudgetTokens: number;
-  countTokens: (text: string) => number;
-  /** Sampling options of a feedback turn at `temperature` (the first turn's). */
-  sampling: (temperature: number) => { temperature: number; maxTokens: number; topP?: number; seed?: number };
+  /** Feedback turns after a failing first answer; missing: one answer per sample. */
+  conversation?: ConversationOptions;
   /** Most tasks worked on at once: one limit for prompting, sampling and judging. */
   concurrency?: number;
   /** Verdicts of identical programs are reused from it (exec-cache.ts); null or missing: judge every program. */
@@ -228,21 +234,22 @@ export async function runEngine<Context, Task extends Problem>(
     result: ResultRecord,
   ): Promise<ResultRecord | null> => {
     const { outcome, conversation, temperature } = opening;
-    if (options.turns <= 1 || outcome.status !== 'ok' || !client) return result;
+    const talk = options.conversation;
+    if (!talk || talk.turns <= 1 || outcome.status !== 'ok' || !client) return result;
     const turns: TurnRecord[] = [turnOf(1, null, outcome.sample.text, result)];
     let current = result;
     let lastText = outcome.sample.text;
     let messages = conversation.messages ? [...conversation.messages] : undefined;
     let prompt = conversation.prompt;
-    for (let turn = 2; turn <= options.turns && !current.pass && current.outcome !== 'sample_failed'; turn++) {
-      const feedback = await options.strategy.feedback({
+    for (let turn = 2; turn <= talk.turns && !current.pass && current.outcome !== 'sample_failed'; turn++) {
+      const feedback = await talk.strategy.feedback({
         task,
         program: current.program,
         verdict: current.base,
         sandbox,
-        countTokens: options.countTokens,
-        trace: options.trace,
-        traceBudgetTokens: options.traceBudgetTokens,
+        countTokens: talk.countTokens,
+        trace: talk.trace,
+        traceBudgetTokens: talk.traceBudgetTokens,
       });
       if (feedback === null) break;
       if (messages) {
@@ -252,7 +259,7 @@ export async function runEngine<Context, Task extends Problem>(
       }
       const [next] = await client.sample({
         ...(messages ? { messages } : { prompt: prompt as string, stop: conversation.stop ?? [...COMPLETION_STOP] }),
-        ...options.sampling(temperature),
+        ...talk.sampling(temperature),
         n: 1,
         salt: `${mode}#${outcome.index}#${turn}`,
       });

@@ -3,6 +3,7 @@ export { type Comparison, compareRuns } from './compare.js';
 export {
   type AnswerSource,
   type Conversation,
+  type ConversationOptions,
   type EngineOptions,
   type EngineProgress,
   isFinalFailure,

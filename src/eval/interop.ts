@@ -7,10 +7,9 @@ import type { Problem } from '../tasks/index.js';
 import { type AnswerSource, type EngineProgress, runEngine } from './engine.js';
 import type { VerdictCache } from './exec-cache.js';
 import { DEFAULT_LIMITS_RULE, type LimitsRule } from './judge-fix.js';
-import { ResultRecordSchema, RUN_SCHEMA_VERSION, readRecords, type Shard } from './records.js';
+import { manifestBasics, ResultRecordSchema, readRecords, type Shard } from './records.js';
 import { fileSha256, openRunFolder } from './run-folder.js';
 import { shardTasks } from './shard.js';
-import { STRATEGIES } from './strategies/index.js';
 import type { Summary } from './summary.js';
 
 /**
@@ -94,12 +93,8 @@ export async function importSamples(
   await openRunFolder(
     outDir,
     {
-      schemaVersion: RUN_SCHEMA_VERSION,
+      ...manifestBasics(sandbox, options.nxtVersion ?? 'unknown'),
       kind: 'import',
-      createdAt: new Date().toISOString(),
-      nxtVersion: options.nxtVersion ?? 'unknown',
-      python: sandbox.pythonVersion,
-      sandbox: sandbox.layers.filter((layer) => layer.active).map((layer) => layer.name),
       dataset: tasks[0]?.dataset ?? '?',
       file,
       fileSha256: sha256,
@@ -123,12 +118,6 @@ export async function importSamples(
     sandbox,
     client: null,
     limits: { ...DEFAULT_LIMITS_RULE, ...options.limits },
-    strategy: STRATEGIES.nxt,
-    turns: 1,
-    trace: 'none',
-    traceBudgetTokens: 0,
-    countTokens: () => 0,
-    sampling: (temperature) => ({ temperature, maxTokens: 0 }),
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     ...(options.execCache ? { execCache: options.execCache } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),

@@ -6,10 +6,9 @@ import type { RepairTask } from '../tasks/index.js';
 import { type AnswerSource, type EngineProgress, type Opening, runEngine } from './engine.js';
 import type { VerdictCache } from './exec-cache.js';
 import { DEFAULT_LIMITS_RULE } from './judge-fix.js';
-import { type ResultRecord, ResultRecordSchema, RUN_SCHEMA_VERSION, readRecords, type Shard } from './records.js';
+import { manifestBasics, type ResultRecord, ResultRecordSchema, readRecords, type Shard } from './records.js';
 import { openRunFolder } from './run-folder.js';
 import { shardTasks } from './shard.js';
-import { STRATEGIES } from './strategies/index.js';
 import type { Summary } from './summary.js';
 
 const SYSTEM =
@@ -85,12 +84,8 @@ export async function runProxy(
   await openRunFolder(
     outDir,
     {
-      schemaVersion: RUN_SCHEMA_VERSION,
+      ...manifestBasics(sandbox, options.nxtVersion ?? 'unknown'),
       kind: 'proxy',
-      createdAt: new Date().toISOString(),
-      nxtVersion: options.nxtVersion ?? 'unknown',
-      python: sandbox.pythonVersion,
-      sandbox: sandbox.layers.filter((layer) => layer.active).map((layer) => layer.name),
       from: fromDir,
       dataset,
       student: student.spec.model,
@@ -142,12 +137,6 @@ export async function runProxy(
       ...DEFAULT_LIMITS_RULE,
       ...(options.testTimeoutMs === undefined ? {} : { testTimeoutMs: options.testTimeoutMs }),
     },
-    strategy: STRATEGIES.nxt,
-    turns: 1,
-    trace: 'none',
-    traceBudgetTokens: 0,
-    countTokens: () => 0,
-    sampling,
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     ...(options.execCache ? { execCache: options.execCache } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),

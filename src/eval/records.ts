@@ -1,9 +1,21 @@
 import { existsSync } from 'node:fs';
 import { appendFile, readFile, rename, truncate, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
+import type { Sandbox } from '../sandbox/index.js';
 import { NxtError } from '../shared/index.js';
 
 export const RUN_SCHEMA_VERSION = 1 as const;
+
+/** The fields every run manifest opens with: when, by which nxt, judged under which Python and isolation. */
+export function manifestBasics(sandbox: Pick<Sandbox, 'pythonVersion' | 'layers'>, nxtVersion: string) {
+  return {
+    schemaVersion: RUN_SCHEMA_VERSION,
+    createdAt: new Date().toISOString(),
+    nxtVersion,
+    python: sandbox.pythonVersion,
+    sandbox: sandbox.layers.filter((layer) => layer.active).map((layer) => layer.name),
+  };
+}
 
 /** Shard `index` of `count` (0-based): the tasks at positions index, index + count, ... of the run's task list. */
 export const ShardSchema = z.object({ index: z.number().int().nonnegative(), count: z.number().int().min(2) });

@@ -22,6 +22,7 @@ import { type AnswerSource, type Conversation, type EngineProgress, runEngine, w
 import { traceKey, type VerdictCache } from './exec-cache.js';
 import {
   appendRecords,
+  manifestBasics,
   type PromptRecord,
   PromptRecordSchema,
   RUN_SCHEMA_VERSION,
@@ -133,15 +134,11 @@ async function prepareRun(outDir: string, config: EvalConfig, deps: EvalDeps, sh
     return;
   }
   const manifest: Manifest = {
-    schemaVersion: RUN_SCHEMA_VERSION,
+    ...manifestBasics(deps.sandbox, deps.nxtVersion),
     kind: 'eval',
-    createdAt: new Date().toISOString(),
-    nxtVersion: deps.nxtVersion,
     config,
     dataset: { name: config.dataset, tasks: deps.tasks.length, files: deps.datasetFiles },
     prompt: { version: PROMPT_VERSION, hash: shotHash, form: config.api === 'chat' ? 'chat' : 'completion' },
-    python: deps.sandbox.pythonVersion,
-    sandbox: deps.sandbox.layers.filter((layer) => layer.active).map((layer) => layer.name),
     ...(deps.endpoint ? { endpoint: { ...deps.endpoint, baseUrls: [...deps.endpoint.baseUrls] } } : {}),
     ...(config.shard ? { taskIds: deps.tasks.map((task) => task.id) } : {}),
   };
@@ -282,12 +279,14 @@ export async function runEval(configInput: EvalConfigInput, deps: EvalDeps, outD
       floorMs: config.timeoutFloorMs,
       plusTimeoutMs: config.plusTimeoutMs,
     },
-    strategy: STRATEGIES[config.strategy],
-    turns: config.turns,
-    trace: config.trace,
-    traceBudgetTokens: config.traceBudgetTokens,
-    countTokens: deps.countTokens,
-    sampling,
+    conversation: {
+      strategy: STRATEGIES[config.strategy],
+      turns: config.turns,
+      trace: config.trace,
+      traceBudgetTokens: config.traceBudgetTokens,
+      countTokens: deps.countTokens,
+      sampling,
+    },
     ...(deps.concurrency === undefined ? {} : { concurrency: deps.concurrency }),
     ...(deps.execCache ? { execCache: deps.execCache } : {}),
     ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
