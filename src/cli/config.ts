@@ -124,3 +124,17 @@ export function cachePath(flag: string | undefined, config: Config, env: Env, cw
     join(env['XDG_CACHE_HOME'] ?? join(env['HOME'] ?? homedir(), '.cache'), 'nxt');
   return join(resolve(cwd, dir), 'llm.sqlite');
 }
+
+/**
+ * Refuses a budget nxt could not keep: without a price nothing is counted, and without a cap on the
+ * answer (`maxTokens`) a request has no worst case to hold against the budget.
+ */
+export function checkBudget(budgetUsd: number | undefined, spec: ModelSpec, maxTokens: number | undefined): void {
+  if (budgetUsd === undefined) return;
+  if (!spec.price)
+    throw new UsageError(
+      `--budget needs the price of ${spec.model}: set it in nxt.config.json, e.g. {"prices": {"${spec.model}": {"inputPerMTok": 0.15, "outputPerMTok": 0.6}}} (dollars per million tokens)`,
+    );
+  if (maxTokens === undefined)
+    throw new UsageError("--budget needs --max-tokens: without a cap an answer's cost has no bound to hold back");
+}

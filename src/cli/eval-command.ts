@@ -1,8 +1,9 @@
 import { resolve } from 'node:path';
 import type { EvalProgress } from '../eval/index.js';
+import type { Accounting } from '../llm/index.js';
 import { formatDuration, listChoices, UsageError } from '../shared/index.js';
 import { isRepairTask, REPAIR_DATASET_NAMES, type RepairTask } from '../tasks/index.js';
-import { cachePath, execCachePath, loadConfig, resolveModel } from './config.js';
+import { cachePath, checkBudget, execCachePath, loadConfig, resolveModel } from './config.js';
 import { type DataFlags, loadTasks } from './data-command.js';
 import type { CliIo } from './io.js';
 import { positiveInt, type SandboxFlagValues, sandboxOptions } from './sandbox-flags.js';
@@ -110,12 +111,7 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
   const plusFactor = numberFlag(flags.gtTimeLimitFactor, '--gt-time-limit-factor', 1, 1000);
   const config = loadConfig(flags.config, io.cwd, io.env);
   const spec = resolveModel(flags.model, config, io.env);
-  if (budget !== undefined && !spec.price) {
-    // Without a price nothing is counted, so a budget would never stop anything: refuse rather than pretend.
-    throw new UsageError(
-      `--budget needs the price of ${spec.model}: set it in nxt.config.json, e.g. {"prices": {"${spec.model}": {"inputPerMTok": 0.15, "outputPerMTok": 0.6}}} (dollars per million tokens)`,
-    );
-  }
+  checkBudget(budget, spec, maxTokens ?? 1024); // eval always caps answers (default 1024)
   const { formatSummary, isStrategyName, runEval, STRATEGIES, STRATEGY_NAMES } = await import('../eval/index.js');
   const strategy = flags.strategy;
   if (!isStrategyName(strategy)) {
@@ -216,8 +212,9 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
       out,
     );
     io.stdout(formatSummary(summary));
-    if (client.overBudget)
-      io.stderr('nxt: stopped sending requests: the --budget is spent; run again with a larger budget to finish\n');
+    const budgetProblem = budget === undefined ? null : describeBudget(client.accounting, budget);
+    if (budgetProblem) io.stderr(`nxt: ${budgetProblem}\n`);
+    if (client.accounting.exceededBudget) return 1;
     if (summary.missing) {
       io.stderr(
         `nxt: ${summary.missing} samples are missing, so this run is not complete (last failure: ${lastFailure ?? 'unknown'}). Run the same command again to complete them.\n`,
@@ -230,6 +227,16 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
     execCache?.close();
     await sandbox.close();
   }
+}
+
+/** What the budget did to this run, or null when it held nothing back and was not passed. */
+function describeBudget(accounting: Accounting, budgetUsd: number): string | null {
+  const spent = `$${accounting.costUsd.toFixed(4)} of the --budget $${budgetUsd}`;
+  if (accounting.exceededBudget)
+    return `spent ${spent}: the server billed more than the requests' max tokens allow, so the budget was passed`;
+  if (accounting.overBudget)
+    return `stopped sending requests before passing the budget (${spent} spent; the next request's worst case did not fit). Run again with a larger --budget to finish`;
+  return null;
 }
 
 /** The execution cache unless `--no-exec-cache` (commander's `execCache: false`). */

@@ -1,5 +1,5 @@
 import { UsageError } from '../shared/index.js';
-import { cachePath, loadConfig, resolveModel } from './config.js';
+import { cachePath, checkBudget, loadConfig, resolveModel } from './config.js';
 import { readText } from './inputs.js';
 import type { CliIo } from './io.js';
 import { positiveInt } from './sandbox-flags.js';
@@ -100,6 +100,7 @@ export async function sampleCommand(flags: SampleFlags, io: CliIo): Promise<numb
   const prompt = await readText(flags.promptFile, io.cwd, 'prompt file');
   const config = loadConfig(flags.config, io.cwd, io.env);
   const spec = resolveModel(flags.model, config, io.env);
+  checkBudget(budget, spec, maxTokens);
   const cache = flags.noCache ? null : SampleCache.open(cachePath(flags.cache, config, io.env, io.cwd));
   try {
     const client = createLlmClient(spec, { cache, ...(budget === undefined ? {} : { budgetUsd: budget }) });

@@ -103,7 +103,10 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
     .option('--temperature <t>', 'sampling temperature')
     .option('--max-tokens <n>', 'longest answer')
     .option('--seed <n>', 'sampling seed (sample i of a fanned-out request uses seed + i)')
-    .option('--budget <usd>', 'stop sending requests once this much was spent (needs a price in the config)')
+    .option(
+      '--budget <usd>',
+      "the most this command may spend, in dollars: a request whose worst case (prompt + --max-tokens) would pass it is not sent (needs the model's price)",
+    )
     .option('--json', 'print one JSON outcome per line')
     .option('--no-cache', 'do not read or write the sample cache')
     .option('--cache <file>', 'the cache file (default ~/.cache/nxt/llm.sqlite, or $NXT_CACHE_DIR)')
@@ -231,7 +234,10 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
         .option('--limit <n>', 'only the first N tasks')
         .option('--max-tokens <n>', 'longest answer (default 1024)')
         .option('--seed <n>', 'sampling seed')
-        .option('--budget <usd>', 'stop sending requests once this much was spent')
+        .option(
+          '--budget <usd>',
+          "the most this command may spend, in dollars: a request whose worst case (prompt + --max-tokens) would pass it is not sent; exit 1 when samples were held back (needs the model's price)",
+        )
         .option('--trace-budget <tokens>', 'shrink each rendered trace to fit this many tokens (default 2048)')
         .option('--min-time-limit <s>', 'EvalPlus tests: the least time an input gets, in seconds (default 4)')
         .option(

@@ -13,6 +13,10 @@ export class Accounting {
   promptTokens = 0;
   completionTokens = 0;
   costUsd = 0;
+  /** Worst-case cost of the requests in flight: held against the budget until each one is billed. */
+  reservedUsd = 0;
+  /** Requests not sent because the budget could not cover their worst case. */
+  refusedForBudget = 0;
   readonly #price: Price | undefined;
   readonly #budgetUsd: number | undefined;
   readonly #discount: number;
@@ -27,15 +31,48 @@ export class Accounting {
   addUsage(promptTokens: number, completionTokens: number, discount = this.#discount): void {
     this.promptTokens += promptTokens;
     this.completionTokens += completionTokens;
-    if (this.#price) {
-      this.costUsd +=
-        (discount * (promptTokens * this.#price.inputPerMTok + completionTokens * this.#price.outputPerMTok)) / 1e6;
-    }
+    this.costUsd += this.costOf(promptTokens, completionTokens, discount);
   }
 
-  /** True once the spend reached the budget: no new requests go out. */
+  /** True once the spend reached the budget or a request was held back for it: no new requests go out. */
   get overBudget(): boolean {
-    return this.#budgetUsd !== undefined && this.costUsd >= this.#budgetUsd;
+    return this.#budgetUsd !== undefined && (this.costUsd >= this.#budgetUsd || this.refusedForBudget > 0);
+  }
+
+  /** True when the server billed more than the budget (usage beyond the requests' stated worst case). */
+  get exceededBudget(): boolean {
+    return this.#budgetUsd !== undefined && this.costUsd > this.#budgetUsd;
+  }
+
+  get budgetUsd(): number | undefined {
+    return this.#budgetUsd;
+  }
+
+  /** Dollars for `promptTokens` in and `completionTokens` out at this client's price (0 without one). */
+  costOf(promptTokens: number, completionTokens: number, discount = this.#discount): number {
+    if (!this.#price) return 0;
+    return (discount * (promptTokens * this.#price.inputPerMTok + completionTokens * this.#price.outputPerMTok)) / 1e6;
+  }
+
+  /**
+   * Holds `worstCaseUsd` against the budget for a request about to be sent. False (and nothing held) when
+   * spent + held + this would pass the budget: the request must not be sent, so the budget is never passed
+   * by requests in flight. Without a budget every request may go. Pair a true with `release`.
+   */
+  reserve(worstCaseUsd: number): boolean {
+    if (this.#budgetUsd === undefined) return true;
+    if (this.costUsd + this.reservedUsd + worstCaseUsd > this.#budgetUsd) {
+      this.refusedForBudget += 1;
+      return false;
+    }
+    this.reservedUsd += worstCaseUsd;
+    return true;
+  }
+
+  /** Returns a reservation once its request was billed (`addUsage`) or failed. */
+  release(worstCaseUsd: number): void {
+    if (this.#budgetUsd === undefined) return;
+    this.reservedUsd = Math.max(0, this.reservedUsd - worstCaseUsd);
   }
 
   get hasPrice(): boolean {

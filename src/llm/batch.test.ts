@@ -11,14 +11,19 @@ afterEach(async () => {
   await server?.close();
 });
 
-function client(url: string, cache = SampleCache.open(':memory:')) {
+function client(
+  url: string,
+  cache = SampleCache.open(':memory:'),
+  options: { budgetUsd?: number; perMTok?: number } = {},
+) {
+  const perMTok = options.perMTok ?? 2;
   const spec = ModelSpecSchema.parse({
     model: 'test-model',
     baseUrls: [url],
     apiKey: 'sk',
-    price: { inputPerMTok: 2, outputPerMTok: 4 },
+    price: { inputPerMTok: perMTok, outputPerMTok: 2 * perMTok },
   });
-  return createLlmClient(spec, { cache });
+  return createLlmClient(spec, { cache, ...(options.budgetUsd === undefined ? {} : { budgetUsd: options.budgetUsd }) });
 }
 
 const requests = Array.from({ length: 6 }, (_, index) => ({
@@ -45,6 +50,21 @@ describe('the Batch API', () => {
     expect(live.flat().every((outcome) => outcome.status === 'ok' && outcome.cached)).toBe(true);
     const stats = llm.stats();
     expect(stats.costUsd).toBeCloseTo((0.5 * (stats.promptTokens * 2 + stats.completionTokens * 4)) / 1e6, 12);
+  });
+
+  it('puts in a batch only the requests whose worst case the budget holds, and says why the rest are missing', async () => {
+    server = await startTestServer({ batchPolls: 1 });
+    // $1000/$2000 per million tokens at half price: each line (2 × 50 tokens out, about 150 in) holds ≈ $0.18.
+    const llm = client(server.url, SampleCache.open(':memory:'), { budgetUsd: 0.5, perMTok: 1000 });
+    const capped = requests.map((request) => ({ ...request, maxTokens: 50 }));
+    const outcomes = await sampleWithBatch(llm, capped, { pollIntervalMs: 1 });
+    const ok = outcomes.filter((samples) => samples.every((outcome) => outcome.status === 'ok'));
+    expect(ok.length).toBeGreaterThan(0);
+    expect(ok.length).toBeLessThan(requests.length);
+    const held = outcomes.slice(ok.length).flat();
+    expect(held.every((outcome) => outcome.status === 'failed' && outcome.error.code === 'budget')).toBe(true);
+    expect(llm.stats().costUsd).toBeLessThanOrEqual(0.5);
+    expect(llm.accounting.reservedUsd).toBe(0);
   });
 
   it('resumes polling the same batch after a crash', async () => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { toFile } from 'openai';
 import { NxtError } from '../shared/index.js';
 import { endpointIdentity, requestKey } from './cache-key.js';
-import type { LlmClient } from './client.js';
+import { type LlmClient, worstCaseTokens } from './client.js';
 import type { Sample, SampleOutcome, SampleRequest } from './types.js';
 
 export interface BatchOptions {
@@ -89,19 +89,48 @@ export async function sampleWithBatch(
     if (indices.length === 0 || lines.some((line) => line.key === key)) return;
     lines.push({ customId: `${key}|${indices.join(',')}`, key, indices, body: body(client, request, indices.length) });
   });
-  if (lines.length > 0) await runBatch(client, lines, options, sleep);
+  const { sent, heldUsd } = withinBudget(client, lines, requests, keys);
+  try {
+    if (sent.length > 0) await runBatch(client, sent, options, sleep);
+  } finally {
+    client.accounting.release(heldUsd);
+  }
+  const held = new Set(lines.filter((line) => !sent.includes(line)).map((line) => line.key));
+  const notSent = {
+    code: 'budget',
+    status: null,
+    message: 'not sent: the budget cannot cover the worst case of this request on top of the batch',
+    attempts: 0,
+  };
+  const notReturned = { code: 'llm-batch', status: null, message: 'the batch did not return this sample', attempts: 1 };
   return requests.map((request, position) =>
     Array.from({ length: request.n }, (_, index): SampleOutcome => {
-      const sample = cache.get(keys[position] as string, index);
-      return sample
-        ? { index, status: 'ok', sample, cached: true }
-        : {
-            index,
-            status: 'failed',
-            error: { code: 'llm-batch', status: null, message: 'the batch did not return this sample', attempts: 1 },
-          };
+      const key = keys[position] as string;
+      const sample = cache.get(key, index);
+      if (sample) return { index, status: 'ok', sample, cached: true };
+      return { index, status: 'failed', error: held.has(key) ? notSent : notReturned };
     }),
   );
+}
+
+/** The lines whose worst case (at the Batch API's half price) the budget can hold, in order, and what is held. */
+function withinBudget(
+  client: LlmClient,
+  lines: Line[],
+  requests: readonly SampleRequest[],
+  keys: string[],
+): { sent: Line[]; heldUsd: number } {
+  const sent: Line[] = [];
+  let heldUsd = 0;
+  for (const line of lines) {
+    const request = requests[keys.indexOf(line.key)] as SampleRequest;
+    const worst = worstCaseTokens(request, line.indices.length);
+    const usd = client.accounting.costOf(worst.promptTokens, worst.completionTokens, 0.5);
+    if (!client.accounting.reserve(usd)) break;
+    sent.push(line);
+    heldUsd += usd;
+  }
+  return { sent, heldUsd };
 }
 
 async function runBatch(

@@ -205,21 +205,60 @@ describe('the cache', () => {
 });
 
 describe('accounting', () => {
-  it('counts tokens and cost, and stops sending at the budget', async () => {
+  // $1000 per million tokens: one token costs $0.001, so the numbers below are token counts in thousandths.
+  const price = { inputPerMTok: 1000, outputPerMTok: 1000 };
+
+  it('counts tokens and cost, and stops before a request could pass the budget', async () => {
     const fake = await server({ respond: () => 'x'.repeat(400) });
-    const client = createLlmClient(spec([fake.url], { price: { inputPerMTok: 1000, outputPerMTok: 1000 } }), {
-      budgetUsd: 0.5,
-    });
+    const client = createLlmClient(spec([fake.url], { price }), { budgetUsd: 0.5 });
     const outcomes = [];
-    for (let index = 0; index < 10; index++) outcomes.push(...(await client.sample(ask(`p${index}`))));
+    for (let index = 0; index < 10; index++)
+      outcomes.push(...(await client.sample(ask(`p${index}`, { maxTokens: 100 }))));
     expect(client.overBudget).toBe(true);
-    const spent = outcomes.filter((outcome) => outcome.status === 'ok').length;
-    expect(spent).toBe(5);
+    const sent = outcomes.filter((outcome) => outcome.status === 'ok').length;
+    expect(sent).toBeGreaterThan(0);
     expect(
-      outcomes.slice(spent).every((outcome) => outcome.status === 'failed' && outcome.error.code === 'budget'),
+      outcomes.slice(sent).every((outcome) => outcome.status === 'failed' && outcome.error.code === 'budget'),
     ).toBe(true);
-    expect(fake.completions()).toHaveLength(5);
-    expect(client.stats().costUsd).toBeCloseTo(0.505, 3);
+    expect(fake.completions()).toHaveLength(sent);
+    expect(client.stats().costUsd).toBeLessThanOrEqual(0.5);
+    expect(client.accounting.exceededBudget).toBe(false);
+  });
+
+  it('holds the worst case of every request in flight, so parallel requests do not pass the budget', async () => {
+    const fake = await server({ respond: () => 'x'.repeat(400), latencyMs: 30 });
+    const client = createLlmClient(spec([fake.url], { price, concurrency: 16 }), { budgetUsd: 0.5 });
+    const outcomes = (
+      await Promise.all(Array.from({ length: 12 }, (_, index) => client.sample(ask(`q${index}`, { maxTokens: 100 }))))
+    ).flat();
+    const sent = outcomes.filter((outcome) => outcome.status === 'ok').length;
+    // Each costs about $0.10 billed, at most about $0.17 in the worst case: 2 or 3 fit, never all 12.
+    expect(sent).toBeGreaterThan(0);
+    expect(sent).toBeLessThan(5);
+    expect(fake.completions()).toHaveLength(sent);
+    expect(client.stats().costUsd).toBeLessThanOrEqual(0.5);
+    const refused = outcomes.find((outcome) => outcome.status === 'failed');
+    expect(refused?.status === 'failed' && refused.error.message).toMatch(
+      /^the budget of \$0\.5 cannot cover this request's worst case \(\$0\.\d{4}\) with \$0\.\d{4} spent and \$0\.\d{4} held for requests in flight$/,
+    );
+  });
+
+  it('sends no request without max tokens under a budget: its cost has no bound', async () => {
+    const fake = await server();
+    const client = createLlmClient(spec([fake.url], { price }), { budgetUsd: 100 });
+    const [outcome] = await client.sample(ask('unbounded'));
+    expect(outcome).toMatchObject({ status: 'failed', error: { code: 'budget' } });
+    expect(outcome?.status === 'failed' && outcome.error.message).toContain('without max_tokens');
+    expect(fake.completions()).toHaveLength(0);
+  });
+
+  it('says when the server billed more than the worst case it was allowed', async () => {
+    // The scripted server ignores max_tokens, as a misbehaving one might: 4000 characters for a cap of 10.
+    const fake = await server({ respond: () => 'x'.repeat(4000) });
+    const client = createLlmClient(spec([fake.url], { price }), { budgetUsd: 0.5 });
+    await client.sample(ask('over', { maxTokens: 10 }));
+    expect(client.stats().costUsd).toBeGreaterThan(0.5);
+    expect(client.accounting.exceededBudget).toBe(true);
   });
 });
 

@@ -61,6 +61,19 @@ function estimateTokens(request: SampleRequest, n: number): number {
   return Math.ceil(text.length / 4) + n * (request.maxTokens ?? 256);
 }
 
+/** Tokens a chat template may add per message and around the conversation (roles, separators, priming). */
+const TEMPLATE_TOKENS = 32;
+
+/**
+ * The most a request can be billed for: a byte-level tokenizer never makes more tokens than the text has
+ * UTF-8 bytes, plus template tokens, and the answer is capped at `maxTokens` per choice (no cap: unbounded).
+ */
+export function worstCaseTokens(request: SampleRequest, n: number): { promptTokens: number; completionTokens: number } {
+  const texts = request.prompt !== undefined ? [request.prompt] : (request.messages ?? []).map((m) => m.content);
+  const bytes = texts.reduce((sum, text) => sum + Buffer.byteLength(text, 'utf8') + TEMPLATE_TOKENS, TEMPLATE_TOKENS);
+  return { promptTokens: bytes, completionTokens: request.maxTokens === undefined ? Infinity : n * request.maxTokens };
+}
+
 /** Creates a client for `spec`: replicas, adaptive concurrency, rate limits, one retry layer, the cache. */
 export function createLlmClient(spec: ModelSpec, options: LlmClientOptions = {}): LlmClient {
   const sleep = options.sleep ?? wait;
@@ -142,8 +155,10 @@ export function createLlmClient(spec: ModelSpec, options: LlmClientOptions = {})
   async function call(request: SampleRequest, n: number, seed: number | undefined): Promise<CallResult> {
     for (let attempt = 1; ; attempt++) {
       if (fatal) throw fatal;
-      if (accounting.overBudget) {
-        throw new LlmApiError('the cost budget is spent', { status: null, isRetryable: false, code: 'budget' });
+      const worst = worstCaseTokens(request, n);
+      const heldUsd = accounting.costOf(worst.promptTokens, worst.completionTokens);
+      if (accounting.overBudget || !accounting.reserve(heldUsd)) {
+        throw new LlmApiError(budgetMessage(heldUsd), { status: null, isRetryable: false, code: 'budget' });
       }
       const endpoint = pickEndpoint();
       const release = await endpoint.concurrency.acquire();
@@ -188,8 +203,16 @@ export function createLlmClient(spec: ModelSpec, options: LlmClientOptions = {})
         await sleep(Math.max(backoff, error.retryAfterMs ?? 0));
       } finally {
         release();
+        accounting.release(heldUsd);
       }
     }
+  }
+
+  function budgetMessage(heldUsd: number): string {
+    const spent = `$${accounting.costUsd.toFixed(4)} spent and $${accounting.reservedUsd.toFixed(4)} held for requests in flight`;
+    if (!Number.isFinite(heldUsd))
+      return 'a request without max_tokens has no worst-case cost, so it cannot be sent under a budget';
+    return `the budget of $${accounting.budgetUsd} cannot cover this request's worst case ($${heldUsd.toFixed(4)}) with ${spent}`;
   }
 
   function failure(index: number, error: unknown): SampleOutcome {
@@ -229,7 +252,7 @@ export function createLlmClient(spec: ModelSpec, options: LlmClientOptions = {})
         else supportsN = true;
         remaining = remaining.slice(got.length);
       } catch (error) {
-        if (error instanceof LlmApiError && (error.isFatal || error.code === 'budget')) throw error;
+        if (error instanceof LlmApiError && error.isFatal) throw error;
         if (error instanceof LlmApiError && error.status === 400 && supportsN === 'auto') supportsN = false;
         else {
           for (const index of remaining) results.set(index, failure(index, error));

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -187,6 +187,39 @@ describe('a run whose model server is down', () => {
       expect(summary(join(dir, 'outage')).missing).toBe(0);
     } finally {
       await flaky.close();
+    }
+  }, 120_000);
+});
+
+describe('a run with a --budget', () => {
+  it('stops before the budget is passed, exits non-zero, and finishes when run again with a larger one', async () => {
+    const model = await startTestServer({ respond: script, latencyMs: 20 });
+    const cwd = mkdtempSync(join(dir, 'budget-'));
+    // $10 per million tokens: a request's worst case (prompt bytes + 4 × 1024 tokens out) is about 10× its bill.
+    writeFileSync(
+      join(cwd, 'nxt.config.json'),
+      JSON.stringify({ prices: { scripted: { inputPerMTok: 10, outputPerMTok: 10 } } }),
+    );
+    const argv = (budget: string) =>
+      evalArgv(`scripted@${model.url}`, { limit: 4, samples: 4, k: '1' }, '--out', 'run', '--budget', budget);
+    const env = { NXT_DATA_DIR: sharedDataDir };
+    try {
+      const stopped = await runCapture(argv('0.2'), { cwd, env });
+      expect(stopped.code).toBe(1);
+      expect(stopped.stderr).toMatch(
+        /stopped sending requests before passing the budget \(\$0\.\d{4} of the --budget \$0\.2 spent/,
+      );
+      const partial = JSON.parse(readFileSync(join(cwd, 'run', 'summary.json'), 'utf8'));
+      expect(partial.missing).toBeGreaterThan(0);
+      expect(partial.missing).toBeLessThan(16);
+      expect(partial.costUsd).toBeLessThanOrEqual(0.2);
+
+      const finished = await runCapture(argv('5'), { cwd, env });
+      expect(finished.code, finished.stderr).toBe(0);
+      expect(finished.stderr).not.toContain('--budget');
+      expect(JSON.parse(readFileSync(join(cwd, 'run', 'summary.json'), 'utf8')).missing).toBe(0);
+    } finally {
+      await model.close();
     }
   }, 120_000);
 });
