@@ -40,6 +40,30 @@ describe('nxt run', () => {
     expect(JSON.parse(json.stdout).stdout).toBe('\u001b[2K\rPASS  paint.py\u001b]52;c;aGk=\u0007\u202e\n');
   });
 
+  it('says once where a program that does not load went wrong, and why its tests were not run', async () => {
+    writeFileSync(join(dir, 'broken.py'), 'def f(:\n    return 1\n');
+    const result = await cli('run', 'broken.py', '--test', 'assert f() == 1', '--test', 'assert f() == 2');
+    expect(result.code).toBe(1);
+    const lines = result.stdout.split('\n');
+    expect(lines[1]).toMatch(/^ {2}program: SyntaxError: .*line 1\)$/);
+    expect(result.stdout.match(/line 1/g)).toHaveLength(2); // the headline and the program line, each once
+    expect(lines.slice(2, 5)).toEqual([
+      '  not run  0  assert f() == 1',
+      '  not run  1  assert f() == 2',
+      '  (not run: the program failed to load)',
+    ]);
+  });
+
+  it('names the timeout after which later tests were not run', async () => {
+    writeFileSync(join(dir, 'spin-two.py'), 'def f(x):\n    while x == 2:\n        pass\n    return x\n');
+    const tests = ['--test', 'assert f(1) == 1', '--test', 'assert f(2) == 2', '--test', 'assert f(3) == 3'];
+    const result = await cli('run', 'spin-two.py', ...tests, '--timeout-ms', '400');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      '  not run  2  assert f(3) == 3\n  (not run: the run stopped after test 1 timed out)\n',
+    );
+  });
+
   it('exits 1 and names the failing test', async () => {
     const result = await cli('run', 'inc.py', '--tests-file', 'tests.json', '--test', 'assert inc(0) == 1');
     expect(result.code).toBe(1);
@@ -199,12 +223,14 @@ describe('nxt trace', () => {
     writeFileSync(join(dir, 'broken.py'), 'def inc(x:\n    return x\n');
     expect(await cli('trace', 'broken.py', '--test', 'assert inc(1) == 2')).toMatchObject({
       code: 2,
-      stderr: expect.stringMatching(/^nxt: the program does not parse: .*\(line 1\)\n$/),
+      stderr: expect.stringMatching(/^nxt: the program does not parse: .*line 1\)\n$/),
     });
+    // The line is said once, not once by Python and again by nxt.
+    expect((await cli('trace', 'broken.py', '--test', 'assert inc(1) == 2')).stderr.match(/line 1/g)).toHaveLength(1);
     writeFileSync(join(dir, 'unindented.py'), 'def inc(x):\nreturn x\n');
     expect(await cli('trace', 'unindented.py', '--tests-file', 'tests.json')).toMatchObject({
       code: 2,
-      stderr: expect.stringMatching(/^nxt: the program does not parse: expected an indented block.*\(line 2\)\n$/),
+      stderr: expect.stringMatching(/^nxt: the program does not parse: expected an indented block.*line 2\)\n$/),
     });
     expect(await cli('trace', 'missing.py', '--test', 'assert True')).toMatchObject({
       code: 2,

@@ -1,5 +1,5 @@
-import { createSandbox, type Verdict } from '../sandbox/index.js';
-import { formatBytes, formatDuration, UsageError } from '../shared/index.js';
+import { createSandbox, notRunReason, type Verdict } from '../sandbox/index.js';
+import { formatBytes, formatDuration, lineNotInMessage, UsageError } from '../shared/index.js';
 import { readTestsFile, readText } from './inputs.js';
 import type { CliIo } from './io.js';
 import { positiveInt, type SandboxFlagValues, sandboxOptions } from './sandbox-flags.js';
@@ -26,18 +26,23 @@ export function formatVerdict(file: string, tests: readonly string[], verdict: V
   const head = verdict.status === 'pass' ? 'PASS' : verdict.status.toUpperCase();
   out.push(`${head}  ${file}${verdict.reason ? `: ${verdict.reason}` : ''}`);
   if (verdict.program.status !== 'ok' && verdict.program.exception) {
-    const where = verdict.program.exception.line ? ` (program line ${verdict.program.exception.line})` : '';
-    out.push(`  program: ${verdict.program.exception.type}: ${firstLine(verdict.program.exception.message)}${where}`);
+    const { type, message } = verdict.program.exception;
+    const line = lineNotInMessage(message, verdict.program.exception.line);
+    out.push(`  program: ${type}: ${firstLine(message)}${line ? ` (program line ${line})` : ''}`);
   }
   for (const test of verdict.tests) {
-    const mark = test.status === 'pass' ? 'ok  ' : test.status === 'not_run' ? 'skip' : test.status;
+    const mark = test.status === 'pass' ? 'ok  ' : test.status === 'not_run' ? 'not run' : test.status;
     out.push(`  ${mark.padEnd(7)} ${String(test.index).padStart(2)}  ${firstLine(tests[test.index] ?? '')}`);
     if (test.exception) {
-      const where = test.exception.line ? ` at ${test.exception.source} line ${test.exception.line}` : '';
-      const message = test.exception.message ? `: ${firstLine(test.exception.message, 100)}` : '';
-      out.push(`               ${test.exception.type}${message}${where}`);
+      const { type, message, source } = test.exception;
+      const line = lineNotInMessage(message, test.exception.line);
+      out.push(
+        `               ${type}${message ? `: ${firstLine(message, 100)}` : ''}${line ? ` at ${source} line ${line}` : ''}`,
+      );
     }
   }
+  const notRun = notRunReason(verdict);
+  if (notRun) out.push(`  (not run: ${notRun})`);
   for (const [name, text, truncated] of [
     ['stdout', verdict.stdout, verdict.stdoutTruncated],
     ['stderr', verdict.stderr, verdict.stderrTruncated],

@@ -1,5 +1,5 @@
 import { createSandbox, type Verdict } from '../sandbox/index.js';
-import { listChoices, UsageError } from '../shared/index.js';
+import { lineNotInMessage, listChoices, UsageError } from '../shared/index.js';
 import {
   createTokenCounter,
   fitTrace,
@@ -56,7 +56,8 @@ function programFailure(verdict: Verdict): UsageError {
   if (verdict.program.status === 'timeout')
     return new UsageError('the program timed out while loading, before any test ran');
   if (exception && PARSE_ERRORS.includes(exception.type)) {
-    return new UsageError(`the program does not parse: ${exception.message} (line ${exception.line ?? '?'})`);
+    const line = lineNotInMessage(exception.message, exception.line);
+    return new UsageError(`the program does not parse: ${exception.message}${line ? ` (line ${line})` : ''}`);
   }
   const where = exception?.line ? ` at line ${exception.line}` : '';
   return new UsageError(

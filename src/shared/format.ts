@@ -39,3 +39,12 @@ export function formatDuration(ms: number): string {
   const seconds = Math.round((ms % 60_000) / 1000);
   return `${minutes} min ${seconds} s`;
 }
+
+/**
+ * A Python exception's line worth adding after its message, or null when there is none or the message
+ * names it already (a SyntaxError reads `invalid syntax (<program>, line 3)`).
+ */
+export function lineNotInMessage(message: string, line: number | null | undefined): number | null {
+  if (!line || new RegExp(`\\bline ${line}\\b`).test(message.split('\n')[0] ?? '')) return null;
+  return line;
+}
