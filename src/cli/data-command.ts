@@ -19,6 +19,7 @@ import { renderTrace, tracePhase } from '../trace/index.js';
 import type { CliIo } from './io.js';
 import { progress } from './progress.js';
 import { positiveInt, type SandboxFlagValues, sandboxOptions } from './sandbox-flags.js';
+import { startSandbox } from './sandbox-start.js';
 
 export interface DataFlags extends SandboxFlagValues {
   dataDir?: string;
@@ -73,8 +74,7 @@ export async function listCommand(flags: DataFlags, io: CliIo): Promise<number> 
 }
 
 async function withSandbox<T>(flags: SandboxFlagValues, io: CliIo, fn: (sandbox: Sandbox) => Promise<T>): Promise<T> {
-  const { createSandbox } = await import('../sandbox/index.js');
-  const sandbox = await createSandbox(sandboxOptions(flags, io.env));
+  const sandbox = await startSandbox(sandboxOptions(flags, io.env), io, false);
   try {
     return await fn(sandbox);
   } finally {

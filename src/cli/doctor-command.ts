@@ -1,15 +1,23 @@
 import { createSandbox } from '../sandbox/index.js';
 import type { CliIo } from './io.js';
 import { type SandboxFlagValues, sandboxOptions } from './sandbox-flags.js';
+import { describePython } from './sandbox-start.js';
+
+/** Which part of the one rule (--python, $NXT_PYTHON, python3 on PATH) chose the interpreter. */
+function chosenBy(named: string | undefined, source: string, requested: string): string {
+  if (named) return source;
+  if (requested === 'python3') return 'python3 on PATH (neither --python nor $NXT_PYTHON given)';
+  return `${requested} in place of python3 on PATH (see the note below)`;
+}
 
 /** `nxt doctor`: which Python, which isolation layers are active (and why not), and a self-test. */
 export async function doctorCommand(flags: SandboxFlagValues, io: CliIo): Promise<number> {
   const sandbox = await createSandbox(sandboxOptions(flags, io.env));
   try {
-    const lines = [`python     ${sandbox.python.executable} (${sandbox.pythonVersion.split(' ')[0]})`];
-    if (sandbox.python.requested !== sandbox.python.executable && !sandbox.python.requested.includes('/')) {
-      lines.push(`           found as '${sandbox.python.requested}'`);
-    }
+    const lines = [
+      `python     ${describePython(sandbox)}`,
+      `           chosen by: ${chosenBy(flags.python ?? io.env['NXT_PYTHON'], flags.python ? '--python' : '$NXT_PYTHON', sandbox.python.requested)}`,
+    ];
     lines.push(`workers    ${sandbox.workers} fork-servers`, 'isolation');
     for (const layer of sandbox.layers) {
       lines.push(`  ${layer.active ? 'on ' : 'off'}  ${layer.name.padEnd(21)} ${layer.detail}`);

@@ -7,6 +7,7 @@ import { cachePath, checkBudget, execCachePath, loadConfig, resolveModel } from 
 import { type DataFlags, loadTasks } from './data-command.js';
 import type { CliIo } from './io.js';
 import { positiveInt, type SandboxFlagValues, sandboxOptions } from './sandbox-flags.js';
+import { startSandbox } from './sandbox-start.js';
 
 const VERSION = '0.1.0';
 
@@ -141,7 +142,6 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
     );
   }
   const { createLlmClient, SampleCache } = await import('../llm/index.js');
-  const { createSandbox } = await import('../sandbox/index.js');
   // --no-cache: every sample is asked for (and nothing is stored).
   const cache = flags.cache === false ? null : SampleCache.open(cachePath(flags.cache, config, io.env, io.cwd));
   const execCache = await openExecCache(
@@ -150,7 +150,7 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
     io,
     flags.config,
   );
-  const sandbox = await createSandbox(sandboxOptions(flags, io.env));
+  const sandbox = await startSandbox(sandboxOptions(flags, io.env), io, true);
   try {
     const client = createLlmClient(spec, {
       ...(cache ? { cache } : {}),
@@ -279,10 +279,9 @@ export async function proxyCommand(flags: ProxyFlags, io: CliIo): Promise<number
   const tasks = await repairTasks(manifest.config.dataset, flags, io, undefined);
   const out = resolve(io.cwd, flags.out ?? `${from}/proxy-${slug(spec.model)}`);
   const { createLlmClient, SampleCache } = await import('../llm/index.js');
-  const { createSandbox } = await import('../sandbox/index.js');
   const cache = SampleCache.open(cachePath(flags.cache, config, io.env, io.cwd));
   const execCache = await openExecCache(flags.execCache, flags.cache, io, flags.config);
-  const sandbox = await createSandbox(sandboxOptions(flags, io.env));
+  const sandbox = await startSandbox(sandboxOptions(flags, io.env), io, true);
   try {
     const summary = await runProxy(from, out, tasks, createLlmClient(spec, { cache }), sandbox, {
       nxtVersion: VERSION,
@@ -379,11 +378,10 @@ export async function importCommand(
   const plusFactor = numberFlag(flags.gtTimeLimitFactor, '--gt-time-limit-factor', 1, 1000) as number;
   const { importSamples, formatSummary, parseShard } = await import('../eval/index.js');
   const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
-  const { createSandbox } = await import('../sandbox/index.js');
   // Any dataset: repair sets (a fix per task) and code-generation benchmarks (a solution per problem).
   const tasks = await loadTasks(flags.dataset, flags, io);
   const out = resolve(io.cwd, flags.out);
-  const sandbox = await createSandbox(sandboxOptions(flags, io.env));
+  const sandbox = await startSandbox(sandboxOptions(flags, io.env), io, true);
   const execCache = await openExecCache(flags.execCache, undefined, io);
   try {
     const summary = await importSamples(resolve(io.cwd, flags.samples), out, tasks, sandbox, {

@@ -251,7 +251,22 @@ describe('nxt doctor', () => {
   it('lists the interpreter and every isolation layer, and passes its self-test', async () => {
     const result = await cli('doctor', '--workers', '1');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^python {5}\/\S+ \(3\.\d+\.\d+\)/);
+    expect(result.stdout).toMatch(
+      /^python {5}Python 3\.\d+\.\d+ \(\/\S+?(, found as 'python3')?\)\n {11}chosen by: python3 on PATH/,
+    );
+    // The same rule picks it whatever the isolation: --python names it, for every layer.
+    const named = await cli(
+      'doctor',
+      '--workers',
+      '1',
+      '--python',
+      '/usr/bin/python3',
+      '--bubblewrap',
+      'off',
+      '--namespaces',
+      'off',
+    );
+    expect(named.stdout).toMatch(/^python {5}Python 3\.\d+\.\d+ \(\/usr\/bin\/python3\)\n {11}chosen by: --python\n/);
     for (const name of ['rlimits', 'unprivileged-uid', 'process-limit', 'bubblewrap', 'namespaces', 'clean-slate']) {
       expect(result.stdout).toMatch(new RegExp(`  (on |off)  ${name}`));
     }

@@ -1,8 +1,9 @@
-import { createSandbox, notRunReason, type Verdict } from '../sandbox/index.js';
+import { notRunReason, type Verdict } from '../sandbox/index.js';
 import { formatBytes, formatDuration, lineNotInMessage, UsageError } from '../shared/index.js';
 import { readTestsFile, readText } from './inputs.js';
 import type { CliIo } from './io.js';
 import { positiveInt, type SandboxFlagValues, sandboxOptions } from './sandbox-flags.js';
+import { startSandbox } from './sandbox-start.js';
 
 export interface RunFlags extends SandboxFlagValues {
   test: string[];
@@ -73,7 +74,7 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIo): Prom
     throw new UsageError('nothing to judge the program against: give --test STMT (repeatable) or --tests-file FILE');
   }
   const options = sandboxOptions({ ...flags, workers: flags.workers ?? '1' }, io.env);
-  const sandbox = await createSandbox(options);
+  const sandbox = await startSandbox(options, io, false);
   try {
     const tests = [...flags.test];
     if (flags.testsFile)

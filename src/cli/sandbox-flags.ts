@@ -5,7 +5,10 @@ import { UsageError } from '../shared/index.js';
 /** Flags shared by every command that starts the sandbox. */
 export function addSandboxFlags(command: Command): Command {
   return command
-    .option('--python <path>', 'Python interpreter that runs the programs (default: python3 on PATH, or $NXT_PYTHON)')
+    .option(
+      '--python <path>',
+      'the interpreter that runs the programs: --python, else $NXT_PYTHON, else python3 on PATH, for every command and isolation mode (one exception: as root with neither bubblewrap nor namespaces, a default python3 the sandbox uid cannot read gives way to /usr/bin/python3, and nxt says so); judging commands print it, and a run folder is resumed only under the Python it was judged with',
+    )
     .addOption(
       new Option('--bubblewrap <mode>', 'use bubblewrap: auto (when it works), required, or off')
         .choices(['auto', 'required', 'off'])

@@ -7,6 +7,7 @@ import { cachePath, execCachePath, loadConfig, resolveModel } from './config.js'
 import { type DataFlags, loadTasks } from './data-command.js';
 import type { CliIo } from './io.js';
 import { type SandboxFlagValues, sandboxOptions } from './sandbox-flags.js';
+import { startSandbox } from './sandbox-start.js';
 
 export interface SelftrainFlags extends DataFlags, SandboxFlagValues {
   config?: string;
@@ -97,14 +98,13 @@ export async function selftrainCommand(flags: SelftrainFlags, io: CliIo): Promis
   const config = { ...parsed.data, out: resolve(io.cwd, parsed.data.out) };
   const nxtConfig = loadConfig(flags.nxtConfig, io.cwd, io.env);
   const { createLlmClient, SampleCache } = await import('../llm/index.js');
-  const { createSandbox } = await import('../sandbox/index.js');
   const { createTokenCounter } = await import('../trace/index.js');
   const cache = SampleCache.open(cachePath(flags.cache, nxtConfig, io.env, io.cwd));
   const { VerdictCache } = await import('../eval/index.js');
   // Verdicts and traces carry over between iterations, and to and from eval runs.
   const execCache =
     flags.execCache === false ? null : VerdictCache.open(execCachePath(flags.cache, nxtConfig, io.env, io.cwd));
-  const sandbox = await createSandbox(sandboxOptions(flags, io.env));
+  const sandbox = await startSandbox(sandboxOptions(flags, io.env), io, true);
   const clients = new Map<string, ReturnType<typeof createLlmClient>>();
   try {
     const result = await runSelftrain(config, {

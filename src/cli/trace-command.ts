@@ -1,4 +1,4 @@
-import { createSandbox, type Verdict } from '../sandbox/index.js';
+import type { Verdict } from '../sandbox/index.js';
 import { lineNotInMessage, listChoices, UsageError } from '../shared/index.js';
 import {
   createTokenCounter,
@@ -16,6 +16,7 @@ import {
 import { readTestsFile, readText } from './inputs.js';
 import type { CliIo } from './io.js';
 import { positiveInt, type SandboxFlagValues, sandboxOptions } from './sandbox-flags.js';
+import { startSandbox } from './sandbox-start.js';
 
 export interface TraceFlags extends SandboxFlagValues {
   test: string[];
@@ -102,7 +103,7 @@ export async function traceCommand(file: string, flags: TraceFlags, io: CliIo): 
   const budget = positiveInt(flags.budgetTokens, '--budget-tokens');
   let testIndex = nonNegativeInt(flags.testIndex, '--test-index');
   const program = await readText(file, io.cwd, 'program');
-  const sandbox = await createSandbox(sandboxOptions({ ...flags, workers: flags.workers ?? '1' }, io.env));
+  const sandbox = await startSandbox(sandboxOptions({ ...flags, workers: flags.workers ?? '1' }, io.env), io, false);
   try {
     const tests = [...flags.test];
     if (flags.testsFile)

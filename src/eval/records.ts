@@ -7,14 +7,37 @@ import { NxtError } from '../shared/index.js';
 export const RUN_SCHEMA_VERSION = 1 as const;
 
 /** The fields every run manifest opens with: when, by which nxt, judged under which Python and isolation. */
-export function manifestBasics(sandbox: Pick<Sandbox, 'pythonVersion' | 'layers'>, nxtVersion: string) {
+export function manifestBasics(sandbox: Pick<Sandbox, 'pythonVersion' | 'layers' | 'python'>, nxtVersion: string) {
   return {
     schemaVersion: RUN_SCHEMA_VERSION,
     createdAt: new Date().toISOString(),
     nxtVersion,
     python: sandbox.pythonVersion,
+    pythonExecutable: sandbox.python.executable,
     sandbox: sandbox.layers.filter((layer) => layer.active).map((layer) => layer.name),
   };
+}
+
+/**
+ * Refuses to resume a run folder under another Python than the one that judged its first results: a
+ * run's verdicts come from one interpreter. Folders written before the interpreter was recorded pass.
+ */
+export function checkSamePython(outDir: string, recorded: RecordedPython, current: RecordedPython): void {
+  const version = (text: string) => text.split(' ')[0];
+  if (version(recorded.python) === version(current.python)) return;
+  const named = (python: RecordedPython) =>
+    `Python ${version(python.python)}${python.pythonExecutable ? ` (${python.pythonExecutable})` : ''}`;
+  throw new NxtError(
+    'run',
+    `${outDir} was judged with ${named(recorded)}, but this command would judge with ${named(current)}; ` +
+      `resume it with --python ${recorded.pythonExecutable ?? 'PATH'} or choose another --out`,
+  );
+}
+
+/** The interpreter fields of a run manifest. */
+interface RecordedPython {
+  python: string;
+  pythonExecutable?: string | undefined;
 }
 
 /** Shard `index` of `count` (0-based): the tasks at positions index, index + count, ... of the run's task list. */

@@ -4,7 +4,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { NxtError } from '../shared/index.js';
-import { RUN_SCHEMA_VERSION, ShardFields, writeJsonAtomic } from './records.js';
+import { checkSamePython, RUN_SCHEMA_VERSION, ShardFields, writeJsonAtomic } from './records.js';
 import { ManifestSchema as EvalManifestSchema } from './run.js';
 
 /**
@@ -19,6 +19,8 @@ const Common = {
   createdAt: z.string(),
   nxtVersion: z.string(),
   python: z.string(),
+  /** The interpreter's path (missing in older runs). */
+  pythonExecutable: z.string().optional(),
   sandbox: z.array(z.string()),
   ...ShardFields,
 };
@@ -132,6 +134,7 @@ export async function openRunFolder<T extends RunManifest>(
         `${dir} holds another run (${existing.kind}); resume it as it was made or choose another --out`,
       );
     }
+    checkSamePython(dir, existing, manifest);
     return;
   }
   await writeJsonAtomic(join(dir, 'manifest.json'), manifest);

@@ -22,6 +22,7 @@ import { type AnswerSource, type Conversation, type EngineProgress, runEngine, w
 import { traceKey, type VerdictCache } from './exec-cache.js';
 import {
   appendRecords,
+  checkSamePython,
   manifestBasics,
   type PromptRecord,
   PromptRecordSchema,
@@ -76,6 +77,8 @@ export const ManifestSchema = z.object({
   dataset: z.object({ name: z.string(), tasks: z.number(), files: z.record(z.string(), z.string()) }),
   prompt: z.object({ version: z.string(), hash: z.string(), form: z.enum(['chat', 'completion']) }),
   python: z.string(),
+  /** The interpreter's path (missing in older runs). */
+  pythonExecutable: z.string().optional(),
   sandbox: z.array(z.string()),
   /** Where the model was served: base URLs and the cache identity (missing in older runs). */
   endpoint: z.object({ baseUrls: z.array(z.string()), cacheKey: z.string().optional() }).optional(),
@@ -125,6 +128,7 @@ async function prepareRun(outDir: string, config: EvalConfig, deps: EvalDeps, sh
         `${outDir} holds a run with different settings (${differs.join(', ')}); resume it with the same flags or choose another --out`,
       );
     }
+    checkSamePython(outDir, existing.data, manifestBasics(deps.sandbox, deps.nxtVersion));
     if (existing.data.prompt.hash !== shotHash) {
       throw new NxtError(
         'run',

@@ -31,7 +31,8 @@ export function shardTasks<Task>(tasks: readonly Task[], shard: Shard | undefine
 
 /** The manifest fields that must agree between the shards of one run (everything but the shard itself). */
 function identity(manifest: Record<string, unknown>): string {
-  const { createdAt: _created, shard: _shard, taskIds: _ids, ...rest } = manifest;
+  // Where the interpreter lives may differ between machines; its version (`python`) may not.
+  const { createdAt: _created, shard: _shard, taskIds: _ids, pythonExecutable: _path, ...rest } = manifest;
   // Shards sampled from replicas of one model (a common cacheKey) may name different servers.
   const endpoint = rest['endpoint'] as { cacheKey?: string } | undefined;
   if (endpoint?.cacheKey) rest['endpoint'] = { cacheKey: endpoint.cacheKey };

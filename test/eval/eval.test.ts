@@ -206,6 +206,7 @@ describe('a run with a --budget', () => {
     try {
       const stopped = await runCapture(argv('0.2'), { cwd, env });
       expect(stopped.code).toBe(1);
+      expect(stopped.stderr).toMatch(/^nxt: judging with Python 3\.\d+\.\d+ \(\/.+\)$/m);
       expect(stopped.stderr).toMatch(
         /stopped sending requests before passing the budget \(\$0\.\d{4} of the --budget \$0\.2 spent/,
       );

@@ -164,4 +164,24 @@ describe('importing code-generation samples', () => {
       'pass@3': { tasksBelow: 1, minSamples: 1 },
     });
   });
+
+  it('records the judging interpreter, and refuses to resume a folder judged under another Python', async () => {
+    const tasks = (await loadSharedTasks('humaneval')).slice(0, 1);
+    const [task] = tasks as [Problem];
+    const file = join(dir, 'one.jsonl');
+    writeFileSync(file, jsonl([{ task_id: task.id, solution: task.reference }]));
+    const { out } = await judge('interpreter', file, tasks);
+    const manifestPath = join(out, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    expect(manifest.pythonExecutable).toBe(sandbox.python.executable);
+    expect(manifest.python).toBe(sandbox.pythonVersion);
+    // As if the folder had been judged on a machine with another interpreter.
+    writeFileSync(
+      manifestPath,
+      JSON.stringify({ ...manifest, python: '3.9.1 (default)', pythonExecutable: '/opt/py39/bin/python3' }),
+    );
+    await expect(judge('interpreter', file, tasks)).rejects.toThrow(
+      `was judged with Python 3.9.1 (/opt/py39/bin/python3), but this command would judge with Python ${sandbox.pythonVersion.split(' ')[0]} (${sandbox.python.executable}); resume it with --python /opt/py39/bin/python3 or choose another --out`,
+    );
+  });
 });
