@@ -105,7 +105,7 @@ for (let index = 0; index < prompts; index++) {
     usage: { promptTokens: 300, completionTokens: 120 },
     model: 'test-model',
   }));
-  fill.put(key, samples);
+  fill.put(key, samples, 'test-model');
 }
 fill.close();
 const reader = createLlmClient(spec, { cache: SampleCache.open(cachePath) });

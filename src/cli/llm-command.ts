@@ -1,3 +1,4 @@
+import type { CacheStats } from '../llm/index.js';
 import { UsageError } from '../shared/index.js';
 import { cachePath, checkBudget, loadConfig, resolveModel } from './config.js';
 import { readText } from './inputs.js';
@@ -137,33 +138,54 @@ export interface CacheFlags {
   config?: string;
   cache?: string;
   yes?: boolean;
+  model?: string;
 }
 
 /** `nxt cache stats|clear`. */
 export async function cacheCommand(action: string, flags: CacheFlags, io: CliIo): Promise<number> {
   if (action !== 'stats' && action !== 'clear')
     throw new UsageError(`unknown cache action '${action}': use stats or clear`);
+  if (action === 'stats' && flags.model !== undefined)
+    throw new UsageError('--model selects what nxt cache clear deletes; nxt cache stats lists every model');
   const { SampleCache } = await import('../llm/index.js');
   const config = loadConfig(flags.config, io.cwd, io.env);
   const cache = SampleCache.open(cachePath(flags.cache, config, io.env, io.cwd));
   try {
-    if (action === 'clear') {
-      // The cache holds answers that were paid for: deleting them takes a second word.
-      if (!flags.yes) {
-        const { samples } = cache.stats();
-        throw new UsageError(
-          `this would delete all ${samples} samples in ${cache.path} (answers already paid for, which resumed runs read back): run again with --yes to delete them`,
-        );
-      }
-      io.stdout(`removed ${cache.clear()} samples from ${cache.path}\n`);
-      return 0;
-    }
     const stats = cache.stats();
+    if (action === 'clear') return clearCache(cache, stats, flags, io);
+    const models = stats.models.map((entry) => `  ${String(entry.samples).padStart(8)}  ${entry.model}`);
     io.stdout(
-      `cache     ${stats.path}\nsamples   ${stats.samples}\nrequests  ${stats.requests}\nbatches   ${stats.batches}\n`,
+      `cache     ${stats.path}\nsamples   ${stats.samples}\nrequests  ${stats.requests}\nbatches   ${stats.batches}\n` +
+        (models.length > 0 ? `by model\n${models.join('\n')}\n` : ''),
     );
     return 0;
   } finally {
     cache.close();
   }
+}
+
+function clearCache(
+  cache: { clear(model?: string): number; path: string },
+  stats: CacheStats,
+  flags: CacheFlags,
+  io: CliIo,
+): number {
+  const { model } = flags;
+  const count =
+    model === undefined ? stats.samples : (stats.models.find((entry) => entry.model === model)?.samples ?? 0);
+  if (model !== undefined && count === 0) {
+    const known = stats.models.map((entry) => entry.model).join(', ') || 'none';
+    throw new UsageError(`the cache at ${cache.path} holds no samples of model '${model}' (models: ${known})`);
+  }
+  // The cache holds answers that were paid for: deleting them takes a second word.
+  if (!flags.yes) {
+    const which = model === undefined ? `all ${count} samples` : `the ${count} samples of model '${model}'`;
+    throw new UsageError(
+      `this would delete ${which} in ${cache.path} (answers already paid for, which resumed runs read back): run again with --yes to delete them`,
+    );
+  }
+  io.stdout(
+    `removed ${cache.clear(model)} samples${model === undefined ? '' : ` of model '${model}'`} from ${cache.path}\n`,
+  );
+  return 0;
 }

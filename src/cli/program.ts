@@ -130,7 +130,8 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
     .argument('<action>', 'stats or clear')
     .option('--cache <file>', 'the cache file (default ~/.cache/nxt/llm.sqlite, or $NXT_CACHE_DIR)')
     .option('--config <file>', 'config file (default ./nxt.config.json, or $NXT_CONFIG)')
-    .option('--yes', 'clear: really delete every sample (they were paid for)')
+    .option('--model <name>', 'clear: only the samples of this model (its name as asked; see nxt cache stats)')
+    .option('--yes', 'clear: really delete the samples (they were paid for)')
     .action(async (action: string, flags) => {
       const { cacheCommand } = await import('./llm-command.js');
       setCode(await cacheCommand(action, flags, io));

@@ -188,6 +188,6 @@ async function runBatch(
       output.response?.body as { usage?: { prompt_tokens?: number; completion_tokens?: number } } | undefined
     )?.usage;
     if (samples.length > 0) client.accounting.addUsage(usage?.prompt_tokens ?? 0, usage?.completion_tokens ?? 0, 0.5);
-    cache.put(line.key, samples);
+    cache.put(line.key, samples, client.spec.model);
   }
 }

@@ -82,7 +82,9 @@ describe('sampling', () => {
 describe('faults', () => {
   it('completes every sample exactly once with 20% injected faults', async () => {
     const fake = await server({ faultRate: 0.2, faultSeed: 42, retryAfterMs: 5 });
-    const client = createLlmClient(spec([fake.url]), { cache: SampleCache.open(':memory:') });
+    // A hung request is given up after the timeout; it is long enough that a slow answer on a busy machine
+    // is not given up too (it would then be answered twice).
+    const client = createLlmClient(spec([fake.url], { timeoutMs: 3000 }), { cache: SampleCache.open(':memory:') });
     const requests = Array.from({ length: 150 }, (_, index) => ask(`task ${index}`));
     const outcomes = (await Promise.all(requests.map((request) => client.sample(request)))).flat();
     expect(outcomes.every((outcome) => outcome.status === 'ok')).toBe(true);

@@ -239,7 +239,7 @@ export function createLlmClient(spec: ModelSpec, options: LlmClientOptions = {})
         usage: { promptTokens: result.promptTokens / share, completionTokens: result.completionTokens / share },
         model: result.model,
       };
-      cache?.put(key, [sample]);
+      cache?.put(key, [sample], spec.model);
       results.set(index, { index, status: 'ok', sample, cached: false });
     };
     let remaining = indices;

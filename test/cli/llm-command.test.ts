@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,6 +119,55 @@ describe('nxt llm and nxt cache', () => {
     expect((await cli(['cache', 'stats'])).stdout).toMatch(/samples {3}3\n/);
     expect((await cli(['cache', 'clear', '--yes'])).stdout).toMatch(/^removed 3 samples from /);
     expect((await cli(['cache', 'stats'])).stdout).toMatch(/samples {3}0\n/);
+  });
+
+  it('clears one model with --model, leaving the others; lists samples per model; reads caches made before', async () => {
+    const other = await startTestServer();
+    const env = { NXT_CACHE_DIR: join(dir, 'per-model') };
+    const sample = (model: string, n: string) =>
+      cli(['llm', 'sample', '--model', model, '--prompt-file', 'prompt.txt', '-n', n], env);
+    try {
+      expect((await sample(`test-model@${server.url}`, '3')).code).toBe(0);
+      expect((await sample(`other-model@${other.url}`, '2')).code).toBe(0);
+    } finally {
+      await other.close();
+    }
+    expect((await cli(['cache', 'stats'], env)).stdout).toMatch(
+      /samples {3}5\n[\s\S]*by model\n +3 {2}test-model\n +2 {2}other-model\n$/,
+    );
+    expect(await cli(['cache', 'clear', '--model', 'other-model'], env)).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/^nxt: this would delete the 2 samples of model 'other-model' in .*--yes/),
+    });
+    expect(await cli(['cache', 'clear', '--model', 'nope', '--yes'], env)).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/holds no samples of model 'nope' \(models: test-model, other-model\)\n$/),
+    });
+    expect((await cli(['cache', 'clear', '--model', 'other-model', '--yes'], env)).stdout).toMatch(
+      /^removed 2 samples of model 'other-model' from /,
+    );
+    expect((await cli(['cache', 'stats'], env)).stdout).toMatch(/samples {3}3\n[\s\S]*by model\n +3 {2}test-model\n$/);
+
+    // A cache written before samples carried their model: its rows are known by the model the server named.
+    const legacyPath = join(dir, 'legacy.sqlite');
+    const Database = createRequire(import.meta.url)('better-sqlite3');
+    const db = new Database(legacyPath);
+    db.exec(
+      'CREATE TABLE samples (key TEXT NOT NULL, idx INTEGER NOT NULL, sample TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (key, idx)) WITHOUT ROWID; CREATE TABLE batches (job_key TEXT PRIMARY KEY, batch_id TEXT NOT NULL, status TEXT NOT NULL, created_at INTEGER NOT NULL);',
+    );
+    const old = {
+      index: 0,
+      text: 'x',
+      finishReason: 'stop',
+      usage: { promptTokens: 1, completionTokens: 1 },
+      model: 'legacy-model',
+    };
+    db.prepare('INSERT INTO samples VALUES (?, ?, ?, ?)').run('k', 0, JSON.stringify(old), 0);
+    db.close();
+    expect((await cli(['cache', 'stats', '--cache', legacyPath])).stdout).toContain('       1  legacy-model\n');
+    expect((await cli(['cache', 'clear', '--cache', legacyPath, '--model', 'legacy-model', '--yes'])).stdout).toMatch(
+      /^removed 1 samples of model 'legacy-model'/,
+    );
   });
 
   it('rejects bad flags with exit code 2', async () => {
