@@ -28,16 +28,35 @@ export interface DataFlags extends SandboxFlagValues {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** The data store for this invocation: --data-dir, else $NXT_DATA_DIR; downloads under ~/.cache/nxt/data. */
-export function dataStore(flags: DataFlags, io: CliIo): DataStore {
+/** Where dataset files are read from (see dataStore), and which setting said so. */
+function dataFolders(flags: DataFlags, io: CliIo): { dataDir: string | null; cacheDir: string; from: string } {
   const env: Env = io.env;
-  const dataDir = flags.dataDir ?? env['NXT_DATA_DIR'];
-  const cacheDir =
-    flags.dataCache ?? join(env['XDG_CACHE_HOME'] ?? join(env['HOME'] ?? homedir(), '.cache'), 'nxt', 'data');
+  const named = flags.dataDir ?? env['NXT_DATA_DIR'];
+  const nxtCache =
+    env['NXT_CACHE_DIR'] ?? join(env['XDG_CACHE_HOME'] ?? join(env['HOME'] ?? homedir(), '.cache'), 'nxt');
+  const cacheDir = resolve(io.cwd, flags.dataCache ?? join(nxtCache, 'data'));
+  if (named) {
+    const dataDir = resolve(io.cwd, named);
+    return {
+      dataDir,
+      cacheDir,
+      from: `the data folder ${dataDir} (${flags.dataDir ? '--data-dir' : '$NXT_DATA_DIR'}; nothing is downloaded)`,
+    };
+  }
+  const which = flags.dataCache ? '--data-cache' : env['NXT_CACHE_DIR'] ? '$NXT_CACHE_DIR' : 'the default';
+  return { dataDir: null, cacheDir, from: `downloads kept in ${cacheDir} (${which})` };
+}
+
+/**
+ * The data store for this invocation: --data-dir, else $NXT_DATA_DIR; else downloads kept in --data-cache,
+ * else $NXT_CACHE_DIR/data (where the sample cache lives), else $XDG_CACHE_HOME/nxt/data or ~/.cache/nxt/data.
+ */
+export function dataStore(flags: DataFlags, io: CliIo): DataStore {
+  const { dataDir, cacheDir } = dataFolders(flags, io);
   const bars = new Map<string, ReturnType<typeof progress>>();
   return new DataStore({
-    dataDir: dataDir ? resolve(io.cwd, dataDir) : null,
-    cacheDir: resolve(io.cwd, cacheDir),
+    dataDir,
+    cacheDir,
     onProgress: (file, received, total) => {
       let bar = bars.get(file);
       if (!bar) {
@@ -58,7 +77,7 @@ export async function loadTasks(name: string, flags: DataFlags, io: CliIo): Prom
 
 export async function listCommand(flags: DataFlags, io: CliIo): Promise<number> {
   const store = dataStore(flags, io);
-  const lines = ['dataset            kind      files'];
+  const lines = [`files from ${dataFolders(flags, io).from}`, '', 'dataset            kind      files'];
   for (const dataset of DATASETS) {
     const where = dataset.files.map((name) => {
       const { dataDir, cache } = store.locations(name as keyof typeof DATA_FILES);

@@ -144,7 +144,10 @@ function build(io: CliIo, setCode: (code: number) => void): Command {
         '--data-dir <dir>',
         "read dataset files from this folder (laid out like nxt's data folder), or $NXT_DATA_DIR",
       )
-      .option('--data-cache <dir>', 'where downloaded dataset files are kept (default ~/.cache/nxt/data)');
+      .option(
+        '--data-cache <dir>',
+        'where downloaded dataset files are kept (default $NXT_CACHE_DIR/data, else ~/.cache/nxt/data)',
+      );
   dataFlags(data.command('list').description('the datasets nxt knows and where their files are')).action(
     async (flags) => {
       const { listCommand } = await import('./data-command.js');

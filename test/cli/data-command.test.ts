@@ -15,6 +15,15 @@ describe('nxt data', () => {
   it('lists the datasets and where their files are', async () => {
     const result = await cli(['data', 'list']);
     expect(result.code).toBe(0);
+    expect(result.stdout.split('\n')[0]).toBe(
+      `files from the data folder ${sharedDataDir} ($NXT_DATA_DIR; nothing is downloaded)`,
+    );
+    // Without a data folder, downloads are kept beside the other caches.
+    const cached = await cli(['data', 'list'], { NXT_CACHE_DIR: join(dir, 'caches') });
+    expect(cached.stdout.split('\n')[0]).toBe(
+      `files from downloads kept in ${join(dir, 'caches', 'data')} ($NXT_CACHE_DIR)`,
+    );
+    expect(cached.stdout).toMatch(/^humaneval {10}problems {2}downloads on first use$/m);
     expect(result.stdout).toMatch(/^humanevalfix {7}repair {4}in data folder$/m);
     expect(result.stdout).toMatch(/^mbpp-plus {10}problems {2}in data folder$/m);
   });
@@ -77,6 +86,25 @@ describe('nxt data', () => {
     expect(result.stderr).toMatch(
       /^nxt: mbpp\/mbpp\.jsonl is not in the data folder: expected .*empty\/mbpp\/mbpp\.jsonl \(sha256 [0-9a-f]{64}\)\n$/,
     );
+  });
+
+  it("checks the README's hand-written task file: only the fields it names are needed", async () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+    const example = /### Task files[\s\S]*?```jsonl\n([\s\S]*?)```/.exec(readme)?.[1];
+    if (!example) throw new Error('the README has no jsonl example under "### Task files"');
+    writeFileSync(join(dir, 'mine.jsonl'), example);
+    const result = await cli(['data', 'check', 'mine.jsonl', '--workers', '1']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('references (must pass): pass 1, fail 0');
+    expect(result.stdout).toContain('buggy programs (must fail): pass 0, fail 1');
+    const exported = await cli(['data', 'export', 'mine.jsonl', '--out', '-']);
+    expect(JSON.parse(exported.stdout)).toMatchObject({
+      schemaVersion: 1,
+      dataset: 'mine',
+      promptTests: [],
+      failingTest: null,
+      provenance: { file: 'mine.jsonl', line: 1, upstreamId: 'mine/1' },
+    });
   });
 
   it('names the line of a malformed task file', async () => {
