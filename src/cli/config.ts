@@ -2,7 +2,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { type ModelSpec, ModelSpecSchema, PriceSchema } from '../llm/index.js';
+import {
+  type ModelSpec,
+  ModelSpecSchema,
+  OPENAI_PRICES,
+  OPENAI_PRICES_AS_OF,
+  type Price,
+  PriceSchema,
+} from '../llm/index.js';
 import { UsageError } from '../shared/index.js';
 
 /** A model as the config file names it: like a model spec, but with the key's variable, not the key. */
@@ -71,7 +78,7 @@ export function resolveModel(text: string, config: Config, env: Env, overrides: 
       `model '${entry.model}' is served by OpenAI, but ${entry.apiKeyEnv} is not set: export ${entry.apiKeyEnv}=sk-...`,
     );
   }
-  const price = entry.price ?? config.prices[entry.model];
+  const price = entry.price ?? config.prices[entry.model] ?? listPrice(entry.model, baseUrls);
   const { apiKeyEnv: _variable, baseUrl: _url, ...rest } = entry;
   const parsed = ModelSpecSchema.safeParse({
     ...rest,
@@ -83,6 +90,23 @@ export function resolveModel(text: string, config: Config, env: Env, overrides: 
   });
   if (!parsed.success) throw new UsageError(`model '${text}' is not usable:\n${z.prettifyError(parsed.error)}`);
   return parsed.data;
+}
+
+/** OpenAI's dated list price of `model` when OpenAI serves it (every base URL is OpenAI's), else undefined. */
+function listPrice(model: string, baseUrls: readonly string[]): Price | undefined {
+  if (!baseUrls.every((url) => url.startsWith(OPENAI)) || !Object.hasOwn(OPENAI_PRICES, model)) return undefined;
+  return OPENAI_PRICES[model];
+}
+
+/**
+ * A line saying that `spec`'s price is nxt's dated list price (so a changed price can be overridden),
+ * or null when the price came from the config file or there is none.
+ */
+export function listPriceNote(spec: ModelSpec, config: Config): string | null {
+  const configured = Object.values(config.models).some((entry) => entry.model === spec.model && entry.price);
+  if (!spec.price || configured || config.prices[spec.model] || listPrice(spec.model, spec.baseUrls) === undefined)
+    return null;
+  return `pricing ${spec.model} at OpenAI's list price as of ${OPENAI_PRICES_AS_OF} ($${spec.price.inputPerMTok} in / $${spec.price.outputPerMTok} out per million tokens); set "prices" in nxt.config.json if it has changed`;
 }
 
 function parseModelText(text: string): ModelEntry {

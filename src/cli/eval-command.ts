@@ -3,7 +3,7 @@ import type { EvalProgress } from '../eval/index.js';
 import type { Accounting } from '../llm/index.js';
 import { formatDuration, listChoices, UsageError } from '../shared/index.js';
 import { isRepairTask, REPAIR_DATASET_NAMES, type RepairTask } from '../tasks/index.js';
-import { cachePath, checkBudget, execCachePath, loadConfig, resolveModel } from './config.js';
+import { cachePath, checkBudget, execCachePath, listPriceNote, loadConfig, resolveModel } from './config.js';
 import { type DataFlags, loadTasks } from './data-command.js';
 import type { CliIo } from './io.js';
 import { positiveInt, type SandboxFlagValues, sandboxOptions } from './sandbox-flags.js';
@@ -113,6 +113,8 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
   const config = loadConfig(flags.config, io.cwd, io.env);
   const spec = resolveModel(flags.model, config, io.env);
   checkBudget(budget, spec, maxTokens ?? 1024); // eval always caps answers (default 1024)
+  const priceNote = listPriceNote(spec, config);
+  if (priceNote) io.stderr(`nxt: ${priceNote}\n`);
   const { formatSummary, isStrategyName, runEval, STRATEGIES, STRATEGY_NAMES } = await import('../eval/index.js');
   const strategy = flags.strategy;
   if (!isStrategyName(strategy)) {

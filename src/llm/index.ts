@@ -5,6 +5,7 @@ export { endpointIdentity, requestKey } from './cache-key.js';
 export { createLlmClient, type LlmClient, type LlmClientOptions } from './client.js';
 export { classifyError, LlmApiError, retryAfterMs } from './errors.js';
 export { type FineTuneEvent, type FineTuneJobRequest, FineTuner } from './fine-tune.js';
+export { OPENAI_PRICES, OPENAI_PRICES_AS_OF } from './prices.js';
 export { type ModelSpec, type ModelSpecInput, ModelSpecSchema, type Price, PriceSchema } from './spec.js';
 export {
   type ChatMessage,

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, resolveModel } from '../../src/cli/config.js';
+import { listPriceNote, loadConfig, resolveModel } from '../../src/cli/config.js';
 import { startTestServer, type TestServer } from '../../src/llm/testing/test-server.js';
 import { runCapture } from '../support/cli.js';
 
@@ -38,6 +38,22 @@ describe('resolveModel', () => {
       baseUrls: ['http://a:8000/v1', 'http://b:8000/v1'],
       apiKey: 'no-key',
     });
+  });
+
+  it("prices common OpenAI models at OpenAI's dated list price, never a local server's, and lets the config override it", () => {
+    const openai = resolveModel('gpt-4o-mini', config, { OPENAI_API_KEY: 'sk-1' });
+    expect(openai.price).toEqual({ inputPerMTok: 0.15, outputPerMTok: 0.6 });
+    expect(listPriceNote(openai, config)).toMatch(
+      /^pricing gpt-4o-mini at OpenAI's list price as of \d{4}-\d{2} \(\$0\.15 in \/ \$0\.6 out per million tokens\); set "prices" in nxt\.config\.json/,
+    );
+    // The same name at a local server is not OpenAI's model: no price, so no --budget without one.
+    expect(resolveModel('gpt-4o-mini@http://127.0.0.1:8000/v1', config, {}).price).toBeUndefined();
+    const priced = loadConfig(undefined, dir, {});
+    const override = { ...priced, prices: { 'gpt-4o-mini': { inputPerMTok: 9, outputPerMTok: 9 } } };
+    const overridden = resolveModel('gpt-4o-mini', override, { OPENAI_API_KEY: 'sk-1' });
+    expect(overridden.price).toEqual({ inputPerMTok: 9, outputPerMTok: 9 });
+    expect(listPriceNote(overridden, override)).toBeNull();
+    expect(resolveModel('my-finetune', config, { OPENAI_API_KEY: 'sk-1' }).price).toBeUndefined();
   });
 
   it('asks for the key when OpenAI would need one', () => {
