@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { probePython } from './interpreter.js';
-import { planIsolation } from './isolation.js';
+import { findBubblewrap, planIsolation } from './isolation.js';
+
+const installedBubblewrap = await findBubblewrap();
+
 import { SandboxOptionsSchema } from './options.js';
 
 const python = await probePython('python3');
@@ -84,17 +87,18 @@ describe('planIsolation', () => {
     ).rejects.toThrow(/required but not installed: apt-get install bubblewrap/);
   });
 
-  it('wraps the server in bubblewrap with no network and read-only system directories', async (context) => {
-    const { findBubblewrap } = await import('./isolation.js');
-    const bubblewrap = await findBubblewrap();
-    if (!bubblewrap) context.skip('bubblewrap is not installed here');
-    const plan = await planIsolation(defaults, python, { isRoot: process.getuid?.() === 0, bubblewrap });
-    if (!plan.bubblewrap) context.skip(`bubblewrap cannot start here: ${layer(plan, 'bubblewrap')?.detail}`);
-    const { file, args } = plan.command('SRC', 'serve', '{}');
-    expect(file).toBe(bubblewrap?.path);
-    expect(args).toContain('--die-with-parent');
-    expect(args.join(' ')).toMatch(/--unshare-(net|all)/);
-    expect(args.join(' ')).toContain('--ro-bind /usr /usr');
-    expect(args.slice(args.indexOf('--'))).toEqual(['--', python.executable, '-I', '-S', '-c', 'SRC', 'serve', '{}']);
-  });
+  it.skipIf(!installedBubblewrap)(
+    `wraps the server in bubblewrap with no network and read-only system directories${installedBubblewrap ? '' : ': skipped, bubblewrap is not installed (apt-get install bubblewrap)'}`,
+    async (context) => {
+      const bubblewrap = installedBubblewrap;
+      const plan = await planIsolation(defaults, python, { isRoot: process.getuid?.() === 0, bubblewrap });
+      if (!plan.bubblewrap) context.skip(`bubblewrap cannot start here: ${layer(plan, 'bubblewrap')?.detail}`);
+      const { file, args } = plan.command('SRC', 'serve', '{}');
+      expect(file).toBe(bubblewrap?.path);
+      expect(args).toContain('--die-with-parent');
+      expect(args.join(' ')).toMatch(/--unshare-(net|all)/);
+      expect(args.join(' ')).toContain('--ro-bind /usr /usr');
+      expect(args.slice(args.indexOf('--'))).toEqual(['--', python.executable, '-I', '-S', '-c', 'SRC', 'serve', '{}']);
+    },
+  );
 });

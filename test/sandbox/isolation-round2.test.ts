@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 import { findBubblewrap } from '../../src/sandbox/isolation.js';
 import { claimUidRange, UID_RANGE_SIZE } from '../../src/sandbox/uid-range.js';
+import { NO_BUBBLEWRAP } from '../support/processes.js';
 
 const FIXTURE = join(import.meta.dirname, '__fixtures__', 'judge-stream.ts');
 const isRoot = process.getuid?.() === 0;
@@ -84,28 +85,26 @@ const MODES: [string, SandboxOptions][] = [
 
 for (const [mode, options] of MODES) {
   const missing = options.bubblewrap === 'required' && !bubblewrap;
-  describe.skipIf(missing)(
-    `sandbox round two (${mode})${missing ? ': skipped, bubblewrap is not installed' : ''}`,
-    () => {
-      let sandbox: Sandbox;
-      let listener: Server;
-      let port = 0;
-      const hostDir = mkdtempSync(join(tmpdir(), 'nxt-round2-'));
+  describe.skipIf(missing)(`sandbox round two (${mode})${missing ? NO_BUBBLEWRAP : ''}`, () => {
+    let sandbox: Sandbox;
+    let listener: Server;
+    let port = 0;
+    const hostDir = mkdtempSync(join(tmpdir(), 'nxt-round2-'));
 
-      beforeAll(async () => {
-        sandbox = await createSandbox({ ...options, workers: 1 });
-        listener = createServer((socket) => socket.end('secret\n'));
-        await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
-        port = (listener.address() as { port: number }).port;
-      });
-      afterAll(async () => {
-        await sandbox?.close();
-        listener?.close();
-        rmSync(hostDir, { recursive: true, force: true });
-      });
+    beforeAll(async () => {
+      sandbox = await createSandbox({ ...options, workers: 1 });
+      listener = createServer((socket) => socket.end('secret\n'));
+      await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+      port = (listener.address() as { port: number }).port;
+    });
+    afterAll(async () => {
+      await sandbox?.close();
+      listener?.close();
+      rmSync(hostDir, { recursive: true, force: true });
+    });
 
-      it('leaves nothing of one program for the next: /tmp, /dev/shm, work dir, SysV IPC, deep trees', async () => {
-        const litter = `import ctypes, os
+    it('leaves nothing of one program for the next: /tmp, /dev/shm, work dir, SysV IPC, deep trees', async () => {
+      const litter = `import ctypes, os
 libc = ctypes.CDLL(None, use_errno=True)
 segments = [libc.shmget(0, 1 << 20, 0o1600) for _ in range(5)]
 os.makedirs('/tmp/nxt-litter/inner', exist_ok=True)
@@ -126,7 +125,7 @@ os.chmod('.', 0o500)
 def f():
     return [segments, full]
 `;
-        const witness = `import os
+      const witness = `import os
 def f():
     here = os.path.realpath('.')
     strays = []
@@ -145,22 +144,22 @@ def f():
         handle.write(b'x' * (12 << 20))
     return [strays, os.listdir('/dev/shm'), os.listdir('.'), len(segments)]
 `;
-        // Its litter really was made: five segments, /tmp and /dev/shm full.
-        const made =
-          "segments, full = f()\nassert len(segments) == 5 and min(segments) >= 0\nassert '/tmp/junk' in full and '/dev/shm/junk' in full";
-        const hostile = await sandbox.judgeProgram(litter, [made], { entryPoint: 'f' });
-        expect([hostile.tests[0]?.status, hostile.reason]).toEqual(['pass', '']);
-        for (let round = 0; round < 2; round++) {
-          const verdict = await sandbox.judgeProgram(witness, ['assert f() == [[], [], [], 0]'], { entryPoint: 'f' });
-          expect([verdict.status, verdict.reason]).toEqual(['pass', '']);
-        }
-      });
+      // Its litter really was made: five segments, /tmp and /dev/shm full.
+      const made =
+        "segments, full = f()\nassert len(segments) == 5 and min(segments) >= 0\nassert '/tmp/junk' in full and '/dev/shm/junk' in full";
+      const hostile = await sandbox.judgeProgram(litter, [made], { entryPoint: 'f' });
+      expect([hostile.tests[0]?.status, hostile.reason]).toEqual(['pass', '']);
+      for (let round = 0; round < 2; round++) {
+        const verdict = await sandbox.judgeProgram(witness, ['assert f() == [[], [], [], 0]'], { entryPoint: 'f' });
+        expect([verdict.status, verdict.reason]).toEqual(['pass', '']);
+      }
+    });
 
-      it('keeps programs off the host: its /tmp, its loopback services, other processes', async () => {
-        const marker = `nxt-marker-${process.pid}-${Date.now()}`;
-        const witness = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)', marker]);
-        try {
-          const escapee = `import os, socket
+    it('keeps programs off the host: its /tmp, its loopback services, other processes', async () => {
+      const marker = `nxt-marker-${process.pid}-${Date.now()}`;
+      const witness = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)', marker]);
+      try {
+        const escapee = `import os, socket
 def f():
     found = []
     try:
@@ -183,54 +182,53 @@ def f():
             pass
     return found
 `;
-          const verdict = await sandbox.judgeProgram(escapee, ['assert f() == []'], { entryPoint: 'f' });
-          expect([verdict.status, verdict.reason]).toEqual(['pass', '']);
-          expect(existsSync(join(hostDir, 'escaped'))).toBe(false);
-        } finally {
-          witness.kill('SIGKILL');
-        }
-      });
+        const verdict = await sandbox.judgeProgram(escapee, ['assert f() == []'], { entryPoint: 'f' });
+        expect([verdict.status, verdict.reason]).toEqual(['pass', '']);
+        expect(existsSync(join(hostDir, 'escaped'))).toBe(false);
+      } finally {
+        witness.kill('SIGKILL');
+      }
+    });
 
-      it("bounds a program's total memory: per-process limit × process limit within totalMemoryBytes", async () => {
-        const probe = `import resource
+    it("bounds a program's total memory: per-process limit × process limit within totalMemoryBytes", async () => {
+      const probe = `import resource
 def f():
     memory = resource.getrlimit(resource.RLIMIT_AS)[0]
     processes = resource.getrlimit(resource.RLIMIT_NPROC)[0]
     return [memory, processes]
 `;
-        const limits = { memoryBytes: 4 * 1024 ** 3, totalMemoryBytes: 8 * 1024 ** 3 };
-        const verdict = await sandbox.judgeProgram(
-          probe,
-          ['m, p = f()\nassert 0 < m and 0 < p and m * p <= 8 * 1024 ** 3'],
-          {
-            entryPoint: 'f',
-            limits,
-          },
-        );
-        expect([verdict.status, verdict.reason]).toEqual(['pass', '']);
-      });
+      const limits = { memoryBytes: 4 * 1024 ** 3, totalMemoryBytes: 8 * 1024 ** 3 };
+      const verdict = await sandbox.judgeProgram(
+        probe,
+        ['m, p = f()\nassert 0 < m and 0 < p and m * p <= 8 * 1024 ** 3'],
+        {
+          entryPoint: 'f',
+          limits,
+        },
+      );
+      expect([verdict.status, verdict.reason]).toEqual(['pass', '']);
+    });
 
-      it('gives every program a verdict: bad exception data, huge line numbers, a 1,200-deep tree', async () => {
-        const cases = [
-          'raise SyntaxError("x", ("<program>", "not-a-line", 0, "x"))',
-          'raise SyntaxError("x", ("<program>", 10**30, 10**30, "x", 10**30, 10**30))',
-          'def f():\n    raise ValueError(1)\nf.__code__ = f.__code__.replace(co_firstlineno=2**31 - 5)\nf()\n',
-          'class E(Exception):\n    def __str__(self):\n        raise RuntimeError("no")\nraise E()\n',
-        ];
-        for (const program of cases) {
-          const verdict = await sandbox.judgeProgram(program, ['assert f() == 1']);
-          expect(verdict.status).toBe('error');
-          expect(verdict.problem).toBeNull();
-          expect(verdict.judgeFault).toBe(false);
-        }
-        // This one took the zygote down (its cleanup recursed) until cleanup went by descriptor.
-        const deep = 'import os\nfor _ in range(1200):\n    os.mkdir("d")\n    os.chdir("d")\ndef f():\n    return 1\n';
-        expect((await sandbox.judgeProgram(deep, ['assert f() == 1'])).status).toBe('pass');
-        expect((await sandbox.judgeProgram('def f():\n    return 1\n', ['assert f() == 1'])).status).toBe('pass');
-        expect(sandbox.serversStarted).toBe(1);
-      });
-    },
-  );
+    it('gives every program a verdict: bad exception data, huge line numbers, a 1,200-deep tree', async () => {
+      const cases = [
+        'raise SyntaxError("x", ("<program>", "not-a-line", 0, "x"))',
+        'raise SyntaxError("x", ("<program>", 10**30, 10**30, "x", 10**30, 10**30))',
+        'def f():\n    raise ValueError(1)\nf.__code__ = f.__code__.replace(co_firstlineno=2**31 - 5)\nf()\n',
+        'class E(Exception):\n    def __str__(self):\n        raise RuntimeError("no")\nraise E()\n',
+      ];
+      for (const program of cases) {
+        const verdict = await sandbox.judgeProgram(program, ['assert f() == 1']);
+        expect(verdict.status).toBe('error');
+        expect(verdict.problem).toBeNull();
+        expect(verdict.judgeFault).toBe(false);
+      }
+      // This one took the zygote down (its cleanup recursed) until cleanup went by descriptor.
+      const deep = 'import os\nfor _ in range(1200):\n    os.mkdir("d")\n    os.chdir("d")\ndef f():\n    return 1\n';
+      expect((await sandbox.judgeProgram(deep, ['assert f() == 1'])).status).toBe('pass');
+      expect((await sandbox.judgeProgram('def f():\n    return 1\n', ['assert f() == 1'])).status).toBe('pass');
+      expect(sandbox.serversStarted).toBe(1);
+    });
+  });
 }
 
 describe('several nxt processes and other users', () => {
@@ -254,26 +252,30 @@ describe('several nxt processes and other users', () => {
   }, 120_000);
 
   for (const mode of ['off', 'auto'] as const) {
-    it(`as a non-root user (bubblewrap ${mode}), a program cannot reach the next one's child or the judge`, async (context) => {
-      if (mode === 'auto' && !bubblewrap) context.skip('bubblewrap is not installed here');
-      let user: number | null = null;
-      if (isRoot) {
-        try {
-          execFileSync('setpriv', ['--version']);
-        } catch {
-          context.skip('setpriv (util-linux) is not installed: cannot run nxt as another user');
+    const missing = mode === 'auto' && !bubblewrap;
+    it.skipIf(missing)(
+      `as a non-root user (bubblewrap ${mode}), a program cannot reach the next one's child or the judge${missing ? NO_BUBBLEWRAP : ''}`,
+      async (context) => {
+        let user: number | null = null;
+        if (isRoot) {
+          try {
+            execFileSync('setpriv', ['--version']);
+          } catch {
+            context.skip('setpriv (util-linux) is not installed: cannot run nxt as another user');
+          }
+          user = 65534;
         }
-        user = 65534;
-      }
-      // The user's own interpreter may live where nobody can read (pyenv under /root): the system one.
-      const python = user !== null && existsSync('/usr/bin/python3') ? '/usr/bin/python3' : undefined;
-      const report = await judgeStream({ bubblewrap: mode, ...(python ? { python } : {}) }, user);
-      expect(report.uid).not.toBe(0);
-      expectHonestVerdicts(report);
-      const active = report.layers.filter((layer) => layer.active).map((layer) => layer.name);
-      expect(active).toContain('program-pid-namespace');
-      expect(active).toContain('process-limit');
-    }, 120_000);
+        // The user's own interpreter may live where nobody can read (pyenv under /root): the system one.
+        const python = user !== null && existsSync('/usr/bin/python3') ? '/usr/bin/python3' : undefined;
+        const report = await judgeStream({ bubblewrap: mode, ...(python ? { python } : {}) }, user);
+        expect(report.uid).not.toBe(0);
+        expectHonestVerdicts(report);
+        const active = report.layers.filter((layer) => layer.active).map((layer) => layer.name);
+        expect(active).toContain('program-pid-namespace');
+        expect(active).toContain('process-limit');
+      },
+      120_000,
+    );
   }
 });
 

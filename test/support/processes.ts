@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
 
 interface ProcessEntry {
   pid: number;
@@ -52,5 +52,17 @@ export function processesOfUids(uids: readonly number[]): number[] {
  * (those tests then skip, saying so: `apt-get install chromium`; CI installs it).
  */
 export const chromiumPath: string | null =
-  ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path)) ?? null;
+  ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => isExecutableFile(path)) ?? null;
 export const NO_CHROMIUM = ': skipped, chromium is not installed (apt-get install chromium)';
+
+/** Test-name suffix of tests that need bubblewrap where it is absent (CI installs it). */
+export const NO_BUBBLEWRAP = ': skipped, bubblewrap is not installed (apt-get install bubblewrap)';
+
+function isExecutableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}

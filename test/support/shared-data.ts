@@ -1,14 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { DataStore, loadDataset, type Problem } from '../../src/tasks/index.js';
+import { testDataDir } from './data-location.js';
 
-/** The read-only dataset copies that tests and benchmarks use (`../shared/data`, or NXT_DATA_DIR). */
-export const sharedDataDir = resolve(
-  process.env['NXT_DATA_DIR'] ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'data'),
-);
+/** The dataset folder tests and benchmarks read, found by the rule in data-location.ts. */
+export const sharedDataDir = testDataDir;
 
 /** A program with its tests, as the sandbox judges it. */
 export interface ProgramCase {
