@@ -2,20 +2,37 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { appendRecords, readRecords } from '../eval/index.js';
 
+/** A score the rater chose: 1 to 5, never a default standing in for a choice not made. */
+const score = () => {
+  const error = 'choose a score from 1 to 5';
+  return z.number({ error }).int({ error }).min(1, { error }).max(5, { error });
+};
+
 export const RatingSchema = z.strictObject({
   taskId: z.string().min(1).max(200),
   mode: z.enum(['sample', 'greedy']),
   index: z.number().int().nonnegative(),
-  rater: z.string().trim().min(1).max(80),
-  correctness: z.number().int().min(1).max(5),
-  helpfulness: z.number().int().min(1).max(5),
+  rater: z.string({ error: 'give your name' }).trim().min(1, { error: 'give your name' }).max(80),
+  correctness: score(),
+  helpfulness: score(),
   comment: z.string().max(4000).default(''),
 });
+export type RatingInput = z.infer<typeof RatingSchema>;
+
+/** Validates a rating sent by the viewer's form; the message names each field to fix ("correctness: choose ..."). */
+export function parseRating(input: unknown): { rating: RatingInput; error: null } | { rating: null; error: string } {
+  const parsed = RatingSchema.safeParse(input);
+  if (parsed.success) return { rating: parsed.data, error: null };
+  const problems = parsed.error.issues.map((issue) =>
+    issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message,
+  );
+  return { rating: null, error: `rating not saved: ${problems.join('; ')}` };
+}
 const StoredRatingSchema = RatingSchema.extend({ at: z.string() });
 export type Rating = z.infer<typeof StoredRatingSchema>;
 
 /** Adds a rating to the run's ratings.jsonl (through the one JSONL writer: whole lines, never interleaved). */
-export async function appendRating(runDir: string, rating: z.infer<typeof RatingSchema>): Promise<Rating> {
+export async function appendRating(runDir: string, rating: RatingInput): Promise<Rating> {
   const stored = { ...rating, at: new Date().toISOString() };
   await appendRecords(join(runDir, 'ratings.jsonl'), [stored]);
   return stored;

@@ -125,8 +125,9 @@ function testsSection(result: ResultRecord, task: RepairTask): string {
 }
 
 function ratingForm(runName: string, result: ResultRecord): string {
-  const scores = [1, 2, 3, 4, 5].map((n) => `<option>${n}</option>`).join('');
-  return `<h3>Rate this rationale</h3><form id="rating" data-run="${escapeHtml(runName)}" data-task="${escapeHtml(result.taskId)}" data-mode="${escapeHtml(result.mode)}" data-index="${result.index}"><fieldset><label>rater <input name="rater" id="rater" required maxlength="80"></label><label>correctness <select name="correctness" id="correctness">${scores}</select></label><label>helpfulness <select name="helpfulness" id="helpfulness">${scores}</select></label><br><label>comment <textarea name="comment" id="comment" rows="2" cols="60" maxlength="4000"></textarea></label><br><button type="submit" id="submit-rating">save rating</button> <span id="rating-status" class="muted"></span></fieldset></form><script src="/static/rate.js"></script>`;
+  // No score is preselected: a rating records only what the rater chose.
+  const scores = `<option value="" selected>choose…</option>${[1, 2, 3, 4, 5].map((n) => `<option>${n}</option>`).join('')}`;
+  return `<h3>Rate this rationale</h3><form id="rating" data-run="${escapeHtml(runName)}" data-task="${escapeHtml(result.taskId)}" data-mode="${escapeHtml(result.mode)}" data-index="${result.index}" novalidate><fieldset><label>rater <input name="rater" id="rater" required maxlength="80"></label><label>correctness <select name="correctness" id="correctness" required>${scores}</select></label><label>helpfulness <select name="helpfulness" id="helpfulness" required>${scores}</select></label><br><label>comment <textarea name="comment" id="comment" rows="2" cols="60" maxlength="4000"></textarea></label><br><button type="submit" id="submit-rating">save rating</button> <span id="rating-status" class="muted"></span></fieldset></form><script src="/static/rate.js"></script>`;
 }
 
 /** The body of a sample's page: verdict, traces, rationale, prompt, turns, diff, tests and the rating form. */

@@ -18,7 +18,7 @@ import type { RepairTask } from '../tasks/index.js';
 import type { Trace } from '../trace/index.js';
 import { escapeHtml, page, percent } from './html.js';
 import { RATE_SCRIPT } from './rate-script.js';
-import { agreement, appendRating, RatingSchema, ratingsCsv, readRatings } from './ratings.js';
+import { agreement, appendRating, parseRating, ratingsCsv, readRatings } from './ratings.js';
 import { RunIndex, readJson } from './run-index.js';
 import { renderSamplePage } from './sample-page.js';
 
@@ -296,9 +296,9 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
     if (c.req.header('x-nxt-token') !== token) return c.json({ error: 'missing or wrong token' }, 403);
     const dir = runDir(c.req.param('name'));
     if (!dir) return c.json({ error: 'no such run' }, 404);
-    const parsed = RatingSchema.safeParse(await c.req.json().catch(() => null));
-    if (!parsed.success) return c.json({ error: 'invalid rating' }, 400);
-    return c.json(await appendRating(dir, parsed.data));
+    const parsed = parseRating(await c.req.json().catch(() => null));
+    if (parsed.error !== null) return c.json({ error: parsed.error }, 400);
+    return c.json(await appendRating(dir, parsed.rating));
   });
 
   const exportRatings = (format: 'jsonl' | 'csv') => async (c: Context) => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -41,6 +41,15 @@ beforeAll(async () => {
   page = await browser.newPage();
 }, 120_000);
 
+/** The lines of a run's ratings.jsonl written by `rater` (none when the file does not exist). */
+function ratingLinesOf(run: string, rater: string): string[] {
+  const file = join(runsDir, run, 'ratings.jsonl');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.includes(`"rater":${JSON.stringify(rater)}`));
+}
+
 afterAll(async () => {
   await browser?.close();
   await viewer?.close();
@@ -71,6 +80,30 @@ describe.skipIf(!chromiumPath)(`the viewer in Chromium${chromiumPath ? '' : NO_C
     expect(await page.locator('#fixed-trace mark').count()).toBe(1);
     expect(await page.locator('#tests td.pass').count()).toBe(tasks[3]?.tests.length);
     await page.screenshot({ path: join(runsDir, 'sample.png'), fullPage: true });
+  });
+
+  it('starts the rating with no score chosen, and refuses to save one the rater did not choose', async () => {
+    expect(await page.locator('#correctness').inputValue()).toBe('');
+    expect(await page.locator('#helpfulness').inputValue()).toBe('');
+    await page.fill('#rater', 'bob');
+    await page.selectOption('#helpfulness', '3');
+    await page.click('#submit-rating');
+    await expect.poll(() => page.locator('#rating-status').textContent()).toBe('not saved: choose a correctness score');
+    expect(await page.locator('#correctness').getAttribute('aria-invalid')).toBe('true');
+    expect(ratingLinesOf('demo', 'bob')).toEqual([]);
+    // The server refuses it too, whatever client sends it, and writes nothing.
+    const response = await fetch(`${viewer.url}/run/demo/rate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-nxt-token': viewer.token },
+      body: JSON.stringify({ taskId: 'Python/3', mode: 'sample', index: 0, rater: 'bob', helpfulness: 3 }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchInlineSnapshot(`
+      {
+        "error": "rating not saved: correctness: choose a score from 1 to 5",
+      }
+    `);
+    expect(ratingLinesOf('demo', 'bob')).toEqual([]);
   });
 
   it('stores a rating submitted from the page', async () => {
