@@ -69,12 +69,20 @@ export function ratingsCsv(ratings: readonly Rating[]): string {
   return `${[header.join(','), ...rows].join('\n')}\n`;
 }
 
+export interface ScoreAgreement {
+  exact: number;
+  withinOne: number;
+  meanAbsoluteDifference: number;
+}
+
 export interface Agreement {
   /** Samples rated by at least two raters. */
   samples: number;
+  /** Pairs of ratings of one sample by two raters: what the shares below are over. */
   pairs: number;
-  correctness: { exact: number; withinOne: number; meanAbsoluteDifference: number };
-  helpfulness: { exact: number; withinOne: number; meanAbsoluteDifference: number };
+  /** Null when there is no pair to compare (no agreement, not 0% agreement). */
+  correctness: ScoreAgreement | null;
+  helpfulness: ScoreAgreement | null;
 }
 
 /** Agreement between raters on the samples several of them rated (each rater's latest rating counts). */
@@ -95,8 +103,8 @@ export function agreement(ratings: readonly Rating[]): Agreement {
     for (let i = 0; i < list.length; i++)
       for (let j = i + 1; j < list.length; j++) pairs.push([list[i] as Rating, list[j] as Rating]);
   }
-  const stats = (field: 'correctness' | 'helpfulness') => {
-    if (pairs.length === 0) return { exact: 0, withinOne: 0, meanAbsoluteDifference: 0 };
+  const stats = (field: 'correctness' | 'helpfulness'): ScoreAgreement | null => {
+    if (pairs.length === 0) return null;
     const differences = pairs.map(([a, b]) => Math.abs(a[field] - b[field]));
     return {
       exact: differences.filter((value) => value === 0).length / pairs.length,

@@ -18,7 +18,7 @@ import type { RepairTask } from '../tasks/index.js';
 import type { Trace } from '../trace/index.js';
 import { escapeHtml, page, percent } from './html.js';
 import { RATE_SCRIPT } from './rate-script.js';
-import { agreement, appendRating, parseRating, ratingsCsv, readRatings } from './ratings.js';
+import { type Agreement, agreement, appendRating, parseRating, ratingsCsv, readRatings } from './ratings.js';
 import { RunIndex, readJson } from './run-index.js';
 import { renderSamplePage } from './sample-page.js';
 
@@ -58,6 +58,17 @@ function sealedShare(summary: Summary | null): string {
   const sealing = summary?.sealing;
   if (!sealing || sealing.tests === 0) return '-';
   return percent(sealing.sealed / sealing.tests);
+}
+
+/** Agreement between raters, always with the number of pairs it is over; a dash while there is none. */
+function agreementHtml(agree: Agreement): string {
+  const pairs = `${agree.pairs} ${agree.pairs === 1 ? 'pair' : 'pairs'}`;
+  const { correctness, helpfulness } = agree;
+  const text =
+    correctness && helpfulness
+      ? `Agreement (${pairs}): correctness exact ${percent(correctness.exact)}, within one ${percent(correctness.withinOne)}; helpfulness exact ${percent(helpfulness.exact)}.`
+      : `Agreement: — (${pairs}: no sample rated by two raters yet).`;
+  return `<span id="agreement">${text}</span>`;
 }
 
 /** Starts the viewer over the run folders in `runsDir`. Binds 127.0.0.1 unless told otherwise. */
@@ -232,7 +243,7 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
         )
         .join('')}</table>`,
       `<p class="pager">${pageNumber > 1 ? `<a href="${link({ page: pageNumber - 1 })}">previous</a>` : ''}page ${pageNumber} of ${Math.max(1, Math.ceil(rows.length / PAGE_SIZE))} (${rows.length} tasks)${pageNumber * PAGE_SIZE < rows.length ? ` <a href="${link({ page: pageNumber + 1 })}">next</a>` : ''}</p>`,
-      `<h3>Ratings</h3><p>${ratings.length} ratings; ${agree.samples} samples rated by several raters (${agree.pairs} pairs): correctness exact agreement ${percent(agree.correctness.exact)}, within one ${percent(agree.correctness.withinOne)}; helpfulness exact ${percent(agree.helpfulness.exact)}. <a href="/run/${encodeURIComponent(name)}/ratings.jsonl">JSONL</a> · <a href="/run/${encodeURIComponent(name)}/ratings.csv">CSV</a></p>`,
+      `<h3>Ratings</h3><p>${ratings.length} ratings; ${agree.samples} samples rated by several raters. ${agreementHtml(agree)} <a href="/run/${encodeURIComponent(name)}/ratings.jsonl">JSONL</a> · <a href="/run/${encodeURIComponent(name)}/ratings.csv">CSV</a></p>`,
     ].join('');
     return c.html(page(name, body));
   });

@@ -132,6 +132,27 @@ describe.skipIf(!chromiumPath)(`the viewer in Chromium${chromiumPath ? '' : NO_C
     expect(csv.split('\n')[1]).toMatch(/^"Python\/3","sample","0","alice","4","5","clear, cites the trace"/);
   });
 
+  it('shows agreement as a dash until two raters rated one sample, and always with its number of pairs', async () => {
+    await page.goto(`${viewer.url}/run/demo-multi`);
+    const before = await page.locator('#agreement').textContent();
+    expect(before).toContain('—');
+    expect(before).toContain('(0 pairs');
+    expect(before).not.toMatch(/%/);
+    const rate = (rater: string, index: number, correctness: number, helpfulness: number) =>
+      fetch(`${viewer.url}/run/demo-multi/rate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-nxt-token': viewer.token },
+        body: JSON.stringify({ taskId: 'Python/0', mode: 'sample', index, rater, correctness, helpfulness }),
+      });
+    // Two raters on sample 1 (one pair: correctness one apart, helpfulness equal); one rater alone on sample 0.
+    for (const response of [await rate('ann', 1, 4, 2), await rate('ben', 1, 5, 2), await rate('ann', 0, 3, 3)])
+      expect(response.status).toBe(200);
+    await page.reload();
+    expect(await page.locator('#agreement').textContent()).toBe(
+      'Agreement (1 pair): correctness exact 0.0%, within one 100.0%; helpfulness exact 100.0%.',
+    );
+  });
+
   it('shows a hostile rationale as text, and it does nothing', async () => {
     await page.goto(`${viewer.url}/run/demo/sample/Python%2F1/sample/0`);
     expect(await page.locator('#rationale').textContent()).toBe(HOSTILE_RATIONALE);
