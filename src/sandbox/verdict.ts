@@ -198,3 +198,27 @@ export function judgeFaultVerdict(testCount: number, fault: string, python: stri
     judgeFault: true,
   };
 }
+
+const STOPPED_AFTER: Partial<Record<string, string>> = {
+  fail: 'failed',
+  error: 'raised an error',
+  timeout: 'timed out',
+};
+
+/**
+ * Why each test of a verdict was not run, from the verdict alone (null for a test that ran): the batch
+ * stopped after the test just before it failed, raised or timed out ("stopped after test 2 failed");
+ * otherwise the verdict's own reason, such as "the program failed to load: NameError: ...".
+ */
+export function notRunReasons(verdict: { reason: string; tests: readonly { status: string }[] }): (string | null)[] {
+  let lastRun: { index: number; status: string } | null = null;
+  return verdict.tests.map((test, index) => {
+    if (test.status !== 'not_run') {
+      lastRun = { index, status: test.status };
+      return null;
+    }
+    const stopped = lastRun && STOPPED_AFTER[lastRun.status];
+    if (lastRun && stopped) return `stopped after test ${lastRun.index} ${stopped}`;
+    return verdict.reason || 'the judge gave no reason';
+  });
+}

@@ -1,4 +1,5 @@
 import type { PromptRecord, ResultRecord } from '../eval/index.js';
+import { notRunReasons } from '../sandbox/index.js';
 import type { RepairTask } from '../tasks/index.js';
 import { renderTrace, type Trace } from '../trace/index.js';
 import { lineDiff } from './diff.js';
@@ -113,11 +114,13 @@ function diffSection(buggyProgram: string, program: string): string {
 function testsSection(result: ResultRecord, task: RepairTask): string {
   const base = result.base;
   if (!base) return '';
+  const notRun = notRunReasons(base);
   const rows = base.tests
-    .map(
-      (test, position) =>
-        `<tr><td class="num">${position}</td><td><code>${escapeHtml((task.tests[position] ?? '').slice(0, 200))}</code></td><td class="${escapeHtml(test.status)}">${escapeHtml(test.status)}</td><td>${sealedCell(test.sealed)}</td><td>${escapeHtml(test.exception ?? '')}</td></tr>`,
-    )
+    .map((test, position) => {
+      const reason = notRun[position];
+      const status = reason ? `not run: ${reason}` : test.status;
+      return `<tr><td class="num">${position}</td><td><code>${escapeHtml((task.tests[position] ?? '').slice(0, 200))}</code></td><td class="${escapeHtml(test.status)}">${escapeHtml(status)}</td><td>${sealedCell(test.sealed)}</td><td>${escapeHtml(test.exception ?? '')}</td></tr>`;
+    })
     .join('');
   const table = `<h3>Tests</h3><table id="tests"><tr><th>#</th><th>test</th><th>status</th><th>sealed</th><th>exception</th></tr>${rows}</table>`;
   if (!result.plus) return table;

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -25,6 +25,10 @@ beforeAll(async () => {
   const { exportSamples, importSamples } = await import('../../src/eval/index.js');
   await exportSamples(join(runsDir, 'demo'), join(runsDir, 'theirs.jsonl'));
   await importSamples(join(runsDir, 'theirs.jsonl'), join(runsDir, 'imported'), tasks, sandbox, { nxtVersion: 'test' });
+  // An imported program that raises while it loads: none of its tests runs.
+  const broken = `${tasks[2]?.reference}\nraise RuntimeError('broken at import')\n`;
+  writeFileSync(join(runsDir, 'broken.jsonl'), `${JSON.stringify({ task_id: 'Python/2', solution: broken })}\n`);
+  await importSamples(join(runsDir, 'broken.jsonl'), join(runsDir, 'broken'), tasks, sandbox, { nxtVersion: 'test' });
   viewer = await startViewer({ runsDir, sandbox, loadTasks: async () => tasks });
   browser = await chromium.launch({
     executablePath: chromiumPath,
@@ -130,6 +134,23 @@ describe.skipIf(!chromiumPath)(`the viewer in Chromium${chromiumPath ? '' : NO_C
     ]);
     const csv = await (await fetch(`${viewer.url}/run/demo/ratings.csv`)).text();
     expect(csv.split('\n')[1]).toMatch(/^"Python\/3","sample","0","alice","4","5","clear, cites the trace"/);
+  });
+
+  it('says why each test that was not run was not run', async () => {
+    // A fix that fails a test: judging stops there, and the tests after it say so.
+    await page.goto(`${viewer.url}/run/demo/sample/Python%2F5/sample/0`);
+    const statuses = await page.locator('#tests td:nth-child(3)').allTextContents();
+    const failed = statuses.indexOf('fail');
+    expect(failed).toBeGreaterThanOrEqual(0);
+    expect(failed).toBeLessThan(statuses.length - 1);
+    expect(statuses.slice(0, failed).every((status) => status === 'pass')).toBe(true);
+    for (const status of statuses.slice(failed + 1))
+      expect(status).toBe(`not run: stopped after test ${failed} failed`);
+    // A program that does not load: no test ran, and each says why.
+    await page.goto(`${viewer.url}/run/broken/sample/Python%2F2/sample/0`);
+    expect(await page.locator('#tests td:nth-child(3)').allTextContents()).toEqual(
+      tasks[2]?.tests.map(() => 'not run: the program failed to load: RuntimeError: broken at import'),
+    );
   });
 
   it('shows agreement as a dash until two raters rated one sample, and always with its number of pairs', async () => {
