@@ -6,10 +6,15 @@ import type { EvalRun, SelftrainRun } from './report-data.js';
 export async function reportCharts(
   runs: EvalRun[],
   selftrain: SelftrainRun[],
+  labelOf: (name: string) => string,
 ): Promise<{ title: string; svg: string }[]> {
   const out: { title: string; svg: string }[] = [];
   const curve = runs.flatMap((run) =>
-    Object.entries(run.summary['pass@k'].values).map(([k, value]) => ({ run: run.name, k: Number(k.slice(5)), value })),
+    Object.entries(run.summary['pass@k'].values).map(([k, value]) => ({
+      run: labelOf(run.name),
+      k: Number(k.slice(5)),
+      value,
+    })),
   );
   if (curve.length) {
     out.push({
@@ -33,7 +38,7 @@ export async function reportCharts(
   }
   const labels = runs.flatMap((run) =>
     Object.entries(run.summary.byLabel).map(([label, metrics]) => ({
-      run: run.name,
+      run: labelOf(run.name),
       label,
       value: metrics.values['pass@1'] ?? 0,
     })),
@@ -56,8 +61,8 @@ export async function reportCharts(
   const plus = runs
     .filter((run) => run.summary.base)
     .flatMap((run) => [
-      { run: run.name, tests: 'base', value: run.summary.base?.values['pass@1'] ?? 0 },
-      { run: run.name, tests: 'base + EvalPlus', value: run.summary['pass@k'].values['pass@1'] ?? 0 },
+      { run: labelOf(run.name), tests: 'base', value: run.summary.base?.values['pass@1'] ?? 0 },
+      { run: labelOf(run.name), tests: 'base + EvalPlus', value: run.summary['pass@k'].values['pass@1'] ?? 0 },
     ]);
   if (plus.length) {
     out.push({
@@ -104,7 +109,7 @@ export async function reportCharts(
     run.summary.iterations
       .filter((iteration) => iteration.dev)
       .map((iteration) => ({
-        run: run.name,
+        run: labelOf(run.name),
         iteration: iteration.iteration + 1,
         value: iteration.dev?.['pass@1'] ?? 0,
       })),

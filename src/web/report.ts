@@ -1,4 +1,5 @@
 import { escapeHtml, percent } from './html.js';
+import { legendLabels } from './legend-labels.js';
 import { reportCharts } from './report-charts.js';
 import { type EvalRun, loadRun, type SelftrainRun } from './report-data.js';
 
@@ -66,7 +67,11 @@ export async function buildReport(dirs: readonly string[]): Promise<{ html: stri
   const evals = runs.filter((run): run is EvalRun => run.kind === 'eval');
   const selftrain = runs.filter((run): run is SelftrainRun => run.kind === 'selftrain');
   const table = passTable(evals);
-  const figures = await reportCharts(evals, selftrain);
+  const labels = legendLabels(runs.map((run) => run.name));
+  const figures = await reportCharts(evals, selftrain, labels.labelOf);
+  const legendNote = labels.prefix
+    ? `<p class="note">Legends leave out the start every run name shares: <code>${escapeHtml(labels.prefix)}</code>.</p>`
+    : '';
   const selftrainMd = selftrain.map(
     (run) =>
       `\n### Self-training: ${run.name}\n\n| iteration | accepted | train fix rate | dev pass@1 |\n|---|---|---|---|\n${run.summary.iterations
@@ -82,7 +87,7 @@ body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#1d2330}table{border-
 figure{display:inline-block;margin:12px 24px 12px 0;vertical-align:top}figcaption{font-weight:600;margin-bottom:4px}
 </style></head><body><h1>nxt report</h1><p>${evals.length} evaluation runs, ${selftrain.length} self-training runs. Intervals are 95% bootstrap intervals over tasks.</p>
 <h2>Fix rates</h2>${table.html}
-<h2>Charts</h2>${figures.map((figure) => `<figure><figcaption>${escapeHtml(figure.title)}</figcaption>${figure.svg}</figure>`).join('')}
+<h2>Charts</h2>${legendNote}${figures.map((figure) => `<figure><figcaption>${escapeHtml(figure.title)}</figcaption>${figure.svg}</figure>`).join('')}
 ${selftrain.map((run) => `<h2>Self-training: ${escapeHtml(run.name)}</h2><table><tr><th>iteration</th><th>accepted</th><th>train fix rate</th><th>dev pass@1</th></tr>${run.summary.iterations.map((iteration) => `<tr><td>${iteration.iteration}</td><td>${iteration.accepted}</td><td>${percent(iteration.trainFixRate)}</td><td>${percent(iteration.dev?.['pass@1'])}</td></tr>`).join('')}</table><p>Best iteration on dev: ${escapeHtml(run.summary.best ?? '-')}.</p>`).join('')}
 </body></html>`;
   return { html, markdown };

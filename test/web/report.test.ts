@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { buildReport } from '../../src/web/index.js';
@@ -18,6 +18,23 @@ beforeAll(async () => {
 afterAll(async () => {
   await sandbox.close();
 });
+
+/** Opens the report's HTML from a file in Chromium, offline, and gives `look` the page. */
+async function inChromium<T>(html: string, look: (page: Page) => Promise<T>): Promise<T> {
+  const file = join(mkdtempSync(join(runsDir, 'html-')), 'report.html');
+  writeFileSync(file, html);
+  const browser = await chromium.launch({
+    executablePath: chromiumPath as string,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`file://${file}`);
+    return await look(page);
+  } finally {
+    await browser.close();
+  }
+}
 
 describe('nxt report', () => {
   it.skipIf(!chromiumPath)(
@@ -72,8 +89,35 @@ describe('nxt report', () => {
     120_000,
   );
 
+  it.skipIf(!chromiumPath)(
+    `names runs in chart legends so that runs differing only at the end are told apart${chromiumPath ? '' : NO_CHROMIUM}`,
+    async () => {
+      const names = [
+        'humanevalfix-fake-scripted-inline-0shot-seed-1',
+        'humanevalfix-fake-scripted-inline-0shot-seed-2',
+      ];
+      for (const name of names) cpSync(join(runsDir, 'demo'), join(runsDir, name), { recursive: true });
+      const report = await buildReport(names.map((name) => join(runsDir, name)));
+      const legends = await inChromium(report.html, (page) =>
+        page
+          .locator('figure svg')
+          .evaluateAll((svgs) =>
+            svgs.map((svg) => [...svg.querySelectorAll('.role-legend-label text')].map((text) => text.textContent)),
+          ),
+      );
+      expect(legends.length).toBeGreaterThan(0);
+      for (const labels of legends) {
+        expect(labels).toHaveLength(names.length);
+        // Each run has its own label, and the label is the end of its name (nothing cut from it).
+        for (const name of names) expect(labels.filter((label) => label && name.endsWith(label))).toHaveLength(1);
+      }
+      // The table keeps the full names.
+      for (const name of names) expect(report.markdown).toContain(`| ${name} |`);
+    },
+    120_000,
+  );
+
   it('says why a pass@k cell is empty when some tasks have fewer than k samples', async () => {
-    const { cpSync } = await import('node:fs');
     const uneven = join(runsDir, 'uneven');
     cpSync(join(runsDir, 'demo'), uneven, { recursive: true });
     const summary = JSON.parse(readFileSync(join(uneven, 'summary.json'), 'utf8'));
