@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SummarySchema } from '../../src/eval/index.js';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { buildReport } from '../../src/web/index.js';
 import { makeDemoRun } from '../support/demo-run.js';
@@ -34,6 +35,33 @@ async function inChromium<T>(html: string, look: (page: Page) => Promise<T>): Pr
   } finally {
     await browser.close();
   }
+}
+
+/** An error bar as its accessible description, field by field ('k: 1; ...; lo: 0.25; hi: 0.5'). */
+type ErrorBar = Record<string, string>;
+
+/** The error bars of each chart of a report, by the chart's caption. */
+async function errorBars(html: string): Promise<Record<string, ErrorBar[]>> {
+  const described: Record<string, string[]> = await inChromium(html, (page) =>
+    page
+      .locator('figure')
+      .evaluateAll((figures) =>
+        Object.fromEntries(
+          figures.map((figure) => [
+            figure.querySelector('figcaption')?.textContent ?? '',
+            [...figure.querySelectorAll('[aria-roledescription="errorbar"]')].map(
+              (bar) => bar.getAttribute('aria-label') ?? '',
+            ),
+          ]),
+        ),
+      ),
+  );
+  return Object.fromEntries(
+    Object.entries(described).map(([caption, labels]) => [
+      caption,
+      labels.map((label) => Object.fromEntries(label.split('; ').map((part) => part.split(': ') as [string, string]))),
+    ]),
+  );
 }
 
 describe('nxt report', () => {
@@ -113,6 +141,46 @@ describe('nxt report', () => {
       }
       // The table keeps the full names.
       for (const name of names) expect(report.markdown).toContain(`| ${name} |`);
+    },
+    120_000,
+  );
+
+  it.skipIf(!chromiumPath)(
+    `draws every pass@k and pass@1-by-label value with its 95% interval as an error bar${chromiumPath ? '' : NO_CHROMIUM}`,
+    async () => {
+      const summary = SummarySchema.parse(JSON.parse(readFileSync(join(runsDir, 'demo', 'summary.json'), 'utf8')));
+      const bars = await errorBars((await buildReport([join(runsDir, 'demo')])).html);
+      const expectBars = (
+        drawn: ErrorBar[] | undefined,
+        wanted: [field: string, value: string, interval: number[] | undefined][],
+      ) => {
+        expect(drawn).toHaveLength(wanted.length);
+        for (const [field, value, interval] of wanted) {
+          const bar = drawn?.find((item) => item[field] === value);
+          expect(Number(bar?.['lo'])).toBeCloseTo(interval?.[0] ?? Number.NaN, 6);
+          expect(Number(bar?.['hi'])).toBeCloseTo(interval?.[1] ?? Number.NaN, 6);
+        }
+      };
+      expectBars(
+        bars['pass@k against k'],
+        Object.entries(summary['pass@k'].intervals).map(([k, interval]) => ['k', k.slice(5), interval]),
+      );
+      expectBars(
+        bars['pass@1 by bug type or mutation kind'],
+        Object.entries(summary.byLabel).map(([label, metrics]) => ['label', label, metrics.intervals['pass@1']]),
+      );
+      // Bars side by side (runs that differ only in their trace format): each with its interval too.
+      const untraced = join(runsDir, 'demo-untraced');
+      cpSync(join(runsDir, 'demo'), untraced, { recursive: true });
+      const manifest = JSON.parse(readFileSync(join(untraced, 'manifest.json'), 'utf8'));
+      manifest.config.trace = 'none';
+      writeFileSync(join(untraced, 'manifest.json'), JSON.stringify(manifest));
+      const side = await errorBars((await buildReport([join(runsDir, 'demo'), untraced])).html);
+      const pass1 = summary['pass@k'].intervals['pass@1'];
+      expectBars(side['with and without execution traces (pass@1)'], [
+        ['trace', 'inline', pass1],
+        ['trace', 'none', pass1],
+      ]);
     },
     120_000,
   );
