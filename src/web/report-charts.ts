@@ -142,28 +142,40 @@ async function tracesFigure(runs: EvalRun[]): Promise<Figure | null> {
   };
 }
 
+/** Dev pass@1 of the base model and of each iteration's model, on an axis named as the table names them. */
 async function selftrainFigure(selftrain: SelftrainRun[], labelOf: (name: string) => string): Promise<Figure | null> {
-  const iterations = selftrain.flatMap((run) =>
-    run.summary.iterations
-      .filter((iteration) => iteration.dev)
-      .map((iteration) => ({
-        run: labelOf(run.name),
-        iteration: iteration.iteration + 1,
-        value: iteration.dev?.['pass@1'] ?? 0,
-      })),
+  const values = selftrain.flatMap((run) =>
+    run.rows.flatMap((row) =>
+      row.devPass1 === null
+        ? []
+        : [
+            {
+              run: labelOf(run.name),
+              iteration: row.iteration,
+              value: row.devPass1,
+              lo: row.devInterval?.[0] ?? null,
+              hi: row.devInterval?.[1] ?? null,
+            },
+          ],
+    ),
   );
-  if (!iterations.length) return null;
+  if (!values.length) return null;
+  // Every row of the tables, evaluated yet or not, in table order ('base' first).
+  const order = [...new Set(selftrain.flatMap((run) => run.rows.map((row) => row.iteration)))];
+  const encoding = {
+    x: {
+      field: 'iteration',
+      type: 'ordinal',
+      sort: order,
+      scale: { domain: order },
+      axis: { labelAngle: 0 },
+      title: 'iteration',
+    },
+    color: { field: 'run', type: 'nominal' },
+  };
   return {
-    title: 'self-training: dev pass@1 of the model trained in each iteration',
-    svg: await chartSvg({
-      data: { values: iterations },
-      mark: { type: 'line', point: true },
-      encoding: {
-        x: { field: 'iteration', type: 'ordinal', title: 'model (trained in iteration n-1)' },
-        y: { field: 'value', type: 'quantitative', axis: { format: '%' }, title: 'dev pass@1' },
-        color: { field: 'run', type: 'nominal' },
-      },
-    } as TopLevelSpec),
+    title: 'self-training: dev pass@1 of the base model and of the model trained in each iteration',
+    svg: await chartSvg(intervalChart({ values, mark: 'line', encoding, along: 'y', title: 'dev pass@1' })),
   };
 }
 

@@ -13,6 +13,36 @@ const ks = (runs: EvalRun[]) =>
     ),
   ].sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
 
+/** A fraction as a percentage, with its 95% interval in percent when there is one: `41.7% [25.0, 50.0]`. */
+function withInterval(value: number | null | undefined, interval: readonly number[] | null | undefined): string {
+  if (value === null || value === undefined) return '-';
+  const [lo, hi] = interval ?? [];
+  return lo === undefined || hi === undefined
+    ? percent(value)
+    : `${percent(value)} [${(100 * lo).toFixed(1)}, ${(100 * hi).toFixed(1)}]`;
+}
+
+/** A self-training run's table: the base model's dev score, then each iteration's. */
+function selftrainTable(run: SelftrainRun): { html: string; markdown: string } {
+  const header = ['iteration', 'accepted', 'train fix rate', 'dev pass@1'];
+  const rows = run.rows.map((row) => [
+    row.iteration,
+    row.accepted === null ? '-' : String(row.accepted),
+    percent(row.trainFixRate),
+    withInterval(row.devPass1, row.devInterval),
+  ]);
+  const best = `Best iteration on dev: ${run.summary.best ?? '-'}.`;
+  const html = `<h2>Self-training: ${escapeHtml(run.name)}</h2><table class="selftrain"><tr>${header.map((item) => `<th>${escapeHtml(item)}</th>`).join('')}</tr>${rows.map((row) => `<tr>${row.map((item) => `<td>${escapeHtml(item)}</td>`).join('')}</tr>`).join('')}</table><p>${escapeHtml(best)}</p>`;
+  const markdown = [
+    `\n### Self-training: ${run.name}\n`,
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+    `\n${best}`,
+  ].join('\n');
+  return { html, markdown };
+}
+
 function passTable(runs: EvalRun[]): { html: string; markdown: string } {
   const columns = ks(runs);
   const cell = (run: EvalRun, k: string) => {
@@ -22,9 +52,7 @@ function passTable(runs: EvalRun[]): { html: string; markdown: string } {
     // pass@k is reported only when every task has n >= k: say why a cell is empty.
     if (value === undefined && omitted)
       return `not reported: ${omitted.tasksBelow} tasks have fewer than ${k.slice(5)} samples`;
-    return value === undefined
-      ? '-'
-      : `${percent(value)}${interval ? ` [${(100 * interval[0]).toFixed(1)}, ${(100 * interval[1]).toFixed(1)}]` : ''}`;
+    return value === undefined ? '-' : withInterval(value, interval);
   };
   const header = [
     'run',
@@ -72,23 +100,15 @@ export async function buildReport(dirs: readonly string[]): Promise<{ html: stri
   const legendNote = labels.prefix
     ? `<p class="note">Legends leave out the start every run name shares: <code>${escapeHtml(labels.prefix)}</code>.</p>`
     : '';
-  const selftrainMd = selftrain.map(
-    (run) =>
-      `\n### Self-training: ${run.name}\n\n| iteration | accepted | train fix rate | dev pass@1 |\n|---|---|---|---|\n${run.summary.iterations
-        .map(
-          (iteration) =>
-            `| ${iteration.iteration} | ${iteration.accepted} | ${percent(iteration.trainFixRate)} | ${percent(iteration.dev?.['pass@1'])} |`,
-        )
-        .join('\n')}\n\nBest iteration on dev: ${run.summary.best ?? '-'}.`,
-  );
-  const markdown = `# nxt report\n\n${table.markdown}\n${selftrainMd.join('\n')}\n`;
+  const selftrainTables = selftrain.map(selftrainTable);
+  const markdown = `# nxt report\n\n${table.markdown}\n${selftrainTables.map((item) => item.markdown).join('\n')}\n`;
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>nxt report</title><style>
 body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#1d2330}table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #dde1e8;padding:4px 8px;text-align:left}th{background:#f0f2f5}
 figure{display:inline-block;margin:12px 24px 12px 0;vertical-align:top}figcaption{font-weight:600;margin-bottom:4px}
 </style></head><body><h1>nxt report</h1><p>${evals.length} evaluation runs, ${selftrain.length} self-training runs. Intervals are 95% bootstrap intervals over tasks.</p>
 <h2>Fix rates</h2>${table.html}
 <h2>Charts</h2>${legendNote}${figures.map((figure) => `<figure><figcaption>${escapeHtml(figure.title)}</figcaption>${figure.svg}</figure>`).join('')}
-${selftrain.map((run) => `<h2>Self-training: ${escapeHtml(run.name)}</h2><table><tr><th>iteration</th><th>accepted</th><th>train fix rate</th><th>dev pass@1</th></tr>${run.summary.iterations.map((iteration) => `<tr><td>${iteration.iteration}</td><td>${iteration.accepted}</td><td>${percent(iteration.trainFixRate)}</td><td>${percent(iteration.dev?.['pass@1'])}</td></tr>`).join('')}</table><p>Best iteration on dev: ${escapeHtml(run.summary.best ?? '-')}.</p>`).join('')}
+${selftrainTables.map((item) => item.html).join('')}
 </body></html>`;
   return { html, markdown };
 }

@@ -5,6 +5,7 @@ import { chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SummarySchema } from '../../src/eval/index.js';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { devRunDir } from '../../src/selftrain/index.js';
 import { buildReport } from '../../src/web/index.js';
 import { makeDemoRun } from '../support/demo-run.js';
 import { chromiumPath, NO_CHROMIUM } from '../support/processes.js';
@@ -104,7 +105,7 @@ describe('nxt report', () => {
         expect(await page.locator('figcaption').allTextContents()).toEqual([
           'pass@k against k',
           'pass@1 by bug type or mutation kind',
-          'self-training: dev pass@1 of the model trained in each iteration',
+          'self-training: dev pass@1 of the base model and of the model trained in each iteration',
         ]);
         const box = await page.locator('figure svg').first().boundingBox();
         expect(box?.width).toBeGreaterThan(300);
@@ -181,6 +182,49 @@ describe('nxt report', () => {
         ['trace', 'inline', pass1],
         ['trace', 'none', pass1],
       ]);
+    },
+    120_000,
+  );
+
+  it.skipIf(!chromiumPath)(
+    `plots self-training with the base model's dev score, on an axis named as the table's rows${chromiumPath ? '' : NO_CHROMIUM}`,
+    async () => {
+      // The base model and iteration 0 evaluated on dev (their run folders: copies of the demo run);
+      // iteration 1 not evaluated yet.
+      const dir = join(runsDir, 'selftrain-axis');
+      const demo = SummarySchema.parse(JSON.parse(readFileSync(join(runsDir, 'demo', 'summary.json'), 'utf8')));
+      for (const at of ['base', 0] as const) cpSync(join(runsDir, 'demo'), devRunDir(dir, at), { recursive: true });
+      writeFileSync(join(dir, 'state.json'), '{}');
+      const iterations = [
+        { iteration: 0, accepted: 3, trainFixRate: 0.2, dev: demo['pass@k'].values },
+        { iteration: 1, accepted: 4, trainFixRate: 0.3, dev: null },
+      ];
+      const summary = { baseModel: 'b', baseDev: demo['pass@k'].values, best: 0, iterations };
+      writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary));
+      const report = await buildReport([dir]);
+      const seen = await inChromium(report.html, async (page) => {
+        const figure = page.locator('figure', { hasText: 'self-training' });
+        const described = (selector: string) =>
+          figure.locator(selector).evaluateAll((items) => items.map((item) => item.getAttribute('aria-label') ?? ''));
+        return {
+          axis: await figure.locator('[aria-label^="X-axis"] .role-axis-label text').allTextContents(),
+          rows: await page.locator('table.selftrain tr td:first-child').allTextContents(),
+          points: await described('[aria-roledescription="point"]'),
+          bars: await described('[aria-roledescription="errorbar"]'),
+        };
+      });
+      expect(seen.rows).toEqual(['base', ...iterations.map((iteration) => String(iteration.iteration))]);
+      expect(seen.axis).toEqual(seen.rows);
+      // A point for each row with a dev score (the base model's included), each with its interval.
+      const evaluated = ['base', '0'];
+      expect(seen.points.map((label) => /iteration: (\w+)/.exec(label)?.[1])).toEqual(evaluated);
+      expect(seen.bars.map((label) => /iteration: (\w+)/.exec(label)?.[1])).toEqual(evaluated);
+      const [lo, hi] = demo['pass@k'].intervals['pass@1'] as [number, number];
+      for (const label of seen.bars) {
+        expect(Number(/(?:^|; )lo: ([\d.]+)/.exec(label)?.[1])).toBeCloseTo(lo, 6);
+        expect(Number(/(?:^|; )hi: ([\d.]+)/.exec(label)?.[1])).toBeCloseTo(hi, 6);
+      }
+      expect(report.markdown).toMatch(/\n\| base \| - \| - \| \d+\.\d% \[/);
     },
     120_000,
   );
