@@ -49,7 +49,7 @@ function intervalChart(chart: IntervalChart): TopLevelSpec {
     layer: [
       { mark, encoding: { [chart.along]: { ...scale, field: 'value' } } },
       {
-        mark: { type: 'errorbar', ticks: true },
+        mark: { type: 'errorbar', ticks: { size: 10 } },
         encoding: {
           [chart.along]: { ...scale, field: 'lo' },
           [end]: { field: 'hi' },
