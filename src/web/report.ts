@@ -52,7 +52,7 @@ function passTable(runs: EvalRun[]): { html: string; markdown: string } {
     // pass@k is reported only when every task has n >= k: say why a cell is empty.
     if (value === undefined && omitted)
       return `not reported: ${omitted.tasksBelow} tasks have fewer than ${k.slice(5)} samples`;
-    return value === undefined ? '-' : withInterval(value, interval);
+    return withInterval(value, interval);
   };
   const header = [
     'run',
