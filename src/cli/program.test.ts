@@ -50,7 +50,7 @@ describe('nxt run', () => {
     expect(lines.slice(2, 5)).toEqual([
       '  not run  0  assert f() == 1',
       '  not run  1  assert f() == 2',
-      '  (not run: the program failed to load)',
+      '  (not run: see the first line)',
     ]);
   });
 
@@ -59,9 +59,7 @@ describe('nxt run', () => {
     const tests = ['--test', 'assert f(1) == 1', '--test', 'assert f(2) == 2', '--test', 'assert f(3) == 3'];
     const result = await cli('run', 'spin-two.py', ...tests, '--timeout-ms', '400');
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain(
-      '  not run  2  assert f(3) == 3\n  (not run: the run stopped after test 1 timed out)\n',
-    );
+    expect(result.stdout).toContain('  not run  2  assert f(3) == 3\n  (not run: stopped after test 1 timed out)\n');
   });
 
   it('exits 1 and names the failing test', async () => {

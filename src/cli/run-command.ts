@@ -1,4 +1,4 @@
-import { notRunReason, type Verdict } from '../sandbox/index.js';
+import { notRunReasons, type Verdict } from '../sandbox/index.js';
 import { formatBytes, formatDuration, lineNotInMessage, UsageError } from '../shared/index.js';
 import { readTestsFile, readText } from './inputs.js';
 import type { CliIo } from './io.js';
@@ -42,8 +42,9 @@ export function formatVerdict(file: string, tests: readonly string[], verdict: V
       );
     }
   }
-  const notRun = notRunReason(verdict);
-  if (notRun) out.push(`  (not run: ${notRun})`);
+  // One line for the tests not run; the verdict's own reason is already the first line.
+  const notRun = notRunReasons(verdict).find((reason) => reason !== null);
+  if (notRun) out.push(`  (not run: ${notRun === verdict.reason ? 'see the first line' : notRun})`);
   for (const [name, text, truncated] of [
     ['stdout', verdict.stdout, verdict.stdoutTruncated],
     ['stderr', verdict.stderr, verdict.stderrTruncated],

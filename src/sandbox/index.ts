@@ -31,7 +31,7 @@ export type { TraceResult } from './trace-run.js';
 export {
   type CaseCount,
   type ExceptionInfo,
-  notRunReason,
+  notRunReasons,
   type TestStatus,
   type TestVerdict,
   VERDICT_SCHEMA_VERSION,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeFaultVerdict, type RawResult, toVerdict, VerdictSchema } from './verdict.js';
+import { judgeFaultVerdict, notRunReasons, type RawResult, toVerdict, VerdictSchema } from './verdict.js';
 
 function raw(parts: Partial<RawResult> & { testStatuses?: string[] }): RawResult {
   const { testStatuses = ['pass'], ...rest } = parts;
@@ -87,5 +87,38 @@ describe('toVerdict', () => {
     });
     expect(verdict.tests.map((test) => test.status)).toEqual(['not_run', 'not_run']);
     expect(toVerdict(raw({}), '3.11').judgeFault).toBe(false);
+  });
+});
+
+describe('notRunReasons', () => {
+  const reasons = (parts: Parameters<typeof raw>[0]) => notRunReasons(toVerdict(raw(parts), '3.11'));
+
+  it('says a test was not run because the batch stopped at the test before it', () => {
+    expect(reasons({ testStatuses: ['pass', 'fail', 'not_run', 'not_run'] })).toEqual([
+      null,
+      null,
+      'stopped after test 1 failed',
+      'stopped after test 1 failed',
+    ]);
+    expect(reasons({ testStatuses: ['error', 'not_run'] })[1]).toBe('stopped after test 0 raised an error');
+    expect(reasons({ testStatuses: ['pass', 'pass', 'timeout', 'not_run'] })[3]).toBe('stopped after test 2 timed out');
+  });
+
+  it("gives the verdict's reason when no test ran, or the one before passed", () => {
+    const exception = { type: 'NameError', message: "name 'x' is not defined", line: 1, source: 'program' as const };
+    expect(reasons({ program: { status: 'error', ms: 0, exception }, testStatuses: ['not_run', 'not_run'] })).toEqual([
+      "the program failed to load: NameError: name 'x' is not defined",
+      "the program failed to load: NameError: name 'x' is not defined",
+    ]);
+    expect(reasons({ program: { status: 'timeout', ms: 0, exception: null }, testStatuses: ['not_run'] })).toEqual([
+      'the program timed out while loading',
+    ]);
+    // A failure earlier in the batch is not why: the test just before this one passed.
+    expect(
+      reasons({ problem: 'the process ended between two tests', testStatuses: ['fail', 'pass', 'not_run'] })[2],
+    ).toBe('the process ended between two tests');
+    expect(notRunReasons(judgeFaultVerdict(1, 'the sandbox server failed', '3.11'))).toEqual([
+      'judge fault: the sandbox server failed',
+    ]);
   });
 });

@@ -140,30 +140,6 @@ function decide(verdict: Omit<Verdict, 'status' | 'reason'>): { status: VerdictS
   return { status: 'fail', reason: `test ${first.index} ${what}${detail ? ` (${detail})` : ''}` };
 }
 
-const STOPPED_BY: Record<Exclude<TestStatus, 'pass' | 'not_run'>, string> = {
-  fail: 'failed',
-  error: 'raised',
-  timeout: 'timed out',
-};
-
-/**
- * Why some tests of `verdict` were not run, in words (null when every test ran): the program never
- * loaded, the judge stopped the run, or the run stopped after a failing test (first failure asked
- * for, or the run's own time limit reached).
- */
-export function notRunReason(verdict: Pick<Verdict, 'program' | 'tests' | 'problem' | 'judgeFault'>): string | null {
-  const first = verdict.tests.find((test) => test.status === 'not_run');
-  if (!first) return null;
-  if (verdict.judgeFault) return 'the judge failed on this program';
-  if (verdict.program.status === 'timeout') return 'the program timed out while loading';
-  if (verdict.program.status === 'error') return 'the program failed to load';
-  if (verdict.problem) return `the judge stopped the run: ${verdict.problem.split('\n')[0]}`;
-  const before = verdict.tests.slice(0, first.index).filter((test) => test.status !== 'pass');
-  const last = before.at(-1);
-  if (!last || last.status === 'pass' || last.status === 'not_run') return "the run's time limit was reached first";
-  return `the run stopped after test ${last.index} ${STOPPED_BY[last.status]}`;
-}
-
 /** Turns a fork-server answer into a verdict: the overall status follows from the parts, never from output. */
 export function toVerdict(raw: RawResult, python: string, rechecked = false): Verdict {
   const parts = {
@@ -221,4 +197,28 @@ export function judgeFaultVerdict(testCount: number, fault: string, python: stri
     rechecked: false,
     judgeFault: true,
   };
+}
+
+const STOPPED_AFTER: Partial<Record<string, string>> = {
+  fail: 'failed',
+  error: 'raised an error',
+  timeout: 'timed out',
+};
+
+/**
+ * Why each test of a verdict was not run, from the verdict alone (null for a test that ran): the batch
+ * stopped after the test just before it failed, raised or timed out ("stopped after test 2 failed");
+ * otherwise the verdict's own reason, such as "the program failed to load: NameError: ...".
+ */
+export function notRunReasons(verdict: { reason: string; tests: readonly { status: string }[] }): (string | null)[] {
+  let lastRun: { index: number; status: string } | null = null;
+  return verdict.tests.map((test, index) => {
+    if (test.status !== 'not_run') {
+      lastRun = { index, status: test.status };
+      return null;
+    }
+    const stopped = lastRun && STOPPED_AFTER[lastRun.status];
+    if (lastRun && stopped) return `stopped after test ${lastRun.index} ${stopped}`;
+    return verdict.reason || 'the judge gave no reason';
+  });
 }

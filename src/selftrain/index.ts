@@ -6,5 +6,12 @@ export {
   TrainerSchema,
 } from './config.js';
 export { formatSelftrain, runSelftrain, type SelftrainDeps, type SelftrainResult, summaryOf } from './loop.js';
-export { type IterationState, loadState, type SelftrainState, SelftrainStateSchema, saveState } from './state.js';
+export {
+  devRunDir,
+  type IterationState,
+  loadState,
+  type SelftrainState,
+  SelftrainStateSchema,
+  saveState,
+} from './state.js';
 export { isTrainerName, TRAINER_NAMES, TRAINERS, type TrainerFlags, type TrainerName } from './trainers.js';

@@ -18,7 +18,14 @@ import type { Sandbox } from '../sandbox/index.js';
 import { NxtError } from '../shared/index.js';
 import type { RepairTask } from '../tasks/index.js';
 import { type SelftrainConfig, type SelftrainConfigInput, SelftrainConfigSchema } from './config.js';
-import { type IterationState, IterationStateSchema, loadState, type SelftrainState, saveState } from './state.js';
+import {
+  devRunDir,
+  type IterationState,
+  IterationStateSchema,
+  loadState,
+  type SelftrainState,
+  saveState,
+} from './state.js';
 
 export interface SelftrainDeps {
   sandbox: Sandbox;
@@ -231,7 +238,7 @@ export async function runSelftrain(configInput: SelftrainConfigInput, deps: Self
       const summary = await evaluate(
         current.trainedModel as string,
         dev,
-        join(iterDir, 'dev'),
+        devRunDir(dir, index),
         config.devSamples,
         0,
         config.devTasks,
@@ -247,7 +254,7 @@ export async function runSelftrain(configInput: SelftrainConfigInput, deps: Self
     const summary = await evaluate(
       config.baseModel,
       dev,
-      join(dir, 'base-dev'),
+      devRunDir(dir, 'base'),
       config.devSamples,
       config.shots,
       config.devTasks,

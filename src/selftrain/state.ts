@@ -35,6 +35,14 @@ export const SelftrainStateSchema = z.object({
 });
 export type SelftrainState = z.infer<typeof SelftrainStateSchema>;
 
+/**
+ * The run folder of a dev evaluation inside a self-training run: the base model's, or the model trained
+ * in iteration `iteration` (its summary.json holds the dev pass@k with intervals).
+ */
+export function devRunDir(dir: string, iteration: number | 'base'): string {
+  return iteration === 'base' ? join(dir, 'base-dev') : join(dir, `iter-${iteration}`, 'dev');
+}
+
 /** Reads the run's state, or null for a new run. */
 export async function loadState(dir: string): Promise<SelftrainState | null> {
   const path = join(dir, 'state.json');

@@ -15,7 +15,7 @@ main{padding:16px 20px;max-width:1400px}
 table{border-collapse:collapse;background:#fff;margin:8px 0}th,td{border:1px solid #dde1e8;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f0f2f5}td.num{text-align:right;font-variant-numeric:tabular-nums}
 pre{background:#fff;border:1px solid #dde1e8;padding:8px;overflow:auto;font:12.5px/1.4 ui-monospace,monospace;margin:6px 0}
-.trace-comment{color:#7a4d00}.pass{color:#137333;font-weight:600}.fail,.error,.timeout{color:#b3261e;font-weight:600}
+.trace-comment{color:#7a4d00}.pass{color:#137333;font-weight:600}.fail,.error,.timeout{color:#b3261e;font-weight:600}.not_run{color:#667}
 .add{background:#e6f4ea;display:block}.del{background:#fce8e6;display:block}
 mark{background:#ffe28a;outline:1px solid #c99a00}
 .columns{display:grid;grid-template-columns:1fr 1fr;gap:16px}.muted{color:#667}

@@ -2,20 +2,37 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { appendRecords, readRecords } from '../eval/index.js';
 
+/** A score the rater chose: 1 to 5, never a default standing in for a choice not made. */
+const score = () => {
+  const error = 'choose a score from 1 to 5';
+  return z.number({ error }).int({ error }).min(1, { error }).max(5, { error });
+};
+
 export const RatingSchema = z.strictObject({
   taskId: z.string().min(1).max(200),
   mode: z.enum(['sample', 'greedy']),
   index: z.number().int().nonnegative(),
-  rater: z.string().trim().min(1).max(80),
-  correctness: z.number().int().min(1).max(5),
-  helpfulness: z.number().int().min(1).max(5),
+  rater: z.string({ error: 'give your name' }).trim().min(1, { error: 'give your name' }).max(80),
+  correctness: score(),
+  helpfulness: score(),
   comment: z.string().max(4000).default(''),
 });
+export type RatingInput = z.infer<typeof RatingSchema>;
+
+/** Validates a rating sent by the viewer's form; the message names each field to fix ("correctness: choose ..."). */
+export function parseRating(input: unknown): { rating: RatingInput; error: null } | { rating: null; error: string } {
+  const parsed = RatingSchema.safeParse(input);
+  if (parsed.success) return { rating: parsed.data, error: null };
+  const problems = parsed.error.issues.map((issue) =>
+    issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message,
+  );
+  return { rating: null, error: `rating not saved: ${problems.join('; ')}` };
+}
 const StoredRatingSchema = RatingSchema.extend({ at: z.string() });
 export type Rating = z.infer<typeof StoredRatingSchema>;
 
 /** Adds a rating to the run's ratings.jsonl (through the one JSONL writer: whole lines, never interleaved). */
-export async function appendRating(runDir: string, rating: z.infer<typeof RatingSchema>): Promise<Rating> {
+export async function appendRating(runDir: string, rating: RatingInput): Promise<Rating> {
   const stored = { ...rating, at: new Date().toISOString() };
   await appendRecords(join(runDir, 'ratings.jsonl'), [stored]);
   return stored;
@@ -52,12 +69,20 @@ export function ratingsCsv(ratings: readonly Rating[]): string {
   return `${[header.join(','), ...rows].join('\n')}\n`;
 }
 
+export interface ScoreAgreement {
+  exact: number;
+  withinOne: number;
+  meanAbsoluteDifference: number;
+}
+
 export interface Agreement {
   /** Samples rated by at least two raters. */
   samples: number;
+  /** Pairs of ratings of one sample by two raters: what the shares below are over. */
   pairs: number;
-  correctness: { exact: number; withinOne: number; meanAbsoluteDifference: number };
-  helpfulness: { exact: number; withinOne: number; meanAbsoluteDifference: number };
+  /** Null when there is no pair to compare (no agreement, not 0% agreement). */
+  correctness: ScoreAgreement | null;
+  helpfulness: ScoreAgreement | null;
 }
 
 /** Agreement between raters on the samples several of them rated (each rater's latest rating counts). */
@@ -78,8 +103,8 @@ export function agreement(ratings: readonly Rating[]): Agreement {
     for (let i = 0; i < list.length; i++)
       for (let j = i + 1; j < list.length; j++) pairs.push([list[i] as Rating, list[j] as Rating]);
   }
-  const stats = (field: 'correctness' | 'helpfulness') => {
-    if (pairs.length === 0) return { exact: 0, withinOne: 0, meanAbsoluteDifference: 0 };
+  const stats = (field: 'correctness' | 'helpfulness'): ScoreAgreement | null => {
+    if (pairs.length === 0) return null;
     const differences = pairs.map(([a, b]) => Math.abs(a[field] - b[field]));
     return {
       exact: differences.filter((value) => value === 0).length / pairs.length,

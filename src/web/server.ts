@@ -6,9 +6,7 @@ import { type Context, Hono } from 'hono';
 import {
   describeRun,
   isRunFolder,
-  type PromptRecord,
   PromptRecordSchema,
-  type ResultRecord,
   RunManifestSchema,
   readRecords,
   type Summary,
@@ -17,12 +15,12 @@ import {
 } from '../eval/index.js';
 import type { Sandbox } from '../sandbox/index.js';
 import type { RepairTask } from '../tasks/index.js';
-import { renderTrace, type Trace } from '../trace/index.js';
-import { lineDiff } from './diff.js';
+import type { Trace } from '../trace/index.js';
 import { escapeHtml, page, percent } from './html.js';
-import { agreement, appendRating, RatingSchema, ratingsCsv, readRatings } from './ratings.js';
+import { RATE_SCRIPT } from './rate-script.js';
+import { type Agreement, agreement, appendRating, parseRating, ratingsCsv, readRatings } from './ratings.js';
 import { RunIndex, readJson } from './run-index.js';
-import { firstDivergence } from './trace-diff.js';
+import { renderSamplePage } from './sample-page.js';
 
 export interface ViewerOptions {
   runsDir: string;
@@ -55,22 +53,6 @@ function findRuns(root: string): string[] {
   return found.sort();
 }
 
-function renderTraceHtml(trace: Trace, mark: number | null): string {
-  // Every entry is shown (no loop elision), so the first diverging step is always visible.
-  const text = renderTrace(trace, 'inline', { valueChars: 300, loopHead: 100_000, loopTail: 0 });
-  return text
-    .split('\n')
-    .map((line) => {
-      const at = line.indexOf('  # (');
-      if (at < 0) return escapeHtml(line);
-      let comment = escapeHtml(line.slice(at));
-      if (mark !== null) comment = comment.replace(new RegExp(`(\\(${mark}\\) [^;]*;?)`), '<mark>$1</mark>');
-      return `${escapeHtml(line.slice(0, at))}<span class="trace-comment">${comment}</span>`;
-    })
-    .join('\n');
-}
-
-/** Starts the viewer over the run folders in `runsDir`. Binds 127.0.0.1 unless told otherwise. */
 /** A run's share of sealed tests, for the runs list. */
 function sealedShare(summary: Summary | null): string {
   const sealing = summary?.sealing;
@@ -78,11 +60,18 @@ function sealedShare(summary: Summary | null): string {
   return percent(sealing.sealed / sealing.tests);
 }
 
-function sealedCell(sealed: boolean | undefined): string {
-  if (sealed === undefined) return '-';
-  return sealed ? 'yes' : '<span title="ran as a statement inside the program\'s process">no</span>';
+/** Agreement between raters, always with the number of pairs it is over; a dash while there is none. */
+function agreementHtml(agree: Agreement): string {
+  const pairs = `${agree.pairs} ${agree.pairs === 1 ? 'pair' : 'pairs'}`;
+  const { correctness, helpfulness } = agree;
+  const text =
+    correctness && helpfulness
+      ? `Agreement (${pairs}): correctness exact ${percent(correctness.exact)}, within one ${percent(correctness.withinOne)}; helpfulness exact ${percent(helpfulness.exact)}.`
+      : `Agreement: — (${pairs}: no sample rated by two raters yet).`;
+  return `<span id="agreement">${text}</span>`;
 }
 
+/** Starts the viewer over the run folders in `runsDir`. Binds 127.0.0.1 unless told otherwise. */
 export async function startViewer(options: ViewerOptions): Promise<Viewer> {
   const root = resolve(options.runsDir);
   const host = options.host ?? '127.0.0.1';
@@ -254,7 +243,7 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
         )
         .join('')}</table>`,
       `<p class="pager">${pageNumber > 1 ? `<a href="${link({ page: pageNumber - 1 })}">previous</a>` : ''}page ${pageNumber} of ${Math.max(1, Math.ceil(rows.length / PAGE_SIZE))} (${rows.length} tasks)${pageNumber * PAGE_SIZE < rows.length ? ` <a href="${link({ page: pageNumber + 1 })}">next</a>` : ''}</p>`,
-      `<h3>Ratings</h3><p>${ratings.length} ratings; ${agree.samples} samples rated by several raters (${agree.pairs} pairs): correctness exact agreement ${percent(agree.correctness.exact)}, within one ${percent(agree.correctness.withinOne)}; helpfulness exact ${percent(agree.helpfulness.exact)}. <a href="/run/${encodeURIComponent(name)}/ratings.jsonl">JSONL</a> · <a href="/run/${encodeURIComponent(name)}/ratings.csv">CSV</a></p>`,
+      `<h3>Ratings</h3><p>${ratings.length} ratings; ${agree.samples} samples rated by several raters. ${agreementHtml(agree)} <a href="/run/${encodeURIComponent(name)}/ratings.jsonl">JSONL</a> · <a href="/run/${encodeURIComponent(name)}/ratings.csv">CSV</a></p>`,
     ].join('');
     return c.html(page(name, body));
   });
@@ -300,93 +289,14 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
     );
     const prompts = await readRecords(join(dir, 'prompts.jsonl'), PromptRecordSchema).catch(() => []);
     const prompt = prompts.find((record) => record.taskId === taskId && record.mode === mode) ?? null;
-    return c.html(page(`${taskId} · ${mode} ${sampleIndex}`, await samplePage(name, task, result, prompt), { token }));
+    return c.html(
+      page(
+        `${taskId} · ${mode} ${sampleIndex}`,
+        await renderSamplePage({ runName: name, task, result, prompt, traceOf }),
+        { token },
+      ),
+    );
   });
-
-  async function samplePage(
-    name: string,
-    task: RepairTask | undefined,
-    result: ResultRecord,
-    prompt: PromptRecord | null,
-  ): Promise<string> {
-    const parts: string[] = [
-      `<h2>${escapeHtml(result.taskId)} · ${escapeHtml(result.mode)} ${result.index} · <span id="verdict" class="${result.pass ? 'pass' : 'fail'}">${result.pass ? 'fixed' : 'not fixed'}</span></h2>`,
-    ];
-    if (task)
-      parts.push(
-        `<p class="muted">${escapeHtml(task.bugLabel?.value ?? '')}</p><pre id="description">${escapeHtml(task.description)}</pre>`,
-      );
-    let buggyTrace: Trace | null = null;
-    let fixedTrace: Trace | null = null;
-    if (task) {
-      buggyTrace = await traceOf(task.buggyProgram, task.promptTests, task.failingTest ?? undefined);
-      if (result.program && buggyTrace)
-        fixedTrace = await traceOf(result.program, task.promptTests, buggyTrace.testIndex);
-    }
-    const divergence = buggyTrace && fixedTrace ? firstDivergence(buggyTrace, fixedTrace) : null;
-    parts.push('<div class="columns">');
-    parts.push(
-      `<section><h3>Buggy program, traced on test ${buggyTrace?.testIndex ?? '-'}</h3><pre id="buggy-trace">${buggyTrace ? renderTraceHtml(buggyTrace, divergence?.a ?? null) : escapeHtml(task?.buggyProgram ?? '(task not found)')}</pre></section>`,
-    );
-    parts.push(
-      `<section><h3>Fixed program on the same test${divergence ? `: first diverging step <mark>(${divergence.a ?? '-'})</mark> / <mark>(${divergence.b ?? '-'})</mark>` : ''}</h3><pre id="fixed-trace">${fixedTrace ? renderTraceHtml(fixedTrace, divergence?.b ?? null) : escapeHtml(result.program ?? '(no program)')}</pre></section>`,
-    );
-    parts.push('</div>');
-    parts.push(
-      `<h3>Rationale</h3><pre id="rationale" style="white-space:pre-wrap">${escapeHtml(result.rationale ?? `(${result.outcome})`)}</pre>`,
-    );
-    if (prompt) {
-      // What the model was asked: every message of the first turn, as sent (shots included).
-      const messages = prompt.messages
-        ? prompt.messages
-            .map(
-              (message) =>
-                `<div class="message"><p class="muted">${escapeHtml(message.role)}</p><pre style="white-space:pre-wrap">${escapeHtml(message.content)}</pre></div>`,
-            )
-            .join('')
-        : `<div class="message"><p class="muted">completion prompt</p><pre style="white-space:pre-wrap">${escapeHtml(prompt.prompt ?? '')}</pre></div>`;
-      parts.push(`<details id="prompt"><summary>The prompt (first turn)</summary>${messages}</details>`);
-    }
-    if (result.turns && result.turns.length > 0) {
-      // A multi-turn repair: what the model was told after each failing fix, and what it answered.
-      const turns = result.turns
-        .map(
-          (turn) =>
-            `<section class="turn" id="turn-${turn.turn}"><h4>Turn ${turn.turn}: <span class="${turn.pass ? 'pass' : 'fail'}">${escapeHtml(turn.status)}</span></h4>${turn.feedback === null ? '<p class="muted">the run\'s prompt for this task</p>' : `<p class="muted">feedback (user turn)</p><pre class="feedback" style="white-space:pre-wrap">${escapeHtml(turn.feedback)}</pre>`}<p class="muted">the model's answer</p><pre class="completion" style="white-space:pre-wrap">${escapeHtml(turn.completion ?? '(no answer)')}</pre></section>`,
-        )
-        .join('');
-      parts.push(`<h3>Conversation (${result.turns.length} turns)</h3><div id="conversation">${turns}</div>`);
-    }
-    if (task && result.program) {
-      const diff = lineDiff(task.buggyProgram, result.program)
-        .map((line) =>
-          line.kind === 'same'
-            ? ` ${escapeHtml(line.text)}\n`
-            : `<span class="${line.kind}">${line.kind === 'add' ? '+' : '-'}${escapeHtml(line.text)}</span>`,
-        )
-        .join('');
-      parts.push(`<h3>Fix, as a diff against the buggy program</h3><pre id="diff">${diff}</pre>`);
-    }
-    if (result.base && task) {
-      const rows = result.base.tests
-        .map(
-          (test, position) =>
-            `<tr><td class="num">${position}</td><td><code>${escapeHtml((task.tests[position] ?? '').slice(0, 200))}</code></td><td class="${escapeHtml(test.status)}">${escapeHtml(test.status)}</td><td>${sealedCell(test.sealed)}</td><td>${escapeHtml(test.exception ?? '')}</td></tr>`,
-        )
-        .join('');
-      parts.push(
-        `<h3>Tests</h3><table id="tests"><tr><th>#</th><th>test</th><th>status</th><th>sealed</th><th>exception</th></tr>${rows}</table>`,
-      );
-      if (result.plus)
-        parts.push(
-          `<p>EvalPlus tests: <span class="${escapeHtml(result.plus.status)}">${escapeHtml(result.plus.status)}</span> ${escapeHtml(result.plus.reason)}</p>`,
-        );
-    }
-    parts.push(
-      `<h3>Rate this rationale</h3><form id="rating" data-run="${escapeHtml(name)}" data-task="${escapeHtml(result.taskId)}" data-mode="${escapeHtml(result.mode)}" data-index="${result.index}"><fieldset><label>rater <input name="rater" id="rater" required maxlength="80"></label><label>correctness <select name="correctness" id="correctness">${[1, 2, 3, 4, 5].map((n) => `<option>${n}</option>`).join('')}</select></label><label>helpfulness <select name="helpfulness" id="helpfulness">${[1, 2, 3, 4, 5].map((n) => `<option>${n}</option>`).join('')}</select></label><br><label>comment <textarea name="comment" id="comment" rows="2" cols="60" maxlength="4000"></textarea></label><br><button type="submit" id="submit-rating">save rating</button> <span id="rating-status" class="muted"></span></fieldset></form><script src="/static/rate.js"></script>`,
-    );
-    return parts.join('\n');
-  }
 
   app.get('/static/rate.js', (c) => {
     c.header('Content-Type', 'text/javascript; charset=utf-8');
@@ -397,9 +307,9 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
     if (c.req.header('x-nxt-token') !== token) return c.json({ error: 'missing or wrong token' }, 403);
     const dir = runDir(c.req.param('name'));
     if (!dir) return c.json({ error: 'no such run' }, 404);
-    const parsed = RatingSchema.safeParse(await c.req.json().catch(() => null));
-    if (!parsed.success) return c.json({ error: 'invalid rating' }, 400);
-    return c.json(await appendRating(dir, parsed.data));
+    const parsed = parseRating(await c.req.json().catch(() => null));
+    if (parsed.error !== null) return c.json({ error: parsed.error }, 400);
+    return c.json(await appendRating(dir, parsed.rating));
   });
 
   const exportRatings = (format: 'jsonl' | 'csv') => async (c: Context) => {
@@ -436,24 +346,3 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
     close: () => new Promise<void>((resolveClose) => server.close(() => resolveClose())),
   };
 }
-
-/** The rating form's script (served from 'self'; the CSP allows no inline script). */
-const RATE_SCRIPT = `
-const form = document.getElementById('rating');
-form.addEventListener('submit', async (event) => {
-  event.preventDefault();
-  const status = document.getElementById('rating-status');
-  const token = document.querySelector('meta[name="nxt-token"]').content;
-  const body = {
-    taskId: form.dataset.task, mode: form.dataset.mode, index: Number(form.dataset.index),
-    rater: document.getElementById('rater').value,
-    correctness: Number(document.getElementById('correctness').value),
-    helpfulness: Number(document.getElementById('helpfulness').value),
-    comment: document.getElementById('comment').value,
-  };
-  const response = await fetch('/run/' + encodeURIComponent(form.dataset.run) + '/rate', {
-    method: 'POST', headers: { 'content-type': 'application/json', 'x-nxt-token': token }, body: JSON.stringify(body),
-  });
-  status.textContent = response.ok ? 'saved' : 'not saved (' + response.status + ')';
-});
-`;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -25,6 +25,10 @@ beforeAll(async () => {
   const { exportSamples, importSamples } = await import('../../src/eval/index.js');
   await exportSamples(join(runsDir, 'demo'), join(runsDir, 'theirs.jsonl'));
   await importSamples(join(runsDir, 'theirs.jsonl'), join(runsDir, 'imported'), tasks, sandbox, { nxtVersion: 'test' });
+  // An imported program that raises while it loads: none of its tests runs.
+  const broken = `${tasks[2]?.reference}\nraise RuntimeError('broken at import')\n`;
+  writeFileSync(join(runsDir, 'broken.jsonl'), `${JSON.stringify({ task_id: 'Python/2', solution: broken })}\n`);
+  await importSamples(join(runsDir, 'broken.jsonl'), join(runsDir, 'broken'), tasks, sandbox, { nxtVersion: 'test' });
   viewer = await startViewer({ runsDir, sandbox, loadTasks: async () => tasks });
   browser = await chromium.launch({
     executablePath: chromiumPath,
@@ -40,6 +44,15 @@ beforeAll(async () => {
   });
   page = await browser.newPage();
 }, 120_000);
+
+/** The lines of a run's ratings.jsonl written by `rater` (none when the file does not exist). */
+function ratingLinesOf(run: string, rater: string): string[] {
+  const file = join(runsDir, run, 'ratings.jsonl');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.includes(`"rater":${JSON.stringify(rater)}`));
+}
 
 afterAll(async () => {
   await browser?.close();
@@ -73,6 +86,30 @@ describe.skipIf(!chromiumPath)(`the viewer in Chromium${chromiumPath ? '' : NO_C
     await page.screenshot({ path: join(runsDir, 'sample.png'), fullPage: true });
   });
 
+  it('starts the rating with no score chosen, and refuses to save one the rater did not choose', async () => {
+    expect(await page.locator('#correctness').inputValue()).toBe('');
+    expect(await page.locator('#helpfulness').inputValue()).toBe('');
+    await page.fill('#rater', 'bob');
+    await page.selectOption('#helpfulness', '3');
+    await page.click('#submit-rating');
+    await expect.poll(() => page.locator('#rating-status').textContent()).toBe('not saved: choose a correctness score');
+    expect(await page.locator('#correctness').getAttribute('aria-invalid')).toBe('true');
+    expect(ratingLinesOf('demo', 'bob')).toEqual([]);
+    // The server refuses it too, whatever client sends it, and writes nothing.
+    const response = await fetch(`${viewer.url}/run/demo/rate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-nxt-token': viewer.token },
+      body: JSON.stringify({ taskId: 'Python/3', mode: 'sample', index: 0, rater: 'bob', helpfulness: 3 }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchInlineSnapshot(`
+      {
+        "error": "rating not saved: correctness: choose a score from 1 to 5",
+      }
+    `);
+    expect(ratingLinesOf('demo', 'bob')).toEqual([]);
+  });
+
   it('stores a rating submitted from the page', async () => {
     await page.fill('#rater', 'alice');
     await page.selectOption('#correctness', '4');
@@ -97,6 +134,44 @@ describe.skipIf(!chromiumPath)(`the viewer in Chromium${chromiumPath ? '' : NO_C
     ]);
     const csv = await (await fetch(`${viewer.url}/run/demo/ratings.csv`)).text();
     expect(csv.split('\n')[1]).toMatch(/^"Python\/3","sample","0","alice","4","5","clear, cites the trace"/);
+  });
+
+  it('says why each test that was not run was not run', async () => {
+    // A fix that fails a test: judging stops there, and the tests after it say so.
+    await page.goto(`${viewer.url}/run/demo/sample/Python%2F5/sample/0`);
+    const statuses = await page.locator('#tests td:nth-child(3)').allTextContents();
+    const failed = statuses.indexOf('fail');
+    expect(failed).toBeGreaterThanOrEqual(0);
+    expect(failed).toBeLessThan(statuses.length - 1);
+    expect(statuses.slice(0, failed).every((status) => status === 'pass')).toBe(true);
+    for (const status of statuses.slice(failed + 1))
+      expect(status).toBe(`not run: stopped after test ${failed} failed`);
+    // A program that does not load: no test ran, and each says why.
+    await page.goto(`${viewer.url}/run/broken/sample/Python%2F2/sample/0`);
+    expect(await page.locator('#tests td:nth-child(3)').allTextContents()).toEqual(
+      tasks[2]?.tests.map(() => 'not run: the program failed to load: RuntimeError: broken at import'),
+    );
+  });
+
+  it('shows agreement as a dash until two raters rated one sample, and always with its number of pairs', async () => {
+    await page.goto(`${viewer.url}/run/demo-multi`);
+    const before = await page.locator('#agreement').textContent();
+    expect(before).toContain('—');
+    expect(before).toContain('(0 pairs');
+    expect(before).not.toMatch(/%/);
+    const rate = (rater: string, index: number, correctness: number, helpfulness: number) =>
+      fetch(`${viewer.url}/run/demo-multi/rate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-nxt-token': viewer.token },
+        body: JSON.stringify({ taskId: 'Python/0', mode: 'sample', index, rater, correctness, helpfulness }),
+      });
+    // Two raters on sample 1 (one pair: correctness one apart, helpfulness equal); one rater alone on sample 0.
+    for (const response of [await rate('ann', 1, 4, 2), await rate('ben', 1, 5, 2), await rate('ann', 0, 3, 3)])
+      expect(response.status).toBe(200);
+    await page.reload();
+    expect(await page.locator('#agreement').textContent()).toBe(
+      'Agreement (1 pair): correctness exact 0.0%, within one 100.0%; helpfulness exact 100.0%.',
+    );
   });
 
   it('shows a hostile rationale as text, and it does nothing', async () => {

@@ -1,0 +1,93 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { describeRun, type RunDescription, RunManifestSchema, type Summary, SummarySchema } from '../eval/index.js';
+import { devRunDir } from '../selftrain/index.js';
+import { NxtError } from '../shared/index.js';
+import { readJson } from './run-index.js';
+
+export interface EvalRun {
+  kind: 'eval';
+  name: string;
+  /** What kind of run and with what settings (eval, proxy or import). */
+  run: RunDescription;
+  summary: Summary;
+}
+
+interface SelftrainSummary {
+  baseModel: string;
+  baseDev: Record<string, number> | null;
+  best: number | null;
+  iterations: {
+    iteration: number;
+    accepted: number;
+    dev: Record<string, number> | null;
+    trainFixRate: number | null;
+  }[];
+}
+
+/** One row of a self-training table, and one point of its chart: the base model, then each iteration. */
+export interface SelftrainRow {
+  /** 'base', or the iteration's number: the table and the chart's axis name it alike. */
+  iteration: string;
+  accepted: number | null;
+  trainFixRate: number | null;
+  /** Dev pass@1 of the base model, or of the model trained in this iteration; null until evaluated. */
+  devPass1: number | null;
+  /** Its 95% interval, from the dev evaluation's own run folder when it is there. */
+  devInterval: [number, number] | null;
+}
+
+export interface SelftrainRun {
+  kind: 'selftrain';
+  name: string;
+  summary: SelftrainSummary;
+  rows: SelftrainRow[];
+}
+
+export type Run = EvalRun | SelftrainRun;
+
+/** Reads a run folder for the report: an evaluation (eval, proxy, import) or a self-training run. */
+export async function loadRun(dir: string): Promise<Run> {
+  const read = async (file: string) => JSON.parse(await readFile(join(dir, file), 'utf8'));
+  if (existsSync(join(dir, 'manifest.json'))) {
+    if (!existsSync(join(dir, 'summary.json')))
+      throw new NxtError('usage', `${dir} has no summary.json yet: finish or resume the run first`);
+    return {
+      kind: 'eval',
+      name: basename(dir),
+      run: describeRun(RunManifestSchema.parse(await read('manifest.json'))),
+      summary: SummarySchema.parse(await read('summary.json')),
+    };
+  }
+  if (existsSync(join(dir, 'state.json')) && existsSync(join(dir, 'summary.json'))) {
+    const summary: SelftrainSummary = await read('summary.json');
+    return { kind: 'selftrain', name: basename(dir), summary, rows: await selftrainRows(dir, summary) };
+  }
+  throw new NxtError('usage', `${dir} is not an nxt run folder (no manifest.json or self-training summary)`);
+}
+
+async function devInterval(runDir: string): Promise<[number, number] | null> {
+  const summary = SummarySchema.safeParse(await readJson(join(runDir, 'summary.json')));
+  return summary.success ? (summary.data['pass@k'].intervals['pass@1'] ?? null) : null;
+}
+
+async function selftrainRows(dir: string, summary: SelftrainSummary): Promise<SelftrainRow[]> {
+  const base: SelftrainRow = {
+    iteration: 'base',
+    accepted: null,
+    trainFixRate: null,
+    devPass1: summary.baseDev?.['pass@1'] ?? null,
+    devInterval: await devInterval(devRunDir(dir, 'base')),
+  };
+  const iterations = summary.iterations.map(
+    async (iteration): Promise<SelftrainRow> => ({
+      iteration: String(iteration.iteration),
+      accepted: iteration.accepted,
+      trainFixRate: iteration.trainFixRate,
+      devPass1: iteration.dev?.['pass@1'] ?? null,
+      devInterval: await devInterval(devRunDir(dir, iteration.iteration)),
+    }),
+  );
+  return [base, ...(await Promise.all(iterations))];
+}
