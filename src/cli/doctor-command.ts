@@ -1,9 +1,10 @@
 import { createSandbox } from '../sandbox/index.js';
+import type { SandboxFlags } from './command-flags.js';
 import type { CliIo } from './io.js';
-import { type SandboxFlagValues, sandboxOptions } from './sandbox-flags.js';
+import { sandboxOptions } from './sandbox-flags.js';
 
 /** `nxt doctor`: which Python, which isolation layers are active (and why not), and a self-test. */
-export async function doctorCommand(flags: SandboxFlagValues, io: CliIo): Promise<number> {
+export async function doctorCommand(flags: SandboxFlags, io: CliIo): Promise<number> {
   const sandbox = await createSandbox(sandboxOptions(flags, io.env));
   try {
     const lines = [`python     ${sandbox.python.executable} (${sandbox.pythonVersion.split(' ')[0]})`];

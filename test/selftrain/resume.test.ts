@@ -45,7 +45,7 @@ function start(server: TestServer, out: string): ChildProcess {
       import.meta.resolve('tsx'),
       join(import.meta.dirname, '../../src/cli/main.ts'),
       'selftrain',
-      '--config',
+      '--plan',
       config,
       '--cache',
       `${out}.sqlite`,
@@ -158,7 +158,7 @@ describe('the manual trainer, from the command line', () => {
       expect(command).toMatch(/^nxt selftrain --base-model base@http:\/\/127\.0\.0\.1:\d+\/v1 /);
       expect(command).toContain(`--trainer manual --out ${out} --workers 1`);
       expect(command.endsWith(' --trained-model MODEL_SPEC')).toBe(true);
-      expect(command).not.toContain('CONFIG');
+      expect(command).not.toContain('PLAN');
     } finally {
       await server.close();
     }
