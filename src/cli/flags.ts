@@ -85,12 +85,12 @@ export type FlagsOf<Set extends FlagSet> = {
 };
 
 /** `nxt: --samples must be a positive integer, got 'abc'`, for every kind. */
-export function refusal(flag: string, expected: string, text: string): UsageError {
+function refusal(flag: string, expected: string, text: string): UsageError {
   return new UsageError(`${flag} must be ${expected}, got '${text}'`);
 }
 
 /** The commander option of one flag: spelling, placeholder, help, default, and parsing by its kind. */
-export function commanderOption(flag: Flag<unknown, unknown>): Option {
+function commanderOption(flag: Flag<unknown, unknown>): Option {
   const { long, short, shape, kind, help, defaultValue, required } = flag.spec;
   const placeholder = kind ? ` ${kind.placeholder}` : '';
   const option = new Option(`${short ? `${short}, ` : ''}${long}${placeholder}`, help);
