@@ -110,7 +110,7 @@ export const shard = () =>
 const nonEmpty = (text: string) => (text === '' ? undefined : text);
 
 /** Free text: a test statement, a host, a command template. */
-export const text = (placeholder: string) => kind('text', placeholder, 'not empty', nonEmpty);
+export const text = (placeholder: string) => kind('text', placeholder, 'non-empty', nonEmpty);
 
 /** A model: NAME, NAME@URL[,URL...] or a name from the config file (resolved by the command). */
 export const modelSpec = () => kind('model spec', '<spec>', 'a model (NAME or NAME@URL)', nonEmpty);
