@@ -16,15 +16,12 @@ import {
   writeTaskFile,
 } from '../tasks/index.js';
 import { renderTrace, tracePhase } from '../trace/index.js';
+import type { BuildFlags, CheckFlags, DataFlags, ExportFlags, SandboxFlags, ShowFlags } from './command-flags.js';
 import type { CliIo } from './io.js';
+import { jsonLines, writeOutput } from './output.js';
 import { progress } from './progress.js';
-import { positiveInt, type SandboxFlagValues, sandboxOptions } from './sandbox-flags.js';
+import { sandboxOptions } from './sandbox-flags.js';
 import { startSandbox } from './sandbox-start.js';
-
-export interface DataFlags extends SandboxFlagValues {
-  dataDir?: string;
-  dataCache?: string;
-}
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -92,7 +89,7 @@ export async function listCommand(flags: DataFlags, io: CliIo): Promise<number> 
   return 0;
 }
 
-async function withSandbox<T>(flags: SandboxFlagValues, io: CliIo, fn: (sandbox: Sandbox) => Promise<T>): Promise<T> {
+async function withSandbox<T>(flags: SandboxFlags, io: CliIo, fn: (sandbox: Sandbox) => Promise<T>): Promise<T> {
   const sandbox = await startSandbox(sandboxOptions(flags, io.env), io, false);
   try {
     return await fn(sandbox);
@@ -101,12 +98,7 @@ async function withSandbox<T>(flags: SandboxFlagValues, io: CliIo, fn: (sandbox:
   }
 }
 
-export async function showCommand(
-  dataset: string,
-  id: string,
-  flags: DataFlags & { trace?: boolean },
-  io: CliIo,
-): Promise<number> {
+export async function showCommand(dataset: string, id: string, flags: ShowFlags, io: CliIo): Promise<number> {
   const tasks = await loadTasks(dataset, flags, io);
   const task = tasks.find((item) => item.id === id);
   if (!task) {
@@ -119,7 +111,7 @@ export async function showCommand(
   const out = [`${task.dataset} ${task.id}${task.split ? ` (split: ${task.split})` : ''}`, '', task.description, ''];
   if (isRepairTask(task)) {
     if (task.bugLabel) out.push(`bug: ${task.bugLabel.kind} = ${task.bugLabel.value}`, '');
-    if (flags.trace === false) out.push(task.buggyProgram.trimEnd());
+    if (flags.noTrace) out.push(task.buggyProgram.trimEnd());
     else {
       const result = await withSandbox(flags, io, (sandbox) =>
         sandbox.traceProgram(
@@ -163,26 +155,18 @@ export async function showCommand(
   return 0;
 }
 
-export async function exportCommand(dataset: string, flags: DataFlags & { out?: string }, io: CliIo): Promise<number> {
+export async function exportCommand(dataset: string, flags: ExportFlags, io: CliIo): Promise<number> {
   if (!flags.out) throw new UsageError('give the output file with --out FILE (or --out - for standard output)');
   const tasks = await loadTasks(dataset, flags, io);
-  if (flags.out === '-') {
-    for (const task of tasks) io.stdout(`${JSON.stringify(task)}\n`);
-    return 0;
-  }
-  await writeTaskFile(resolve(io.cwd, flags.out), tasks);
-  io.stderr(`nxt: wrote ${tasks.length} tasks to ${flags.out}\n`);
+  const wrote = await writeOutput(flags.out, jsonLines(tasks), io);
+  if (wrote) io.stderr(`nxt: wrote ${tasks.length} tasks to ${wrote}\n`);
   return 0;
 }
 
-export async function checkCommand(
-  dataset: string,
-  flags: DataFlags & { plus?: boolean; json?: boolean },
-  io: CliIo,
-): Promise<number> {
+export async function checkCommand(dataset: string, flags: CheckFlags, io: CliIo): Promise<number> {
   const { checkDataset } = await import('../datagen/index.js');
   let tasks = await loadTasks(dataset, flags, io);
-  if (flags.plus === false) tasks = tasks.map((task) => ({ ...task, plusTests: null }));
+  if (flags.noPlus) tasks = tasks.map((task) => ({ ...task, plusTests: null }));
   const bar = progress(io, `checking ${dataset}`);
   const report = await withSandbox(flags, io, (sandbox) =>
     checkDataset(tasks, sandbox, { onProgress: (done, total) => bar.update(done, total) }),
@@ -220,19 +204,6 @@ export async function checkCommand(
   return bad ? 1 : 0;
 }
 
-export interface BuildFlags extends DataFlags {
-  from?: string;
-  seed?: string;
-  perProblem?: string;
-  out?: string;
-  model?: string;
-  samples?: string;
-  temperature?: string;
-  limit?: string;
-  config?: string;
-  cache?: string;
-}
-
 async function writeBuild(
   dir: string,
   files: Record<string, (Problem | RepairTask)[]>,
@@ -244,18 +215,15 @@ async function writeBuild(
 }
 
 export async function buildCommand(kind: string, flags: BuildFlags, io: CliIo): Promise<number> {
-  const seed = Number(flags.seed ?? 0);
-  if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got '${flags.seed}'`);
-  const out = resolve(io.cwd, flags.out ?? `${kind}${kind === 'synthetic' ? `-${flags.from ?? 'mbpp'}` : ''}`);
-  const limit = positiveInt(flags.limit, '--limit');
+  const seed = flags.seed ?? 0;
+  const out = resolve(io.cwd, flags.out ?? `${kind}${kind === 'synthetic' ? `-${flags.problems}` : ''}`);
+  const { limit } = flags;
   if (kind === 'synthetic') {
-    const source = flags.from ?? 'mbpp';
-    if (source !== 'mbpp' && source !== 'humaneval')
-      throw new UsageError(`--from must be mbpp or humaneval, got '${source}'`);
+    const source = flags.problems;
     const problems = ((await loadTasks(source, flags, io)) as Problem[]).slice(0, limit);
     const { buildSynthetic } = await import('../datagen/index.js');
     const bar = progress(io, `mutating ${source}`);
-    const perProblem = positiveInt(flags.perProblem, '--per-problem') ?? 3;
+    const perProblem = flags.perProblem ?? 3;
     const { tasks, manifest } = await withSandbox(flags, io, (sandbox) =>
       buildSynthetic(problems, sandbox, { seed, perProblem, onProgress: (done, total) => bar.update(done, total) }),
     );
@@ -284,10 +252,10 @@ export async function buildCommand(kind: string, flags: BuildFlags, io: CliIo): 
       const client = createLlmClient(spec, { cache });
       const result = await withSandbox(flags, io, (sandbox) =>
         buildMbppR(chosen, shots, client, sandbox, {
-          samples: positiveInt(flags.samples, '--samples') ?? 32,
-          temperature: Number(flags.temperature ?? 0.8),
+          samples: flags.samples,
+          temperature: flags.temperature,
           ...(flags.seed === undefined ? {} : { seed }),
-          ...(flags.perProblem ? { perProblem: positiveInt(flags.perProblem, '--per-problem') as number } : {}),
+          ...(flags.perProblem ? { perProblem: flags.perProblem } : {}),
           onProgress: (done, total) => bar.update(done, total),
         }),
       );

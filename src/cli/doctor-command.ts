@@ -1,6 +1,7 @@
 import { createSandbox } from '../sandbox/index.js';
+import type { SandboxFlags } from './command-flags.js';
 import type { CliIo } from './io.js';
-import { type SandboxFlagValues, sandboxOptions } from './sandbox-flags.js';
+import { sandboxOptions } from './sandbox-flags.js';
 import { describePython } from './sandbox-start.js';
 
 /** Which part of the one rule (--python, $NXT_PYTHON, python3 on PATH) chose the interpreter. */
@@ -11,7 +12,7 @@ function chosenBy(named: string | undefined, source: string, requested: string):
 }
 
 /** `nxt doctor`: which Python, which isolation layers are active (and why not), and a self-test. */
-export async function doctorCommand(flags: SandboxFlagValues, io: CliIo): Promise<number> {
+export async function doctorCommand(flags: SandboxFlags, io: CliIo): Promise<number> {
   const sandbox = await createSandbox(sandboxOptions(flags, io.env));
   try {
     const lines = [

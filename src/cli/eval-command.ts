@@ -3,40 +3,15 @@ import type { EvalProgress } from '../eval/index.js';
 import type { Accounting } from '../llm/index.js';
 import { formatDuration, listChoices, UsageError } from '../shared/index.js';
 import { isRepairTask, REPAIR_DATASET_NAMES, type RepairTask } from '../tasks/index.js';
+import type { CompareFlags, DataFlags, EvalFlags, ExportRunFlags, ImportFlags, ProxyFlags } from './command-flags.js';
 import { cachePath, checkBudget, execCachePath, listPriceNote, loadConfig, resolveModel } from './config.js';
-import { type DataFlags, loadTasks } from './data-command.js';
+import { loadTasks } from './data-command.js';
 import type { CliIo } from './io.js';
-import { positiveInt, type SandboxFlagValues, sandboxOptions } from './sandbox-flags.js';
+import { jsonLines, writeOutput } from './output.js';
+import { sandboxOptions } from './sandbox-flags.js';
 import { startSandbox } from './sandbox-start.js';
 
 const VERSION = '0.1.0';
-
-export interface EvalFlags extends DataFlags, SandboxFlagValues {
-  dataset: string;
-  model?: string;
-  samples: string;
-  temperature: string;
-  greedy?: boolean;
-  trace: string;
-  shots: string;
-  k?: string;
-  limit?: string;
-  out?: string;
-  maxTokens?: string;
-  seed?: string;
-  budget?: string;
-  traceBudget?: string;
-  config?: string;
-  cache?: string | false;
-  strategy: string;
-  turns?: string;
-  minTimeLimit?: string;
-  gtTimeLimitFactor?: string;
-  execCache?: boolean;
-  shard?: string;
-  batch?: boolean;
-  batchPoll?: string;
-}
 
 /** A dataset's name for folder names: a task file's name without its folder and .jsonl. */
 function datasetName(dataset: string): string {
@@ -45,14 +20,6 @@ function datasetName(dataset: string): string {
 
 function slug(text: string): string {
   return text.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-|-$/g, '');
-}
-
-function numberFlag(value: string | undefined, flag: string, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed < min || parsed > max)
-    throw new UsageError(`${flag} must be a number from ${min} to ${max}, got '${value}'`);
-  return parsed;
 }
 
 async function repairTasks(
@@ -93,48 +60,30 @@ function progressPrinter(io: CliIo, label = 'eval') {
 /** `nxt eval`: sample repairs from a model, judge them, and report pass@k. */
 export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> {
   if (!flags.model) throw new UsageError('give the model to evaluate with --model SPEC (see nxt llm ping --help)');
-  const samples = positiveInt(flags.samples, '--samples') as number;
-  const temperature = numberFlag(flags.temperature, '--temperature', 0, 2) as number;
-  const { createTokenCounter, isPromptTraceFormat, PROMPT_TRACE_FORMATS } = await import('../trace/index.js');
-  const trace = flags.trace;
-  if (!isPromptTraceFormat(trace))
-    throw new UsageError(`--trace must be one of ${listChoices(PROMPT_TRACE_FORMATS)}, got '${trace}'`);
-  if (flags.shots !== '0' && flags.shots !== '3') throw new UsageError(`--shots must be 3 or 0, got '${flags.shots}'`);
-  const k = (flags.k ?? '1,5,10,25').split(',').map((item) => positiveInt(item.trim(), '--k') as number);
-  const limit = positiveInt(flags.limit, '--limit');
-  const maxTokens = positiveInt(flags.maxTokens, '--max-tokens');
-  const traceBudget = positiveInt(flags.traceBudget, '--trace-budget');
-  const seed = numberFlag(flags.seed, '--seed', 0, Number.MAX_SAFE_INTEGER);
-  const budget = numberFlag(flags.budget, '--budget', 0, Number.MAX_SAFE_INTEGER);
-  const batchPoll = numberFlag(flags.batchPoll, '--batch-poll', 0.01, 3600);
-  if (flags.batch && flags.cache === false) throw new UsageError('--batch needs the sample cache: drop --no-cache');
-  const plusFloor = numberFlag(flags.minTimeLimit, '--min-time-limit', 0.001, 3600);
-  const plusFactor = numberFlag(flags.gtTimeLimitFactor, '--gt-time-limit-factor', 1, 1000);
+  const { samples, temperature, trace, shots, strategy, limit, maxTokens, traceBudget, seed, budget } = flags;
+  const { batchPoll, minTimeLimit: plusFloor, gtTimeLimitFactor: plusFactor, shard } = flags;
+  const k = flags.k ?? [1, 5, 10, 25];
+  const { createTokenCounter } = await import('../trace/index.js');
+  if (flags.batch && flags.noCache) throw new UsageError('--batch needs the sample cache: drop --no-cache');
   const config = loadConfig(flags.config, io.cwd, io.env);
   const spec = resolveModel(flags.model, config, io.env);
   checkBudget(budget, spec, maxTokens ?? 1024); // eval always caps answers (default 1024)
   const priceNote = listPriceNote(spec, config);
   if (priceNote) io.stderr(`nxt: ${priceNote}\n`);
-  const { formatSummary, isStrategyName, runEval, STRATEGIES, STRATEGY_NAMES } = await import('../eval/index.js');
-  const strategy = flags.strategy;
-  if (!isStrategyName(strategy)) {
-    throw new UsageError(`--strategy must be one of ${listChoices(STRATEGY_NAMES)}, got '${strategy}'`);
-  }
-  const turns = positiveInt(flags.turns, '--turns') ?? STRATEGIES[strategy].defaultTurns;
-  if (turns > 10) throw new UsageError(`--turns must be at most 10, got ${turns}`);
+  const { formatSummary, runEval, STRATEGIES, STRATEGY_NAMES } = await import('../eval/index.js');
+  const turns = flags.turns ?? STRATEGIES[strategy].defaultTurns;
   if (strategy === 'nxt' && turns > 1) {
     const multiTurn = STRATEGY_NAMES.filter((name) => STRATEGIES[name].defaultTurns > 1);
     throw new UsageError(`--turns needs a multi-turn strategy: --strategy ${listChoices(multiTurn)}`);
   }
-  const { parseShard, shardTasks } = await import('../eval/index.js');
-  const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
+  const { shardTasks } = await import('../eval/index.js');
   const tasks = shardTasks(await repairTasks(flags.dataset, flags, io, limit), shard);
   const multiTurn = strategy === 'nxt' ? '' : `-${strategy}-${turns}turns`;
   const sharded = shard ? `-shard-${shard.index}-of-${shard.count}` : '';
   const out = resolve(
     io.cwd,
     flags.out ??
-      `runs/${slug(datasetName(flags.dataset))}-${slug(spec.model)}-${flags.trace}-${flags.shots}shot${multiTurn}${sharded}`,
+      `runs/${slug(datasetName(flags.dataset))}-${slug(spec.model)}-${trace}-${shots}shot${multiTurn}${sharded}`,
   );
   // Asked for explicitly and not possible: say so (the default list is cut to --samples silently).
   const dropped = flags.k === undefined ? [] : k.filter((value) => value > samples);
@@ -145,13 +94,8 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
   }
   const { createLlmClient, SampleCache } = await import('../llm/index.js');
   // --no-cache: every sample is asked for (and nothing is stored).
-  const cache = flags.cache === false ? null : SampleCache.open(cachePath(flags.cache, config, io.env, io.cwd));
-  const execCache = await openExecCache(
-    flags.execCache,
-    typeof flags.cache === 'string' ? flags.cache : undefined,
-    io,
-    flags.config,
-  );
+  const cache = flags.noCache ? null : SampleCache.open(cachePath(flags.cache, config, io.env, io.cwd));
+  const execCache = await openExecCache(flags.noExecCache, flags.cache, io, flags.config);
   const sandbox = await startSandbox(sandboxOptions(flags, io.env), io, true);
   try {
     const client = createLlmClient(spec, {
@@ -161,7 +105,7 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
     const printProgress = progressPrinter(io);
     let lastFailure: string | null = null;
     io.stderr(
-      `nxt: ${tasks.length} tasks × ${samples} samples from ${spec.model}, trace ${flags.trace}, ${flags.shots}-shot → ${out}\n`,
+      `nxt: ${tasks.length} tasks × ${samples} samples from ${spec.model}, trace ${trace}, ${shots}-shot → ${out}\n`,
     );
     const summary = await runEval(
       {
@@ -172,7 +116,7 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
         temperature,
         greedy: Boolean(flags.greedy),
         trace,
-        shots: Number(flags.shots) as 0 | 3,
+        shots,
         strategy,
         turns,
         ...(maxTokens === undefined ? {} : { maxTokens }),
@@ -241,32 +185,17 @@ function describeBudget(accounting: Accounting, budgetUsd: number): string | nul
   return null;
 }
 
-/** The execution cache unless `--no-exec-cache` (commander's `execCache: false`). */
-async function openExecCache(
-  enabled: boolean | undefined,
-  llmCache: string | undefined,
-  io: CliIo,
-  configFile?: string,
-) {
-  if (enabled === false) return null;
+/** The execution cache unless `--no-exec-cache`. */
+async function openExecCache(noExecCache: boolean, llmCache: string | undefined, io: CliIo, configFile?: string) {
+  if (noExecCache) return null;
   const { VerdictCache } = await import('../eval/index.js');
   return VerdictCache.open(execCachePath(llmCache, loadConfig(configFile, io.cwd, io.env), io.env, io.cwd));
-}
-
-export interface ProxyFlags extends DataFlags, SandboxFlagValues {
-  from: string;
-  student: string;
-  out?: string;
-  config?: string;
-  cache?: string;
-  execCache?: boolean;
-  shard?: string;
 }
 
 /** `nxt eval proxy`: the student's pass@k from a run's rationales, next to the run's own. */
 export async function proxyCommand(flags: ProxyFlags, io: CliIo): Promise<number> {
   const { readFile } = await import('node:fs/promises');
-  const { ManifestSchema, SummarySchema, formatSummary, parseShard, runProxy } = await import('../eval/index.js');
+  const { ManifestSchema, SummarySchema, formatSummary, runProxy } = await import('../eval/index.js');
   const from = resolve(io.cwd, flags.from);
   const manifest = ManifestSchema.parse(
     JSON.parse(
@@ -282,13 +211,13 @@ export async function proxyCommand(flags: ProxyFlags, io: CliIo): Promise<number
   const out = resolve(io.cwd, flags.out ?? `${from}/proxy-${slug(spec.model)}`);
   const { createLlmClient, SampleCache } = await import('../llm/index.js');
   const cache = SampleCache.open(cachePath(flags.cache, config, io.env, io.cwd));
-  const execCache = await openExecCache(flags.execCache, flags.cache, io, flags.config);
+  const execCache = await openExecCache(flags.noExecCache, flags.cache, io, flags.config);
   const sandbox = await startSandbox(sandboxOptions(flags, io.env), io, true);
   try {
     const summary = await runProxy(from, out, tasks, createLlmClient(spec, { cache }), sandbox, {
       nxtVersion: VERSION,
       onProgress: progressPrinter(io, 'proxy'),
-      ...(flags.shard === undefined ? {} : { shard: parseShard(flags.shard) }),
+      ...(flags.shard === undefined ? {} : { shard: flags.shard }),
       ...(execCache ? { execCache } : {}),
     });
     io.stdout(
@@ -322,12 +251,7 @@ export async function mergeCommand(out: string, dirs: string[], flags: DataFlags
 }
 
 /** `nxt compare A B`: paired per-task comparison. */
-export async function compareCommand(
-  dirA: string,
-  dirB: string,
-  flags: { json?: boolean },
-  io: CliIo,
-): Promise<number> {
+export async function compareCommand(dirA: string, dirB: string, flags: CompareFlags, io: CliIo): Promise<number> {
   const { compareRuns } = await import('../eval/index.js');
   const result = await compareRuns(resolve(io.cwd, dirA), resolve(io.cwd, dirB));
   if (result.tasks === 0) {
@@ -361,35 +285,19 @@ export async function compareCommand(
 }
 
 /** `nxt eval import` and `nxt eval export`: EvalPlus-style samples in and out. */
-export async function importCommand(
-  flags: DataFlags &
-    SandboxFlagValues & {
-      dataset: string;
-      samples: string;
-      out: string;
-      k: string;
-      minTimeLimit: string;
-      gtTimeLimitFactor: string;
-      execCache?: boolean;
-      shard?: string;
-    },
-  io: CliIo,
-): Promise<number> {
-  const k = flags.k.split(',').map((item) => positiveInt(item.trim(), '--k') as number);
-  const plusFloor = numberFlag(flags.minTimeLimit, '--min-time-limit', 0.001, 3600) as number;
-  const plusFactor = numberFlag(flags.gtTimeLimitFactor, '--gt-time-limit-factor', 1, 1000) as number;
-  const { importSamples, formatSummary, parseShard } = await import('../eval/index.js');
-  const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
+export async function importCommand(flags: ImportFlags, io: CliIo): Promise<number> {
+  const { k, minTimeLimit: plusFloor, gtTimeLimitFactor: plusFactor, shard } = flags;
+  const { importSamples, formatSummary } = await import('../eval/index.js');
   // Any dataset: repair sets (a fix per task) and code-generation benchmarks (a solution per problem).
   const tasks = await loadTasks(flags.dataset, flags, io);
   const out = resolve(io.cwd, flags.out);
   const sandbox = await startSandbox(sandboxOptions(flags, io.env), io, true);
-  const execCache = await openExecCache(flags.execCache, undefined, io);
+  const execCache = await openExecCache(flags.noExecCache, undefined, io);
   try {
-    const summary = await importSamples(resolve(io.cwd, flags.samples), out, tasks, sandbox, {
+    const summary = await importSamples(resolve(io.cwd, flags.samplesFile), out, tasks, sandbox, {
       nxtVersion: VERSION,
       dataset: flags.dataset,
-      model: `imported:${flags.samples}`,
+      model: `imported:${flags.samplesFile}`,
       onProgress: progressPrinter(io, 'import'),
       k,
       limits: { plusFloorMs: Math.round(plusFloor * 1000), plusFactor },
@@ -404,15 +312,12 @@ export async function importCommand(
   }
 }
 
-export async function exportRunCommand(dir: string, flags: { out?: string }, io: CliIo): Promise<number> {
+export async function exportRunCommand(dir: string, flags: ExportRunFlags, io: CliIo): Promise<number> {
   if (!flags.out) throw new UsageError('give the output file with --out FILE (or --out - for standard output)');
-  const { exportSamples, readManifest, sampleLines } = await import('../eval/index.js');
+  const { readManifest, sampleLines } = await import('../eval/index.js');
   await readManifest(resolve(io.cwd, dir)); // a folder that is not a run is an error, not an empty export
-  if (flags.out === '-') {
-    for (const line of await sampleLines(resolve(io.cwd, dir))) io.stdout(`${line}\n`);
-    return 0;
-  }
-  const count = await exportSamples(resolve(io.cwd, dir), resolve(io.cwd, flags.out));
-  io.stderr(`nxt: wrote ${count} samples to ${flags.out}\n`);
+  const lines = await sampleLines(resolve(io.cwd, dir));
+  const wrote = await writeOutput(flags.out, jsonLines(lines), io);
+  if (wrote) io.stderr(`nxt: wrote ${lines.length} samples to ${wrote}\n`);
   return 0;
 }

@@ -1,37 +1,12 @@
 import type { CacheStats } from '../llm/index.js';
 import { UsageError } from '../shared/index.js';
+import type { CacheFlags, PingFlags, SampleFlags } from './command-flags.js';
 import { cachePath, checkBudget, loadConfig, resolveModel } from './config.js';
 import { readText } from './inputs.js';
 import type { CliIo } from './io.js';
-import { positiveInt } from './sandbox-flags.js';
-
-export interface LlmFlags {
-  model: string;
-  config?: string;
-  cache?: string;
-}
-
-export interface SampleFlags extends LlmFlags {
-  promptFile: string;
-  n?: string;
-  temperature?: string;
-  maxTokens?: string;
-  seed?: string;
-  json?: boolean;
-  noCache?: boolean;
-  budget?: string;
-}
-
-function number(value: string | undefined, flag: string, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed < min || parsed > max)
-    throw new UsageError(`${flag} must be a number from ${min} to ${max}, got '${value}'`);
-  return parsed;
-}
 
 /** `nxt llm ping`: for each base URL, is it reachable, is the key accepted, does the model answer, and how fast. */
-export async function pingCommand(flags: LlmFlags, io: CliIo): Promise<number> {
+export async function pingCommand(flags: PingFlags, io: CliIo): Promise<number> {
   const { createLlmClient, ModelSpecSchema, classifyError } = await import('../llm/index.js');
   const config = loadConfig(flags.config, io.cwd, io.env);
   const spec = resolveModel(flags.model, config, io.env);
@@ -93,11 +68,7 @@ export async function pingCommand(flags: LlmFlags, io: CliIo): Promise<number> {
 /** `nxt llm sample`: samples a prompt file n times, through the cache. */
 export async function sampleCommand(flags: SampleFlags, io: CliIo): Promise<number> {
   const { createLlmClient, SampleCache } = await import('../llm/index.js');
-  const n = positiveInt(flags.n, '-n') ?? 1;
-  const temperature = number(flags.temperature, '--temperature', 0, 2);
-  const maxTokens = positiveInt(flags.maxTokens, '--max-tokens');
-  const seed = number(flags.seed, '--seed', 0, Number.MAX_SAFE_INTEGER);
-  const budget = number(flags.budget, '--budget', 0, Number.MAX_SAFE_INTEGER);
+  const { samples: n, temperature, maxTokens, seed, budget } = flags;
   const prompt = await readText(flags.promptFile, io.cwd, 'prompt file');
   const config = loadConfig(flags.config, io.cwd, io.env);
   const spec = resolveModel(flags.model, config, io.env);
@@ -132,13 +103,6 @@ export async function sampleCommand(flags: SampleFlags, io: CliIo): Promise<numb
   } finally {
     cache?.close();
   }
-}
-
-export interface CacheFlags {
-  config?: string;
-  cache?: string;
-  yes?: boolean;
-  model?: string;
 }
 
 /** `nxt cache stats|clear`. */

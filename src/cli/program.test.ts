@@ -122,7 +122,7 @@ describe('nxt run', () => {
     const result = await cli('run', '--help');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('--tests-file <file>');
-    expect(result.stdout).toContain('Exit code: 0 when every test passes');
+    expect(result.stdout).toContain('Exit codes:\n  0    every test passes\n  1    a test fails');
   });
 });
 
@@ -174,7 +174,7 @@ describe('nxt trace', () => {
       'loop.py',
       '--test',
       'assert total(200) == 0',
-      '--budget-tokens',
+      '--trace-budget',
       '140',
       '--loop-head',
       '4',

@@ -1,17 +1,10 @@
 import { notRunReasons, type Verdict } from '../sandbox/index.js';
 import { formatBytes, formatDuration, lineNotInMessage, UsageError } from '../shared/index.js';
+import type { RunFlags } from './command-flags.js';
 import { readTestsFile, readText } from './inputs.js';
 import type { CliIo } from './io.js';
-import { positiveInt, type SandboxFlagValues, sandboxOptions } from './sandbox-flags.js';
+import { sandboxOptions } from './sandbox-flags.js';
 import { startSandbox } from './sandbox-start.js';
-
-export interface RunFlags extends SandboxFlagValues {
-  test: string[];
-  testsFile?: string;
-  timeoutMs?: string;
-  entryPoint?: string;
-  json?: boolean;
-}
 
 const DEFAULT_TEST_TIMEOUT_MS = 3_000;
 
@@ -69,12 +62,12 @@ export function formatVerdict(file: string, tests: readonly string[], verdict: V
 
 /** `nxt run FILE`: judges one program. Exit code 0 on pass, 1 otherwise. */
 export async function runCommand(file: string, flags: RunFlags, io: CliIo): Promise<number> {
-  const timeoutMs = positiveInt(flags.timeoutMs, '--timeout-ms');
+  const { timeoutMs } = flags;
   const program = await readText(file, io.cwd, 'program');
   if (flags.test.length === 0 && !flags.testsFile) {
     throw new UsageError('nothing to judge the program against: give --test STMT (repeatable) or --tests-file FILE');
   }
-  const options = sandboxOptions({ ...flags, workers: flags.workers ?? '1' }, io.env);
+  const options = sandboxOptions(flags, io.env);
   const sandbox = await startSandbox(options, io, false);
   try {
     const tests = [...flags.test];

@@ -1,47 +1,21 @@
 import type { Verdict } from '../sandbox/index.js';
-import { lineNotInMessage, listChoices, UsageError } from '../shared/index.js';
+import { lineNotInMessage, UsageError } from '../shared/index.js';
 import {
   createTokenCounter,
   fitTrace,
-  isTraceFormat,
   type RenderOptions,
   renderTrace,
-  TOKEN_ENCODINGS,
-  type TokenEncoding,
-  TRACE_FORMATS,
   type Trace,
-  type TraceFormat,
   tracePhase,
 } from '../trace/index.js';
+import type { TraceFlags } from './command-flags.js';
 import { readTestsFile, readText } from './inputs.js';
 import type { CliIo } from './io.js';
-import { positiveInt, type SandboxFlagValues, sandboxOptions } from './sandbox-flags.js';
+import { sandboxOptions } from './sandbox-flags.js';
 import { startSandbox } from './sandbox-start.js';
 
-export interface TraceFlags extends SandboxFlagValues {
-  test: string[];
-  testsFile?: string;
-  testIndex?: string;
-  format: string;
-  loopHead?: string;
-  loopTail?: string;
-  valueChars?: string;
-  maxSteps?: string;
-  budgetTokens?: string;
-  tokenizer: string;
-}
-
-function nonNegativeInt(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) throw new UsageError(`${flag} must be a whole number, got '${value}'`);
-  return parsed;
-}
-
 function renderOptions(flags: TraceFlags): Partial<RenderOptions> {
-  const loopHead = nonNegativeInt(flags.loopHead, '--loop-head');
-  const loopTail = nonNegativeInt(flags.loopTail, '--loop-tail');
-  const valueChars = positiveInt(flags.valueChars, '--value-chars');
+  const { loopHead, loopTail, valueChars } = flags;
   return {
     ...(loopHead === undefined ? {} : { loopHead }),
     ...(loopTail === undefined ? {} : { loopTail }),
@@ -78,32 +52,20 @@ function tracedLine(trace: Trace): string {
   return `nxt: traced test ${trace.testIndex}: ${status}${raised}, ${trace.steps} steps`;
 }
 
-function validate(flags: TraceFlags): { format: TraceFormat; tokenizer: TokenEncoding } {
-  if (!isTraceFormat(flags.format)) {
-    throw new UsageError(`--format must be one of ${listChoices(TRACE_FORMATS)}, got '${flags.format}'`);
-  }
-  if (!(TOKEN_ENCODINGS as readonly string[]).includes(flags.tokenizer)) {
-    throw new UsageError(`--tokenizer must be one of ${TOKEN_ENCODINGS.join(', ')}, got '${flags.tokenizer}'`);
-  }
-  if (flags.test.length === 0 && !flags.testsFile) {
-    throw new UsageError('nothing to trace: give --test STMT or --tests-file FILE');
-  }
-  return { format: flags.format as TraceFormat, tokenizer: flags.tokenizer as TokenEncoding };
-}
-
 /**
  * `nxt trace FILE`: traces one test of the program and prints the annotated program (or the structured
  * trace with --format json); a program that fails while loading is traced up to its failure instead.
  * Exit 0 whenever a trace is printed, whether the test passed or not; 2 when there is nothing to trace.
  */
 export async function traceCommand(file: string, flags: TraceFlags, io: CliIo): Promise<number> {
-  const { format, tokenizer } = validate(flags);
+  const { format, tokenizer, maxSteps, traceBudget: budget } = flags;
+  if (flags.test.length === 0 && !flags.testsFile) {
+    throw new UsageError('nothing to trace: give --test STMT or --tests-file FILE');
+  }
   const options = renderOptions(flags);
-  const maxSteps = positiveInt(flags.maxSteps, '--max-steps');
-  const budget = positiveInt(flags.budgetTokens, '--budget-tokens');
-  let testIndex = nonNegativeInt(flags.testIndex, '--test-index');
+  let testIndex = flags.testIndex;
   const program = await readText(file, io.cwd, 'program');
-  const sandbox = await startSandbox(sandboxOptions({ ...flags, workers: flags.workers ?? '1' }, io.env), io, false);
+  const sandbox = await startSandbox(sandboxOptions(flags, io.env), io, false);
   try {
     const tests = [...flags.test];
     if (flags.testsFile)

@@ -1,17 +1,12 @@
 import { existsSync, statSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../shared/index.js';
 import { isRepairTask } from '../tasks/index.js';
-import { type DataFlags, loadTasks } from './data-command.js';
+import type { ReportFlags, ViewFlags } from './command-flags.js';
+import { loadTasks } from './data-command.js';
 import type { CliIo } from './io.js';
-import { positiveInt, type SandboxFlagValues, sandboxOptions } from './sandbox-flags.js';
-
-export interface ViewFlags extends DataFlags, SandboxFlagValues {
-  host?: string;
-  port?: string;
-  exposeOnNetwork?: boolean;
-}
+import { writeOutput } from './output.js';
+import { sandboxOptions } from './sandbox-flags.js';
 
 /** `nxt view`: the local viewer; runs until interrupted. */
 export async function viewCommand(
@@ -35,11 +30,10 @@ export async function viewCommand(
       `${runsDir ?? 'runs'} is not a folder: give the folder that holds your run folders (default runs/)`,
     );
   }
-  const port = flags.port === undefined ? undefined : positiveInt(flags.port, '--port');
-  if (port !== undefined && port > 65_535) throw new UsageError(`--port must be at most 65535, got ${port}`);
+  const { port } = flags;
   const { startViewer } = await import('../web/index.js');
   const { createSandbox } = await import('../sandbox/index.js');
-  const sandbox = await createSandbox(sandboxOptions({ ...flags, workers: flags.workers ?? '1' }, io.env));
+  const sandbox = await createSandbox(sandboxOptions(flags, io.env));
   let viewer: Awaited<ReturnType<typeof startViewer>>;
   try {
     viewer = await startViewer({
@@ -67,19 +61,26 @@ export async function viewCommand(
   return 0;
 }
 
-/** `nxt report DIR... --out report.html`: a self-contained HTML report and a Markdown summary. */
-export async function reportCommand(
-  dirs: string[],
-  flags: { out?: string; markdown?: string },
-  io: CliIo,
-): Promise<number> {
+/**
+ * `nxt report DIR... --out report.html`: a self-contained HTML report and a Markdown summary (next to
+ * the HTML unless --markdown says where). Either can go to standard output (`-`), not both; with the
+ * HTML on standard output the summary is written only where --markdown says.
+ */
+export async function reportCommand(dirs: string[], flags: ReportFlags, io: CliIo): Promise<number> {
   if (dirs.length === 0) throw new UsageError('give at least one run folder');
+  if (flags.out.stdout && flags.markdown?.stdout)
+    throw new UsageError(
+      '--out - and --markdown - would mix HTML and Markdown on standard output: write one to a file',
+    );
   const { buildReport } = await import('../web/index.js');
   const report = await buildReport(dirs.map((dir) => resolve(io.cwd, dir)));
-  const out = resolve(io.cwd, flags.out ?? 'report.html');
-  await writeFile(out, report.html);
-  const markdown = resolve(io.cwd, flags.markdown ?? `${out.replace(/\.html?$/, '')}.md`);
-  await writeFile(markdown, report.markdown);
-  io.stderr(`nxt: wrote ${out} and ${markdown}\n`);
+  const nextToHtml = flags.out.stdout
+    ? undefined
+    : { stdout: false as const, path: `${flags.out.path.replace(/\.html?$/, '')}.md` };
+  const markdown = flags.markdown ?? nextToHtml;
+  const wrote = [await writeOutput(flags.out, report.html, io)];
+  if (markdown) wrote.push(await writeOutput(markdown, report.markdown, io));
+  const files = wrote.filter((file) => file !== null).map((file) => resolve(io.cwd, file));
+  if (files.length > 0) io.stderr(`nxt: wrote ${files.join(' and ')}\n`);
   return 0;
 }

@@ -30,6 +30,7 @@ export {
   readRecords,
   type SampleRecord,
   SampleRecordSchema,
+  type Shard,
   type TurnRecord,
   TurnRecordSchema,
   writeJsonAtomic,
@@ -57,7 +58,7 @@ export {
   RunManifestSchema,
   readManifest,
 } from './run-folder.js';
-export { mergeShards, parseShard, shardTasks } from './shard.js';
+export { mergeShards, shardTasks } from './shard.js';
 export { bootstrapInterval, mean, pairedBootstrap, passAtK } from './stats.js';
 export {
   type FeedbackContext,

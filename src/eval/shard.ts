@@ -8,19 +8,6 @@ import { ResultRecordSchema, readRecords, type Shard, writeJsonAtomic } from './
 import { readManifest } from './run-folder.js';
 import { type Summary, SummarySchema } from './summary.js';
 
-/** Parses `--shard I/N` (0 <= I < N). Throws `UsageError` for anything else. */
-export function parseShard(text: string): Shard {
-  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
-  const index = Number(match?.[1]);
-  const count = Number(match?.[2]);
-  if (!match || count < 2 || index >= count) {
-    throw new UsageError(
-      `--shard must be I/N with 0 <= I < N and N >= 2 (e.g. 0/4 for the first of four), got '${text}'`,
-    );
-  }
-  return { index, count };
-}
-
 /**
  * The tasks of one shard: every count-th task of the run's list, from position index. Deterministic
  * for a given list (the dataset's order after --limit), and balanced to within one task.

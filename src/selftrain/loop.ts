@@ -335,7 +335,7 @@ async function train(
       message:
         `Iteration ${current.iteration}'s training set is ready: ${trainFile} (OpenAI chat format; ${join(iterDir, 'sft.hf.jsonl')} for TRL and similar).\n` +
         `Fine-tune the base model ${config.baseModel} on it, serve the result, then continue with:\n` +
-        `  ${deps.resumeCommand ?? 'nxt selftrain --config CONFIG'} --trained-model MODEL_SPEC`,
+        `  ${deps.resumeCommand ?? 'nxt selftrain --plan PLAN'} --trained-model MODEL_SPEC`,
     };
   }
   if (trainer.kind === 'command') {

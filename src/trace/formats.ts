@@ -32,3 +32,7 @@ export function isTraceFormat(value: string): value is TraceFormat {
 export function isPromptTraceFormat(value: string): value is PromptTraceFormat {
   return isTraceFormat(value) && TRACE_FORMAT_TABLE[value].prompt;
 }
+
+/** The tokenizers a trace's size is counted in (`--tokenizer`): a choice table's list, read by --help. */
+export const TOKEN_ENCODINGS = ['cl100k_base', 'o200k_base'] as const;
+export type TokenEncoding = (typeof TOKEN_ENCODINGS)[number];

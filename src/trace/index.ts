@@ -4,6 +4,8 @@ export {
   isTraceFormat,
   PROMPT_TRACE_FORMATS,
   type PromptTraceFormat,
+  TOKEN_ENCODINGS,
+  type TokenEncoding,
   TRACE_FORMAT_TABLE,
   TRACE_FORMATS,
   type TraceFormat,
@@ -27,4 +29,4 @@ export {
   type VariableChange,
 } from './schema.js';
 export { renderScratchpad } from './scratchpad.js';
-export { createTokenCounter, TOKEN_ENCODINGS, type TokenEncoding } from './tokens.js';
+export { createTokenCounter } from './tokens.js';

@@ -1,5 +1,4 @@
-export const TOKEN_ENCODINGS = ['cl100k_base', 'o200k_base'] as const;
-export type TokenEncoding = (typeof TOKEN_ENCODINGS)[number];
+import type { TokenEncoding } from './formats.js';
 
 /**
  * A token counter backed by js-tiktoken (a port of OpenAI's tiktoken). The rank tables are large, so

@@ -123,7 +123,7 @@ describe('nxt data', () => {
       'data',
       'build',
       'synthetic',
-      '--from',
+      '--problems',
       'mbpp',
       '--limit',
       '5',

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,5 +55,26 @@ describe('nxt view and nxt report', () => {
     expect(readFileSync(join(dir, 'report.md'), 'utf8')).toMatch(/^# nxt report\n\n\| run \| kind \| dataset \|/);
     expect((await cli(['report', 'nothing-here'])).stderr).toMatch(/is not an nxt run folder/);
     expect(existsSync(join(dir, 'report.md'))).toBe(true);
+  });
+
+  it('writes the HTML to standard output with --out -, and the summary only where --markdown says', async () => {
+    const before = readdirSync(dir);
+    const html = await cli(['report', 'demo', '--out', '-']);
+    expect(html).toMatchObject({ code: 0, stderr: '' });
+    expect(html.stdout).toMatch(/^<!doctype html>.*<svg/s);
+    expect(readdirSync(dir)).toEqual(before);
+    const both = await cli(['report', 'demo', '--out', '-', '--markdown', 'summary.md']);
+    expect(both.stdout).toMatch(/^<!doctype html>/);
+    expect(both.stderr).toBe(`nxt: wrote ${join(dir, 'summary.md')}\n`);
+    expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toMatch(/^# nxt report\n/);
+    const markdown = await cli(['report', 'demo', '--out', 'r2.html', '--markdown', '-']);
+    expect(markdown.stdout).toMatch(/^# nxt report\n/);
+    expect(readFileSync(join(dir, 'r2.html'), 'utf8')).toMatch(/^<!doctype html>/);
+    expect(existsSync(join(dir, 'r2.md'))).toBe(false);
+    expect(await cli(['report', 'demo', '--out', '-', '--markdown', '-'])).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: 'nxt: --out - and --markdown - would mix HTML and Markdown on standard output: write one to a file\n',
+    });
   });
 });

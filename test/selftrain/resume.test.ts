@@ -45,7 +45,7 @@ function start(server: TestServer, out: string): ChildProcess {
       import.meta.resolve('tsx'),
       join(import.meta.dirname, '../../src/cli/main.ts'),
       'selftrain',
-      '--config',
+      '--plan',
       config,
       '--cache',
       `${out}.sqlite`,
@@ -158,7 +158,52 @@ describe('the manual trainer, from the command line', () => {
       expect(command).toMatch(/^nxt selftrain --base-model base@http:\/\/127\.0\.0\.1:\d+\/v1 /);
       expect(command).toContain(`--trainer manual --out ${out} --workers 1`);
       expect(command.endsWith(' --trained-model MODEL_SPEC')).toBe(true);
-      expect(command).not.toContain('CONFIG');
+      expect(command).not.toContain('PLAN');
+    } finally {
+      await server.close();
+    }
+  }, 120_000);
+
+  it('reads --plan for the plan and --config for the nxt config file (its named models), as every command does', async () => {
+    const { runCapture } = await import('../support/cli.js');
+    const server = await startTestServer({ respond: improvingModel(train, dev) });
+    try {
+      const out = join(dir, 'named-model');
+      writeFileSync(
+        join(dir, 'nxt.json'),
+        JSON.stringify({ models: { base: { model: 'base', baseUrl: server.url } } }),
+      );
+      const plan = {
+        baseModel: 'base',
+        trainTasks: join(dir, 'train.jsonl'),
+        devTasks: join(dir, 'dev.jsonl'),
+        samples: 4,
+        hardThreshold: 0.3,
+        devSamples: 1,
+        k: [1],
+        iterations: 1,
+        trainer: { kind: 'manual' },
+        out,
+      };
+      writeFileSync(join(dir, 'plan.json'), JSON.stringify(plan));
+      // 'base' is a name from nxt.json: without it, it would be an OpenAI model and need OPENAI_API_KEY.
+      const waiting = await runCapture(['selftrain', '--plan', 'plan.json', '--config', 'nxt.json', '--workers', '1'], {
+        cwd: dir,
+      });
+      expect(waiting.code, waiting.stderr).toBe(0);
+      const command = /continue with:\n {2}(.*)/.exec(waiting.stdout)?.[1] ?? '';
+      expect(command).toBe('nxt selftrain --plan plan.json --config nxt.json --workers 1 --trained-model MODEL_SPEC');
+      // The old spelling, a plan as --config, is refused before anything runs, naming the new flag.
+      expect(await runCapture(['selftrain', '--config', 'plan.json'], { cwd: dir })).toEqual({
+        code: 2,
+        stdout: '',
+        stderr:
+          'nxt: plan.json is a self-training plan: give it with --plan plan.json (--config is the nxt config file with named models, on selftrain as on every command)\n',
+      });
+      expect(await runCapture(['selftrain', '--nxt-config', 'nxt.json'], { cwd: dir })).toMatchObject({
+        code: 2,
+        stderr: 'nxt: --nxt-config is now --config (the nxt config file, as everywhere)\n',
+      });
     } finally {
       await server.close();
     }

@@ -115,7 +115,7 @@ describe('trainer back-ends', () => {
     expect(waiting.message).toContain(
       `Iteration 0's training set is ready: ${join(out, 'iter-0', 'sft.openai.jsonl')}`,
     );
-    expect(waiting.message).toContain('nxt selftrain --config CONFIG --trained-model MODEL_SPEC');
+    expect(waiting.message).toContain('nxt selftrain --plan PLAN --trained-model MODEL_SPEC');
     const done = await runSelftrain(
       { ...common(), out, trainer: { kind: 'manual' } },
       deps(cache, { trainedModel: `ft:mine@${server.url}` }),
