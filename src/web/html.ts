@@ -18,7 +18,7 @@ pre{background:#fff;border:1px solid #dde1e8;padding:8px;overflow:auto;font:12.5
 .trace-comment{color:#7a4d00}.pass{color:#137333;font-weight:600}.fail,.error,.timeout{color:#b3261e;font-weight:600}.not_run{color:#667}
 .add{background:#e6f4ea;display:block}.del{background:#fce8e6;display:block}
 mark{background:#ffe28a;outline:1px solid #c99a00}
-.columns{display:grid;grid-template-columns:1fr 1fr;gap:16px}.muted{color:#667}
+.columns{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:16px}.muted{color:#667}
 form.filters{display:flex;gap:8px;align-items:center;flex-wrap:wrap;margin:8px 0}
 fieldset{border:1px solid #dde1e8;background:#fff}label{margin-right:12px}
 .pager a{margin-right:8px}

@@ -84,6 +84,15 @@ describe.skipIf(!chromiumPath)(`the viewer in Chromium${chromiumPath ? '' : NO_C
     expect(await page.locator('#buggy-trace mark').count()).toBe(1);
     expect(await page.locator('#fixed-trace mark').count()).toBe(1);
     expect(await page.locator('#tests td.pass').count()).toBe(tasks[3]?.tests.length);
+    // Long traced lines scroll inside their column; the page itself is never wider than the window.
+    const overflow = await page.evaluate(() => {
+      const view = globalThis as unknown as {
+        innerWidth: number;
+        document: { documentElement: { scrollWidth: number } };
+      };
+      return view.document.documentElement.scrollWidth - view.innerWidth;
+    });
+    expect(overflow).toBeLessThanOrEqual(0);
     await page.screenshot({ path: join(runsDir, 'sample.png'), fullPage: true });
   });
 
