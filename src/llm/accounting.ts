@@ -20,6 +20,9 @@ export class Accounting {
   readonly #price: Price | undefined;
   readonly #budgetUsd: number | undefined;
   readonly #discount: number;
+  /** Reservations not yet released, and requests waiting for one of them to be released. */
+  #holders = 0;
+  readonly #waiters: (() => void)[] = [];
 
   constructor(options: { price?: Price | undefined; budgetUsd?: number | undefined; discount?: number } = {}) {
     this.#price = options.price;
@@ -55,24 +58,40 @@ export class Accounting {
   }
 
   /**
-   * Holds `worstCaseUsd` against the budget for a request about to be sent. False (and nothing held) when
-   * spent + held + this would pass the budget: the request must not be sent, so the budget is never passed
-   * by requests in flight. Without a budget every request may go. Pair a true with `release`.
+   * Holds `worstCaseUsd` against the budget for a request about to be sent, so that requests in flight
+   * never pass it together. While other requests hold budget they may not use, waits for them to be billed
+   * before deciding. False (nothing held) once spent + held + this would pass the budget with nothing
+   * left to come back; from then on every request is refused (the run stops, it does not pick smaller
+   * requests). Without a budget every request may go. Pair a true with `release`.
    */
-  reserve(worstCaseUsd: number): boolean {
-    if (this.#budgetUsd === undefined) return true;
-    if (this.costUsd + this.reservedUsd + worstCaseUsd > this.#budgetUsd) {
-      this.refusedForBudget += 1;
-      return false;
+  async reserve(worstCaseUsd: number): Promise<boolean> {
+    for (;;) {
+      if (this.tryReserve(worstCaseUsd)) return true;
+      if (this.refusedForBudget > 0) return false;
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
     }
-    this.reservedUsd += worstCaseUsd;
-    return true;
   }
 
-  /** Returns a reservation once its request was billed (`addUsage`) or failed. */
+  /** `reserve` without waiting: false when it does not fit now (and, with nothing held, stops the run). */
+  tryReserve(worstCaseUsd: number): boolean {
+    if (this.#budgetUsd === undefined) return true;
+    if (this.refusedForBudget > 0) return false;
+    if (this.costUsd + this.reservedUsd + worstCaseUsd <= this.#budgetUsd) {
+      this.reservedUsd += worstCaseUsd;
+      this.#holders += 1;
+      return true;
+    }
+    if (this.#holders === 0) this.refusedForBudget += 1;
+    return false;
+  }
+
+  /** Returns a reservation once its request was billed (`addUsage`) or failed; wakes waiting requests. */
   release(worstCaseUsd: number): void {
     if (this.#budgetUsd === undefined) return;
-    this.reservedUsd = Math.max(0, this.reservedUsd - worstCaseUsd);
+    this.#holders -= 1;
+    // Exactly zero when nothing is held, whatever the floating-point sum left over.
+    this.reservedUsd = this.#holders === 0 ? 0 : this.reservedUsd - worstCaseUsd;
+    for (const wake of this.#waiters.splice(0)) wake();
   }
 
   get hasPrice(): boolean {

@@ -93,7 +93,7 @@ export async function sampleWithBatch(
   try {
     if (sent.length > 0) await runBatch(client, sent, options, sleep);
   } finally {
-    client.accounting.release(heldUsd);
+    for (const usd of heldUsd) client.accounting.release(usd);
   }
   const held = new Set(lines.filter((line) => !sent.includes(line)).map((line) => line.key));
   const notSent = {
@@ -113,22 +113,28 @@ export async function sampleWithBatch(
   );
 }
 
-/** The lines whose worst case (at the Batch API's half price) the budget can hold, in order, and what is held. */
+/**
+ * The lines whose worst case (at the Batch API's half price) the budget can hold, in order, and what each
+ * holds. The first line that does not fit stops the run's spending: it and the rest are not sent.
+ */
 function withinBudget(
   client: LlmClient,
   lines: Line[],
   requests: readonly SampleRequest[],
   keys: string[],
-): { sent: Line[]; heldUsd: number } {
+): { sent: Line[]; heldUsd: number[] } {
   const sent: Line[] = [];
-  let heldUsd = 0;
+  const heldUsd: number[] = [];
   for (const line of lines) {
     const request = requests[keys.indexOf(line.key)] as SampleRequest;
     const worst = worstCaseTokens(request, line.indices.length);
     const usd = client.accounting.costOf(worst.promptTokens, worst.completionTokens, 0.5);
-    if (!client.accounting.reserve(usd)) break;
+    if (!client.accounting.tryReserve(usd)) {
+      client.accounting.refusedForBudget += 1;
+      break;
+    }
     sent.push(line);
-    heldUsd += usd;
+    heldUsd.push(usd);
   }
   return { sent, heldUsd };
 }

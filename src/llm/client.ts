@@ -155,13 +155,15 @@ export function createLlmClient(spec: ModelSpec, options: LlmClientOptions = {})
   async function call(request: SampleRequest, n: number, seed: number | undefined): Promise<CallResult> {
     for (let attempt = 1; ; attempt++) {
       if (fatal) throw fatal;
-      const worst = worstCaseTokens(request, n);
-      const heldUsd = accounting.costOf(worst.promptTokens, worst.completionTokens);
-      if (accounting.overBudget || !accounting.reserve(heldUsd)) {
-        throw new LlmApiError(budgetMessage(heldUsd), { status: null, isRetryable: false, code: 'budget' });
-      }
       const endpoint = pickEndpoint();
       const release = await endpoint.concurrency.acquire();
+      // Only requests about to be sent hold budget: one queued for a connection holds none.
+      const worst = worstCaseTokens(request, n);
+      const heldUsd = accounting.costOf(worst.promptTokens, worst.completionTokens);
+      if (!(await accounting.reserve(heldUsd))) {
+        release();
+        throw new LlmApiError(budgetMessage(heldUsd), { status: null, isRetryable: false, code: 'budget' });
+      }
       const estimate = estimateTokens(request, n);
       try {
         if (endpoint.requests) await endpoint.requests.take(1, sleep);

@@ -195,25 +195,36 @@ describe('a run with a --budget', () => {
   it('stops before the budget is passed, exits non-zero, and finishes when run again with a larger one', async () => {
     const model = await startTestServer({ respond: script, latencyMs: 20 });
     const cwd = mkdtempSync(join(dir, 'budget-'));
-    // $10 per million tokens: a request's worst case (prompt bytes + 4 × 1024 tokens out) is about 10× its bill.
+    // $10 per million tokens. One request per task (n = 4) is billed about $0.02, and its worst case
+    // (about 7,500 prompt bytes + 4 × 64 tokens out) is $0.07 to $0.09: the first always fits $0.10,
+    // and the four never do, whatever order they are sent in.
     writeFileSync(
       join(cwd, 'nxt.config.json'),
       JSON.stringify({ prices: { scripted: { inputPerMTok: 10, outputPerMTok: 10 } } }),
     );
     const argv = (budget: string) =>
-      evalArgv(`scripted@${model.url}`, { limit: 4, samples: 4, k: '1' }, '--out', 'run', '--budget', budget);
+      evalArgv(
+        `scripted@${model.url}`,
+        { limit: 4, samples: 4, k: '1' },
+        '--out',
+        'run',
+        '--max-tokens',
+        '64',
+        '--budget',
+        budget,
+      );
     const env = { NXT_DATA_DIR: sharedDataDir };
     try {
-      const stopped = await runCapture(argv('0.2'), { cwd, env });
+      const stopped = await runCapture(argv('0.1'), { cwd, env });
       expect(stopped.code).toBe(1);
       expect(stopped.stderr).toMatch(/^nxt: judging with Python 3\.\d+\.\d+ \(\/.+\)$/m);
       expect(stopped.stderr).toMatch(
-        /stopped sending requests before passing the budget \(\$0\.\d{4} of the --budget \$0\.2 spent/,
+        /stopped sending requests before passing the budget \(\$0\.\d{4} of the --budget \$0\.1 spent/,
       );
       const partial = JSON.parse(readFileSync(join(cwd, 'run', 'summary.json'), 'utf8'));
       expect(partial.missing).toBeGreaterThan(0);
       expect(partial.missing).toBeLessThan(16);
-      expect(partial.costUsd).toBeLessThanOrEqual(0.2);
+      expect(partial.costUsd).toBeLessThanOrEqual(0.1);
 
       const finished = await runCapture(argv('5'), { cwd, env });
       expect(finished.code, finished.stderr).toBe(0);
