@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import {
@@ -11,6 +10,7 @@ import {
   PriceSchema,
 } from '../llm/index.js';
 import { UsageError } from '../shared/index.js';
+import { nxtCacheDir } from './cache-dir.js';
 
 /** A model as the config file names it: like a model spec, but with the key's variable, not the key. */
 const ModelEntrySchema = z.strictObject({
@@ -142,10 +142,7 @@ export function execCachePath(llmCache: string | undefined, config: Config, env:
 /** The cache file: --cache, else $NXT_CACHE_DIR, else the config's cacheDir, else ~/.cache/nxt. */
 export function cachePath(flag: string | undefined, config: Config, env: Env, cwd: string): string {
   if (flag) return resolve(cwd, flag);
-  const dir =
-    env['NXT_CACHE_DIR'] ??
-    config.cacheDir ??
-    join(env['XDG_CACHE_HOME'] ?? join(env['HOME'] ?? homedir(), '.cache'), 'nxt');
+  const dir = env['NXT_CACHE_DIR'] ?? config.cacheDir ?? nxtCacheDir(env);
   return join(resolve(cwd, dir), 'llm.sqlite');
 }
 

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Sandbox } from '../sandbox/index.js';
 import { UsageError } from '../shared/index.js';
@@ -16,6 +15,7 @@ import {
   writeTaskFile,
 } from '../tasks/index.js';
 import { renderTrace, tracePhase } from '../trace/index.js';
+import { nxtCacheDir } from './cache-dir.js';
 import type { BuildFlags, CheckFlags, DataFlags, ExportFlags, SandboxFlags, ShowFlags } from './command-flags.js';
 import type { CliIo } from './io.js';
 import { jsonLines, writeOutput } from './output.js';
@@ -29,9 +29,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 function dataFolders(flags: DataFlags, io: CliIo): { dataDir: string | null; cacheDir: string; from: string } {
   const env: Env = io.env;
   const named = flags.dataDir ?? env['NXT_DATA_DIR'];
-  const nxtCache =
-    env['NXT_CACHE_DIR'] ?? join(env['XDG_CACHE_HOME'] ?? join(env['HOME'] ?? homedir(), '.cache'), 'nxt');
-  const cacheDir = resolve(io.cwd, flags.dataCache ?? join(nxtCache, 'data'));
+  const cacheDir = resolve(io.cwd, flags.dataCache ?? join(nxtCacheDir(env), 'data'));
   if (named) {
     const dataDir = resolve(io.cwd, named);
     return {

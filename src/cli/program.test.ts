@@ -355,31 +355,23 @@ describe('nxt eval --budget', () => {
 
   it('is refused for nxt llm sample without a price, or without --max-tokens to bound each answer', async () => {
     writeFileSync(join(dir, 'prompt.txt'), 'hello');
-    const priceless = await cli(
-      'llm',
-      'sample',
-      '--model',
-      'm@http://127.0.0.1:9/v1',
-      '--prompt-file',
-      'prompt.txt',
-      '--budget',
-      '1',
-    );
+    const sample = (...extra: string[]) =>
+      cli(
+        'llm',
+        'sample',
+        '--model',
+        'm@http://127.0.0.1:9/v1',
+        '--prompt-file',
+        'prompt.txt',
+        '--budget',
+        '1',
+        ...extra,
+      );
+    const priceless = await sample();
     expect(priceless).toMatchObject({ code: 2, stdout: '' });
     expect(priceless.stderr).toContain('--budget needs the price of m');
     writeFileSync(join(dir, 'priced.json'), JSON.stringify({ prices: { m: { inputPerMTok: 1, outputPerMTok: 1 } } }));
-    const uncapped = await cli(
-      'llm',
-      'sample',
-      '--model',
-      'm@http://127.0.0.1:9/v1',
-      '--prompt-file',
-      'prompt.txt',
-      '--budget',
-      '1',
-      '--config',
-      'priced.json',
-    );
+    const uncapped = await sample('--config', 'priced.json');
     expect(uncapped).toMatchObject({
       code: 2,
       stdout: '',

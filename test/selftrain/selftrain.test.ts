@@ -60,18 +60,19 @@ function deps(
   };
 }
 
-describe('trainer back-ends', () => {
-  const common = () => ({
-    baseModel: `base@${server.url}`,
-    trainTasks: 'train',
-    devTasks: 'dev',
-    samples: 4,
-    hardThreshold: 0.3,
-    iterations: 1,
-    devSamples: 2,
-    k: [1],
-  });
+/** A one-iteration plan on the scripted tasks; each test adds its folder and trainer. */
+const common = () => ({
+  baseModel: `base@${server.url}`,
+  trainTasks: 'train',
+  devTasks: 'dev',
+  samples: 4,
+  hardThreshold: 0.3,
+  iterations: 1,
+  devSamples: 2,
+  k: [1],
+});
 
+describe('trainer back-ends', () => {
   it('command: fills the template, runs it, and samples the model it names', async () => {
     freshModel();
     const out = join(dir, 'command');
@@ -134,19 +135,7 @@ describe('batch sampling', () => {
     const direct = () => server.log.filter((entry) => entry.path === '/chat/completions').length;
     const batches = () => server.log.filter((entry) => entry.method === 'POST' && entry.path === '/batches').length;
     const [directBefore, batchesBefore] = [direct(), batches()];
-    const config = {
-      baseModel: `base@${server.url}`,
-      trainTasks: 'train',
-      devTasks: 'dev',
-      samples: 4,
-      hardThreshold: 0.3,
-      iterations: 1,
-      devSamples: 2,
-      k: [1],
-      out,
-      trainer: { kind: 'manual' as const },
-      batch: true,
-    };
+    const config = { ...common(), out, trainer: { kind: 'manual' as const }, batch: true };
     const waiting = await runSelftrain(config, deps(cache));
     expect(waiting.status).toBe('waiting');
     const done = await runSelftrain(config, deps(cache, { trainedModel: `ft:mine@${server.url}` }));

@@ -92,15 +92,7 @@ describe('nxt report', () => {
       expect((report.html.match(/<svg/g) ?? []).length).toBe(3);
       expect(report.markdown).toContain('| demo | eval | humanevalfix | scripted | nxt | inline | 0 | 6 |');
       expect(report.markdown).toContain('| 1 | 4 | 20.0% | 50.0% |');
-      const file = join(runsDir, 'report.html');
-      writeFileSync(file, report.html);
-      const browser = await chromium.launch({
-        executablePath: chromiumPath as string,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-      });
-      try {
-        const page = await browser.newPage();
-        await page.goto(`file://${file}`);
+      await inChromium(report.html, async (page) => {
         expect(await page.locator('figure svg').count()).toBe(3);
         expect(await page.locator('figcaption').allTextContents()).toEqual([
           'pass@k against k',
@@ -110,9 +102,7 @@ describe('nxt report', () => {
         const box = await page.locator('figure svg').first().boundingBox();
         expect(box?.width).toBeGreaterThan(300);
         await page.screenshot({ path: join(runsDir, 'report.png'), fullPage: true });
-      } finally {
-        await browser.close();
-      }
+      });
       expect(readFileSync(join(runsDir, 'report.png')).length).toBeGreaterThan(10_000);
     },
     120_000,
