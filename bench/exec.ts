@@ -13,7 +13,11 @@
  * (and, separately, their EvalPlus tests), once sealed (only calls reach the program, the judge
  * compares) and once with sealing off (every assert runs inside the program's process).
  *
- *   npm run bench:exec -- [--workers N] [--timeout-ms N] [--rounds N] [--depth N]
+ * 3. With --base COMMIT (the last release, say): this checkout's sandbox against that commit's, side by
+ * side in alternating rounds on the HumanEvalFix-Plus programs (bench/version-compare.ts): what the
+ * isolation added since costs. --only-base runs this part alone.
+ *
+ *   npm run bench:exec -- [--workers N] [--timeout-ms N] [--rounds N] [--depth N] [--base COMMIT [--only-base]]
  */
 import { spawn } from 'node:child_process';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -26,6 +30,7 @@ import { serverBootstrap, serverBundle } from '../src/sandbox/server-source.js';
 import { type RawResult, toVerdict } from '../src/sandbox/verdict.js';
 import { DataStore, isRepairTask, loadDataset, PLUS_MEMORY_BYTES, plusTestOf } from '../src/tasks/index.js';
 import { humanEvalCanonical, humanEvalFixBuggy, type ProgramCase, sharedDataDir } from '../test/support/shared-data.js';
+import { compareVersions } from './version-compare.js';
 
 const { values } = parseArgs({
   options: {
@@ -33,6 +38,8 @@ const { values } = parseArgs({
     'timeout-ms': { type: 'string', default: '1000' },
     rounds: { type: 'string', default: '3' },
     depth: { type: 'string', default: '2' },
+    base: { type: 'string' },
+    'only-base': { type: 'boolean', default: false },
   },
 });
 const workers = Number(values.workers);
@@ -165,34 +172,42 @@ async function compare(title: string, backends: Backend[], items: ProgramCase[])
   return a?.statuses ?? [];
 }
 
-const cases = [...humanEvalCanonical(), ...humanEvalFixBuggy()];
-const sandbox = await createSandbox({ workers, pipelineDepth: Number(values.depth) });
-const python = sandbox.python.executable;
-const servers = Array.from(
-  { length: workers },
-  () => new ForkServer({ file: python, args: ['-I', '-S', '-c', script, 'inprocess'], preamble }, 20_000),
-);
-await Promise.all(servers.map((server) => server.ready));
-console.log(
-  `python ${sandbox.pythonVersion.split(' ')[0]} (${python}); ${workers} workers; timeout ${timeoutMs} ms; best of ${rounds}`,
-);
-console.log(
-  `sandbox layers: ${sandbox.layers
-    .filter((layer) => layer.active)
-    .map((layer) => layer.name)
-    .join(', ')}`,
-);
-const backends = [pool(sandbox), freshProcess(python), inProcess(servers)];
-const statuses = await compare('all programs', backends, cases);
-const finishing = cases.filter((_, index) => statuses[index] !== 'timeout');
-await compare(
-  `programs that finish (without the ${cases.length - finishing.length} that time out)`,
-  backends,
-  finishing,
-);
-await Promise.all(servers.map((server) => server.close()));
-await sealedAgainstStatements(sandbox);
-await sandbox.close();
+async function againstStatementsAndBackends(): Promise<void> {
+  const cases = [...humanEvalCanonical(), ...humanEvalFixBuggy()];
+  const sandbox = await createSandbox({ workers, pipelineDepth: Number(values.depth) });
+  const python = sandbox.python.executable;
+  const servers = Array.from(
+    { length: workers },
+    () => new ForkServer({ file: python, args: ['-I', '-S', '-c', script, 'inprocess'], preamble }, 20_000),
+  );
+  await Promise.all(servers.map((server) => server.ready));
+  console.log(
+    `python ${sandbox.pythonVersion.split(' ')[0]} (${python}); ${workers} workers; timeout ${timeoutMs} ms; best of ${rounds}`,
+  );
+  console.log(
+    `sandbox layers: ${sandbox.layers
+      .filter((layer) => layer.active)
+      .map((layer) => layer.name)
+      .join(', ')}`,
+  );
+  const backends = [pool(sandbox), freshProcess(python), inProcess(servers)];
+  const statuses = await compare('all programs', backends, cases);
+  const finishing = cases.filter((_, index) => statuses[index] !== 'timeout');
+  await compare(
+    `programs that finish (without the ${cases.length - finishing.length} that time out)`,
+    backends,
+    finishing,
+  );
+  await Promise.all(servers.map((server) => server.close()));
+  await sealedAgainstStatements(sandbox);
+  await sandbox.close();
+}
+
+if (!values['only-base']) await againstStatementsAndBackends();
+if (values.base) {
+  console.log(`\nthis checkout against ${values.base}: HumanEvalFix-Plus programs, sealed, alternating rounds`);
+  await compareVersions({ base: values.base, rounds, options: { workers, pipelineDepth: Number(values.depth) } });
+}
 
 interface SplitCase {
   id: string;

@@ -19,6 +19,10 @@ export interface ServerHello {
   uid: number;
   /** Null when programs get a PID namespace of their own (or were not meant to); else why not. */
   programPidNamespace?: string | null;
+  /** Null when programs get PID, mount and IPC namespaces and a fresh /tmp of their own (or were not meant to); else why not. */
+  programNamespaces?: string | null;
+  /** Null when programs run under the seccomp filter (or were not meant to); else why not. */
+  syscallFilter?: string | null;
 }
 
 interface Pending {

@@ -19,16 +19,20 @@ describe('planIsolation', () => {
     expect(plan.layers.filter((item) => item.active).map((item) => item.name)).toEqual([
       'rlimits',
       'process-limit',
-      'program-pid-namespace',
+      'syscall-filter',
       'total-memory',
     ]);
     expect(layer(plan, 'bubblewrap')?.detail).toMatch(/not installed/);
     expect(layer(plan, 'namespaces')).toMatchObject({ active: false, detail: expect.stringContaining('EPERM here') });
     expect(layer(plan, 'namespaces')?.risk).toMatch(/network/);
     expect(layer(plan, 'clean-slate')?.active).toBe(false);
+    expect(layer(plan, 'program-namespaces')).toMatchObject({
+      active: false,
+      risk: expect.stringMatching(/leave state/),
+    });
     expect(plan.childUidBase).toBeNull();
     expect(plan.sandboxWorkRoot).toBeNull();
-    expect(plan.serverConfig).toEqual({ privateTmp: false, programPidNamespace: true });
+    expect(plan.serverConfig).toEqual({ privateTmp: false, programPidNamespace: true, syscallFilter: true });
     expect(plan.command('SRC', 'serve', '{}')).toEqual({
       file: python.executable,
       args: ['-I', '-S', '-c', 'SRC', 'serve', '{}'],
@@ -44,6 +48,12 @@ describe('planIsolation', () => {
     expect(plan.serverConfig['namespaces']).toMatchObject({ tmpBytes: defaults.tmpfsBytes });
     expect(plan.sandboxWorkRoot).toBe('/tmp');
     expect(layer(plan, 'clean-slate')?.active).toBe(true);
+    expect(layer(plan, 'program-namespaces')?.active).toBe(true);
+    expect(plan.serverConfig).toMatchObject({
+      programNamespaces: true,
+      programScratch: { tmpBytes: defaults.tmpfsBytes, shmBytes: 64 * 1024 * 1024 },
+      syscallFilter: true,
+    });
     await expect(
       planIsolation({ ...defaults, namespaces: 'required' }, python, {
         isRoot: false,

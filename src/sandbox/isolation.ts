@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { lstatSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { NxtError } from '../shared/index.js';
 import type { PythonInfo } from './interpreter.js';
@@ -14,7 +14,8 @@ export interface IsolationLayer {
     | 'process-limit'
     | 'bubblewrap'
     | 'namespaces'
-    | 'program-pid-namespace'
+    | 'program-namespaces'
+    | 'syscall-filter'
     | 'clean-slate'
     | 'total-memory';
   active: boolean;
@@ -63,6 +64,7 @@ export async function findBubblewrap(): Promise<{ path: string; version: string 
 const NO_BWRAP_RISK =
   'programs can read world-readable files, write to world-writable directories such as /tmp, and use the network';
 
+const HIDDEN_PROC_FILES = ['/proc/keys', '/proc/key-users'];
 const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
 
 function systemMounts(): string[] {
@@ -100,7 +102,7 @@ function pythonMounts(python: PythonInfo): string[] {
   return args;
 }
 
-function bubblewrapArgs(isRoot: boolean, drop: boolean, python: PythonInfo, tmpfsBytes: number): string[] {
+function bubblewrapArgs(isRoot: boolean, python: PythonInfo, tmpfsBytes: number): string[] {
   const namespaces = isRoot
     ? // As root we keep the real uid so the server can hand each program its own unprivileged uid.
       ['--unshare-ipc', '--unshare-pid', '--unshare-net', '--unshare-uts', '--unshare-cgroup-try']
@@ -115,9 +117,10 @@ function bubblewrapArgs(isRoot: boolean, drop: boolean, python: PythonInfo, tmpf
         ]),
       ]
     : [];
-  // Where programs share the server's uid, the zygote forks each into a PID namespace of its own,
-  // which takes CAP_SYS_ADMIN in the sandbox's user namespace (children drop every capability).
-  if (!drop) capabilities.push('--cap-add', 'CAP_SYS_ADMIN');
+  // The zygote forks each program into PID, mount and IPC namespaces of its own and mounts its fresh
+  // /tmp, which takes CAP_SYS_ADMIN (in the sandbox's user namespace when nxt is not root). Children
+  // lose it: a new uid clears their capabilities as root, otherwise they drop every one.
+  capabilities.push('--cap-add', 'CAP_SYS_ADMIN');
   return [
     ...namespaces,
     '--die-with-parent',
@@ -129,6 +132,9 @@ function bubblewrapArgs(isRoot: boolean, drop: boolean, python: PythonInfo, tmpf
     ...pythonMounts(python),
     '--proc',
     '/proc',
+    // What /proc shows of every uid's keys: a program sharing the invoker's uid would read the
+    // descriptions of the invoker's keys there (unreadable now: bubblewrap binds devices nodev).
+    ...HIDDEN_PROC_FILES.filter((path) => existsSync(path)).flatMap((path) => ['--ro-bind', '/dev/null', path]),
     '--dev',
     '/dev',
     // Private, size-capped and world-writable like the real ones, so tempfile works in programs.
@@ -193,6 +199,71 @@ export function probeNamespaces(python: PythonInfo, spec: Record<string, unknown
       }
     });
   });
+}
+
+/** Without namespaces of its own, a program shares the server's: what it leaves there must be cleaned. */
+export const CLEAN_SLATE_FALLBACK =
+  "after each program its work dir, /tmp, /dev/shm and SysV IPC objects are emptied (the server's own, shared by its programs in turn)";
+
+/**
+ * The layers that keep one program from the next (and fills in the server's config for them): namespaces
+ * of each program's own where the server has namespaces, the seccomp filter everywhere, and cleaning
+ * where nothing better is possible. The server checks both at start; `applyServerFacts` corrects them.
+ */
+function programLayers(
+  privateRoot: boolean,
+  drop: boolean,
+  tmpfsBytes: number,
+  serverConfig: Record<string, unknown>,
+): IsolationLayer[] {
+  const layers: IsolationLayer[] = [];
+  if (privateRoot) {
+    serverConfig['programNamespaces'] = true;
+    serverConfig['programScratch'] = { tmpBytes: tmpfsBytes, shmBytes: Math.min(tmpfsBytes, 64 * 1024 * 1024) };
+    layers.push({
+      name: 'program-namespaces',
+      active: true,
+      detail:
+        'each program runs in PID, mount and IPC namespaces of its own, with a fresh /tmp, /dev/shm and work dir and every other mount read-only: the kernel drops all of it with its last process',
+      risk: '',
+    });
+  } else {
+    layers.push({
+      name: 'program-namespaces',
+      active: false,
+      detail: 'needs bubblewrap or the namespaces layer',
+      risk: 'programs share /tmp, /dev/shm, IPC and process ids with each other and the host: one can leave state for a later one',
+    });
+  }
+  if (!drop) {
+    // Programs share the server's uid: each runs as the init of a PID namespace of its own, where it
+    // cannot name the server, the zygote or the child waiting for the next program.
+    serverConfig['programPidNamespace'] = true;
+  }
+  serverConfig['syscallFilter'] = true;
+  layers.push({
+    name: 'syscall-filter',
+    active: true,
+    detail:
+      'seccomp and no_new_privs: kernel keyrings, new namespaces, sockets other than Unix, io_uring, file locks, inotify, perf events and bpf are refused',
+    risk: '',
+  });
+  layers.push(
+    privateRoot
+      ? {
+          name: 'clean-slate',
+          active: true,
+          detail: 'nothing of a program is left for the next: its namespaces, /tmp and work dir end with it',
+          risk: '',
+        }
+      : {
+          name: 'clean-slate',
+          active: false,
+          detail: 'programs share the host /tmp, /dev/shm and IPC; only their work dirs are removed',
+          risk: 'a program can leave files or shared memory behind for later programs',
+        },
+  );
+  return layers;
 }
 
 /** Whether a program's processes together are bounded in memory (they are when their number is). */
@@ -280,7 +351,7 @@ export async function planIsolation(
       risk: NO_BWRAP_RISK,
     });
   } else {
-    const args = bubblewrapArgs(host.isRoot, drop, python, options.tmpfsBytes);
+    const args = bubblewrapArgs(host.isRoot, python, options.tmpfsBytes);
     const probe = await run(host.bubblewrap.path, [...args, '--', python.executable, '-I', '-S', '-c', 'print("ok")']);
     if (probe.ok && probe.stdout.trim() === 'ok') {
       bubblewrap = host.bubblewrap;
@@ -343,34 +414,7 @@ export async function planIsolation(
   }
   const privateRoot = bubblewrap !== null || serverConfig['namespaces'] !== undefined;
   serverConfig['privateTmp'] = privateRoot;
-  layers.push(
-    privateRoot
-      ? {
-          name: 'clean-slate',
-          active: true,
-          detail:
-            'after each program its work dir, /tmp, /dev/shm and SysV IPC objects are emptied: nothing reaches the next',
-          risk: '',
-        }
-      : {
-          name: 'clean-slate',
-          active: false,
-          detail: 'programs share the host /tmp, /dev/shm and IPC; only their work dirs are emptied',
-          risk: 'a program can leave files or shared memory behind for later programs',
-        },
-  );
-  if (!drop) {
-    // Programs share the server's uid: each runs as the init of a PID namespace of its own, where it
-    // cannot name the server, the zygote or the child waiting for the next program. The server tests
-    // it once at start; `applyServerFacts` corrects the layer if the kernel refused.
-    serverConfig['programPidNamespace'] = true;
-    layers.push({
-      name: 'program-pid-namespace',
-      active: true,
-      detail: 'each program runs in a PID namespace of its own: it cannot signal, stop or renice the judge',
-      risk: '',
-    });
-  }
+  layers.push(...programLayers(privateRoot, drop, options.tmpfsBytes, serverConfig));
   const processLimit = layers.find((layer) => layer.name === 'process-limit')?.active === true;
   layers.push(totalMemoryLayer(processLimit));
   return {

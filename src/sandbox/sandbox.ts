@@ -7,7 +7,14 @@ import { z } from 'zod';
 import { NxtError, UsageError } from '../shared/index.js';
 import type { ServerHello } from './fork-server.js';
 import { type PythonInfo, probePython } from './interpreter.js';
-import { findBubblewrap, type HostFacts, type IsolationLayer, planIsolation, totalMemoryLayer } from './isolation.js';
+import {
+  CLEAN_SLATE_FALLBACK,
+  findBubblewrap,
+  type HostFacts,
+  type IsolationLayer,
+  planIsolation,
+  totalMemoryLayer,
+} from './isolation.js';
 import {
   type CaseBatch,
   CaseBatchSchema,
@@ -173,12 +180,25 @@ function applyServerFacts(
       };
     }
     if (layer.name === 'total-memory' && !uids && hello.programPidNamespace) return totalMemoryLayer(false);
-    if (layer.name === 'program-pid-namespace' && hello.programPidNamespace) {
+    if (layer.name === 'program-namespaces' && layer.active && (hello.programNamespaces || hello.programPidNamespace)) {
       return {
         ...layer,
         active: false,
-        detail: `the kernel refuses it here (${hello.programPidNamespace})`,
-        risk: 'a program can signal, stop or renice the judge and the child that waits for the next program',
+        detail: `the kernel refuses them here (${hello.programNamespaces || hello.programPidNamespace})`,
+        risk: hello.programPidNamespace
+          ? 'a program can signal, stop or renice the judge and the child that waits for the next program'
+          : "programs share the server's /tmp, /dev/shm, IPC and process ids in turn: what cleaning misses reaches the next",
+      };
+    }
+    if (layer.name === 'clean-slate' && layer.active && hello.programNamespaces) {
+      return { ...layer, detail: CLEAN_SLATE_FALLBACK };
+    }
+    if (layer.name === 'syscall-filter' && hello.syscallFilter) {
+      return {
+        ...layer,
+        active: false,
+        detail: `cannot be installed here (${hello.syscallFilter})`,
+        risk: 'programs can keep keys in the kernel keyrings of their uid, which outlive them and reach later programs, and create sockets and namespaces',
       };
     }
     if (layer.name === 'unprivileged-uid' && layer.active && uids) {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
  */
 const MODULES = [
   'jail',
+  'syscalls',
   'plain',
   'frames',
   'oracles',

@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NxtError } from '../shared/index.js';
@@ -12,7 +12,9 @@ const STALE_TAKEOVER_MS = 10_000;
 
 /** A range of uids this process holds until `release()` (or its exit). */
 export interface UidRange {
+  /** The first uid: a multiple of `UID_RANGE_SIZE`, so ranges of any two bases never overlap. */
   base: number;
+  /** Ranges skipped above the first one at or above the requested base (0: the first was free). */
   index: number;
   lockFile: string;
   release(): void;
@@ -94,35 +96,99 @@ function takeOver(path: string, stale: string, mine: string): boolean {
   }
 }
 
+/** Takes lock file `path` if it is free or its holder is gone. */
+function claimFile(path: string, mine: string): boolean {
+  if (createExclusive(path, mine)) return true;
+  const content = readOrNull(path);
+  if (content === null || isLive(content)) return false;
+  return takeOver(path, content, mine);
+}
+
+function unlinkMine(files: readonly string[], mine: string): void {
+  for (const file of files) {
+    if (readOrNull(file) === mine) {
+      try {
+        unlinkSync(file);
+      } catch {}
+    }
+  }
+}
+
+/** The base uid of nxt versions that named ranges by their offset from it (`range-K`). */
+const LEGACY_BASE = 2_000_000_000;
+
 /**
- * Claims a range of `UID_RANGE_SIZE` uids above `uidBase` that no other live nxt process of this
- * machine holds: range k is held by the process whose pid and start time are in `dir/range-k`.
- * A file whose process is gone is taken over. The range is released on `release()` or at exit.
+ * Earlier nxt versions hold range k above the default base as `range-k`: the same uids as the aligned
+ * block at 2,000,000,000 + 256k. Holding that file too keeps an older nxt beside this one off our uids.
+ */
+function legacyLockFiles(dir: string, base: number): string[] {
+  const offset = base - LEGACY_BASE;
+  return offset >= 0 && offset % UID_RANGE_SIZE === 0 ? [join(dir, `range-${offset / UID_RANGE_SIZE}`)] : [];
+}
+
+/**
+ * The lock folder must be nxt's own: a folder another user made (or a symbolic link they planted)
+ * would let them hold, or free, every range. Created 0700 when missing; refused when it is not a
+ * directory owned by this user that only this user can write.
+ */
+function checkLockDir(dir: string): void {
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') mkdirSync(dir, { recursive: true, mode: 0o700 });
+    else if (code !== 'EEXIST') throw error;
+  }
+  const info = lstatSync(dir);
+  const uid = process.getuid?.() ?? 0;
+  const why = info.isSymbolicLink()
+    ? 'is a symbolic link'
+    : !info.isDirectory()
+      ? 'is not a directory'
+      : info.uid !== uid
+        ? `belongs to uid ${info.uid}`
+        : (info.mode & 0o022) !== 0
+          ? `can be written by others (mode ${(info.mode & 0o777).toString(8)})`
+          : null;
+  if (why !== null) {
+    throw new NxtError(
+      'sandbox',
+      `the uid lock folder ${dir} ${why}: another user could hold or free nxt's uid ranges. Remove it (nxt makes its own) or choose another with uidLockDir.`,
+    );
+  }
+}
+
+/**
+ * Claims a range of `UID_RANGE_SIZE` uids at or above `uidBase` that no other live nxt process of
+ * this machine holds. Ranges are aligned to absolute multiples of `UID_RANGE_SIZE` and each is held
+ * through the lock file `dir/uids-<first uid>` (pid and start time), so two nxt processes never share a
+ * uid whatever bases they were given. A file whose process is gone is taken over. The range is
+ * released on `release()` or at exit.
  */
 export function claimUidRange(uidBase: number, dir = defaultUidLockDir()): UidRange {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  checkLockDir(dir);
   const mine = owner();
+  const first = Math.ceil(uidBase / UID_RANGE_SIZE);
   for (let index = 0; index < RANGES; index++) {
-    const base = uidBase + index * UID_RANGE_SIZE;
+    const base = (first + index) * UID_RANGE_SIZE;
     if (base + UID_RANGE_SIZE > 4_294_967_294) break;
-    const lockFile = join(dir, `range-${index}`);
-    let claimed = createExclusive(lockFile, mine);
-    if (!claimed) {
-      const content = readOrNull(lockFile);
-      if (content === null || isLive(content)) continue;
-      claimed = takeOver(lockFile, content, mine);
+    const lockFile = join(dir, `uids-${base}`);
+    const files = [lockFile, ...legacyLockFiles(dir, base)];
+    const held: string[] = [];
+    for (const file of files) {
+      if (!claimFile(file, mine)) break;
+      held.push(file);
     }
-    if (!claimed) continue;
+    if (held.length < files.length) {
+      unlinkMine(held, mine);
+      continue;
+    }
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
       process.removeListener('exit', release);
-      if (readOrNull(lockFile) === mine) {
-        try {
-          unlinkSync(lockFile);
-        } catch {}
-      }
+      unlinkMine(held, mine);
     };
     process.on('exit', release);
     return { base, index, lockFile, release };

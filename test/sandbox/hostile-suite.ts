@@ -41,6 +41,8 @@ interface Hostile {
   options?: JudgeOptions;
   /** Layers this case depends on; skipped (and reported as skipped) when one is inactive. */
   needs?: Layer[];
+  /** Layers that change what this case does: skipped when one is active (another case covers it). */
+  unless?: Layer[];
   check?: (verdict: Verdict) => void;
 }
 
@@ -228,7 +230,16 @@ const cases: Hostile[] = [
     program: 'import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n',
     expect: 'error',
     needs: ['unprivileged-uid'],
+    unless: ['program-namespaces'],
     check: (verdict) => expect(verdict.program.exception?.type).toBe('PermissionError'),
+  },
+  {
+    // As the init of a PID namespace of its own, a program cannot name its parent: getppid() is 0,
+    // and kill(0) signals its own group, where init ignores what it sends itself.
+    name: 'kills its parent (the fork-server), from a PID namespace of its own',
+    program: 'import os, signal\nassert os.getppid() == 0\nos.kill(os.getppid(), signal.SIGKILL)\n',
+    expect: 'pass',
+    needs: ['program-namespaces'],
   },
   {
     // kill(-1) spares the caller: the program lives on, and nothing outside its own uid is touched.
@@ -236,11 +247,36 @@ const cases: Hostile[] = [
     program: 'import os, signal\nos.kill(-1, signal.SIGKILL)\n',
     expect: 'pass',
     needs: ['unprivileged-uid'],
+    unless: ['program-namespaces'],
+  },
+  {
+    // Alone in its PID namespace, a program has no process to signal.
+    name: 'kill(-1) from a PID namespace of its own: no process to signal',
+    program: 'import os, signal\nos.kill(-1, signal.SIGKILL)\n',
+    expect: 'error',
+    needs: ['program-namespaces'],
+    check: (verdict) => expect(verdict.program.exception?.type).toBe('ProcessLookupError'),
   },
   {
     name: 'kills its own process',
     program: 'import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n',
     expect: 'error',
+    unless: ['program-namespaces'],
+  },
+  {
+    // The init of a PID namespace gets no signal with a default action from inside it, its own
+    // included (decision 0010): the program goes on and is judged by what it computes.
+    name: 'kills its own process, as the init of its PID namespace',
+    program: `import os, signal\nos.kill(os.getpid(), signal.SIGKILL)${OK_FUNCTION}`,
+    tests: OK_TEST,
+    expect: 'pass',
+    needs: ['program-namespaces'],
+  },
+  {
+    name: 'aborts (SIGABRT): it ends, even as the init of a PID namespace',
+    program: 'import os\nos.abort()\n',
+    expect: 'error',
+    check: (verdict) => expect(verdict.program.exception?.type).toBe('Crash'),
   },
   {
     name: 'sys.exit(0) before the asserts',
@@ -393,6 +429,9 @@ export function defineHostileSuite(title: string, options: SandboxOptions, witho
       it(item.name, async (context) => {
         const missing = (item.needs ?? []).filter((layer) => !active(layer));
         if (missing.length > 0) context.skip(`needs the ${missing.join(', ')} layer, inactive here`);
+        const changing = (item.unless ?? []).filter((layer) => active(layer));
+        if (changing.length > 0)
+          context.skip(`the ${changing.join(', ')} layer is active here: another case covers it`);
         const started = sandbox.serversStarted;
         const tests = (item.tests ?? ['assert True']).map((test) => test.replace('PORT', String(networkPort)));
         const verdict = await sandbox.judgeProgram(item.program, tests, item.options ?? {});

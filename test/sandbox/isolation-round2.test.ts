@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 import { findBubblewrap } from '../../src/sandbox/isolation.js';
 import { claimUidRange, UID_RANGE_SIZE } from '../../src/sandbox/uid-range.js';
+import { asUser, bundleForAnotherUser, hasSetpriv } from '../support/another-user.js';
 import { NO_BUBBLEWRAP } from '../support/processes.js';
 
 const FIXTURE = join(import.meta.dirname, '__fixtures__', 'judge-stream.ts');
@@ -20,38 +21,13 @@ interface StreamResult {
   servers: number;
 }
 
-/**
- * The fixture as one JavaScript file another user can run: the checkout (and its node_modules) may
- * live where that user cannot read (a 0700 temporary folder, /root). nxt's Python sources go beside
- * it, where the sandbox looks for them.
- */
-async function bundleForAnotherUser(): Promise<string> {
-  const { buildSync } = await import('esbuild');
-  const dir = mkdtempSync(join(tmpdir(), 'nxt-bundle-'));
-  const outfile = join(dir, 'judge-stream.mjs');
-  buildSync({
-    entryPoints: [FIXTURE],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outfile,
-    logLevel: 'silent',
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-  });
-  cpSync(join(import.meta.dirname, '..', '..', 'src', 'sandbox', 'python'), join(dir, 'python'), { recursive: true });
-  execFileSync('chmod', ['-R', 'a+rX', dir]);
-  return outfile;
-}
-
 /** Runs the judge-stream fixture in a process of its own (as `user` when given), resolves its report. */
 async function judgeStream(options: Record<string, unknown>, user: number | null = null): Promise<StreamResult> {
   const node =
     user === null
       ? [process.execPath, '--import', 'tsx', FIXTURE, JSON.stringify(options)]
-      : [process.execPath, await bundleForAnotherUser(), JSON.stringify(options)];
-  const [file, ...args] =
-    user === null ? node : ['setpriv', `--reuid=${user}`, `--regid=${user}`, '--clear-groups', ...node];
+      : [process.execPath, await bundleForAnotherUser(FIXTURE), JSON.stringify(options)];
+  const [file, ...args] = user === null ? node : [...asUser(user), ...node];
   return new Promise((resolve, reject) => {
     const child = spawn(file as string, args, { env: { PATH: process.env['PATH'], HOME: tmpdir() } });
     let stdout = '';
@@ -258,11 +234,7 @@ describe('several nxt processes and other users', () => {
       async (context) => {
         let user: number | null = null;
         if (isRoot) {
-          try {
-            execFileSync('setpriv', ['--version']);
-          } catch {
-            context.skip('setpriv (util-linux) is not installed: cannot run nxt as another user');
-          }
+          if (!hasSetpriv()) context.skip('setpriv (util-linux) is not installed: cannot run nxt as another user');
           user = 65534;
         }
         // The user's own interpreter may live where nobody can read (pyenv under /root): the system one.
@@ -271,7 +243,7 @@ describe('several nxt processes and other users', () => {
         expect(report.uid).not.toBe(0);
         expectHonestVerdicts(report);
         const active = report.layers.filter((layer) => layer.active).map((layer) => layer.name);
-        expect(active).toContain('program-pid-namespace');
+        expect(active).toContain('program-namespaces');
         expect(active).toContain('process-limit');
       },
       120_000,
@@ -290,17 +262,86 @@ describe('uid ranges', () => {
       const third = claimUidRange(3_000_000_000, dir);
       expect(third.base).toBe(first.base);
       // A range file left by a process that is gone (pid 2^22 + 1 cannot exist) is free again.
-      execFileSync('sh', ['-c', `echo '4194305 1' > '${join(dir, 'range-2')}'`]);
+      const free = first.base + 2 * UID_RANGE_SIZE;
+      execFileSync('sh', ['-c', `echo '4194305 1' > '${join(dir, `uids-${free}`)}'`]);
       const fourth = claimUidRange(3_000_000_000, dir);
-      expect(fourth.index).toBe(2);
+      expect(fourth.base).toBe(free);
       // One held by a live process (this one, under its own start time) is not.
-      const live = execFileSync('cat', [join(dir, 'range-1')], { encoding: 'utf8' });
+      const live = execFileSync('cat', [second.lockFile], { encoding: 'utf8' });
       expect(live.split(' ')[0]).toBe(String(process.pid));
       second.release();
       third.release();
       fourth.release();
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('claims ranges by absolute uid: two bases never share a uid', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nxt-uids-'));
+    try {
+      const claimed = [3_000_000_000, 3_000_000_100, 3_000_000_200, 3_000_000_255, 3_000_000_256].map((base) =>
+        claimUidRange(base, dir),
+      );
+      const uids = new Set<number>();
+      for (const range of claimed) {
+        expect(range.base % UID_RANGE_SIZE).toBe(0);
+        for (let uid = range.base; uid < range.base + UID_RANGE_SIZE; uid++) {
+          expect(uids.has(uid)).toBe(false);
+          uids.add(uid);
+        }
+      }
+      for (const [index, range] of claimed.entries())
+        expect(range.base).toBeGreaterThanOrEqual(
+          [3_000_000_000, 3_000_000_100, 3_000_000_200, 3_000_000_255, 3_000_000_256][index] as number,
+        );
+      for (const range of claimed) range.release();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps clear of the ranges an older nxt holds as range-K above 2,000,000,000, and holds those files too', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nxt-uids-'));
+    try {
+      const first = claimUidRange(2_000_000_000, dir);
+      expect(first.base).toBe(2_000_000_000);
+      // An older nxt sees this range as taken...
+      const mine = execFileSync('cat', [first.lockFile], { encoding: 'utf8' });
+      expect(execFileSync('cat', [join(dir, 'range-0')], { encoding: 'utf8' })).toBe(mine);
+      // ...and the range an older nxt holds (a live holder: this process) is skipped.
+      execFileSync('sh', ['-c', `cat '${first.lockFile}' > '${join(dir, 'range-1')}'`]);
+      const second = claimUidRange(2_000_000_000, dir);
+      expect(second.base).toBe(2_000_000_000 + 2 * UID_RANGE_SIZE);
+      first.release();
+      second.release();
+      expect(existsSync(join(dir, 'range-0'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a lock folder another user could have made or can write', () => {
+    const parent = mkdtempSync(join(tmpdir(), 'nxt-uids-'));
+    try {
+      const writable = join(parent, 'writable');
+      execFileSync('mkdir', ['-m', '1777', writable]);
+      expect(() => claimUidRange(3_000_000_000, writable)).toThrow(/can be written by others.*Remove it/);
+      const link = join(parent, 'link');
+      execFileSync('ln', ['-s', parent, link]);
+      expect(() => claimUidRange(3_000_000_000, link)).toThrow(/is a symbolic link/);
+      if (isRoot) {
+        const foreign = join(parent, 'foreign');
+        execFileSync('mkdir', ['-m', '700', foreign]);
+        execFileSync('chown', ['65534', foreign]);
+        expect(() => claimUidRange(3_000_000_000, foreign)).toThrow(/belongs to uid 65534/);
+      }
+      // A folder of its own, made 0700 where it was missing, is fine.
+      const range = claimUidRange(3_000_000_000, join(parent, 'fresh'));
+      expect(execFileSync('stat', ['-c', '%a', join(parent, 'fresh')], { encoding: 'utf8' }).trim()).toBe('700');
+      range.release();
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
     }
   });
 });

@@ -45,6 +45,7 @@ _LOCKED = ((1, MS_RDONLY), (2, MS_NOSUID), (4, MS_NODEV), (8, MS_NOEXEC), (1024,
            (2048, MS_NODIRATIME), (4096, MS_RELATIME))
 _PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "ppc64le": 203, "ppc64": 203, "s390x": 217,
                "loongarch64": 41}
+HIDDEN_PROC_FILES = ("/proc/keys", "/proc/key-users")
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 DEVICES = ("null", "zero", "full", "random", "urandom")
 
@@ -121,9 +122,10 @@ def _locked_flags(path):
     return flags
 
 
-def _bind_readonly(source, target):
+def _bind_readonly(source, target, extra=MS_NOSUID | MS_NODEV):
+    """A read-only bind; nosuid and nodev too (as bubblewrap does), so no setuid binary raises privileges."""
     mount(source, target, None, MS_BIND | MS_REC)
-    mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | _locked_flags(target))
+    mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | extra | _locked_flags(target))
 
 
 def _makedirs(path):
@@ -158,7 +160,8 @@ def _build_root(new, spec):
     for name in DEVICES:
         target = new + "/dev/" + name
         os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o666))
-        mount("/dev/" + name, target, None, MS_BIND)
+        # Read-only (a device still reads and writes; its times and modes cannot change) and nosuid.
+        _bind_readonly("/dev/" + name, target, MS_NOSUID | MS_NOEXEC)
     for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
                          ("stderr", "/proc/self/fd/2")):
         os.symlink(target, new + "/dev/" + name)
@@ -208,6 +211,11 @@ def enter(spec):
     # proc shows the PID namespace of whoever mounts it, and the kernel lets a user namespace mount
     # one only while the host's /proc is still in view: so here, before the old root goes.
     mount("proc", new + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    # What /proc shows of every uid's keys (descriptions, counts): a program that shares the invoker's
+    # uid (nxt not root) would read what the invoker keeps there. Covered, as bubblewrap's plan does.
+    for path in HIDDEN_PROC_FILES:
+        if os.path.exists(new + path):
+            _bind_readonly(new + "/dev/null", new + path, MS_NOSUID | MS_NOEXEC)
     _pivot(new)
     # As a non-root user we keep the capabilities of our user namespace: the zygote needs
     # CAP_SYS_ADMIN in it to fork each child into a PID namespace of its own; children drop them all.
@@ -235,9 +243,17 @@ SIGCHLD = 17
 _pylib = None
 
 
-def fork_into_pid_namespace():
+# What each program gets of its own: processes (it is the init of its PID namespace), mounts (a fresh
+# /tmp, /dev/shm and working directory, the rest read-only) and IPC (SysV objects, POSIX queues). The
+# kernel drops all of it with the program's last process: nothing is left to clean or to read later.
+PROGRAM_NAMESPACES = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC
+PROGRAM_WORKDIR = "/tmp/work"
+
+
+def fork_into_pid_namespace(extra=0):
     """os.fork(), but the child is the init of a new PID namespace (needs CAP_SYS_ADMIN in our user
-    namespace: root, or the namespaces the server entered). Returns 0 in the child, its pid outside.
+    namespace: root, or the namespaces the server entered), and in new namespaces of the kinds in
+    `extra`. Returns 0 in the child, its pid outside.
 
     The child cannot name (signal, stop, renice, trace) anything outside its namespace: not the
     server, not the zygote, not the child that waits for the next program. clone(2) straight from
@@ -250,7 +266,8 @@ def fork_into_pid_namespace():
         _pylib = ctypes.PyDLL(None, use_errno=True)  # keeps the GIL across the call, like os.fork
     _pylib.PyOS_BeforeFork()
     ctypes.set_errno(0)
-    pid = _pylib.syscall(ctypes.c_long(number), ctypes.c_ulong(SIGCHLD | CLONE_NEWPID), None, None, None, None)
+    flags = SIGCHLD | CLONE_NEWPID | extra
+    pid = _pylib.syscall(ctypes.c_long(number), ctypes.c_ulong(flags), None, None, None, None)
     if pid == 0:
         _pylib.PyOS_AfterFork_Child()
         return 0
@@ -259,6 +276,94 @@ def fork_into_pid_namespace():
     if pid < 0:
         raise OSError(number, "clone: %s" % os.strerror(number))
     return pid
+
+
+_SYS_MOUNT_SETATTR = 442  # the same number on every architecture
+AT_FDCWD = -100
+AT_RECURSIVE = 0x8000
+MOUNT_ATTR_RDONLY = 0x1
+MOUNT_ATTR_NOSUID = 0x2
+
+
+class _MountAttr(ctypes.Structure):
+    _fields_ = [("attr_set", ctypes.c_uint64), ("attr_clr", ctypes.c_uint64), ("propagation", ctypes.c_uint64),
+                ("userns_fd", ctypes.c_uint64)]
+
+
+def _seal_mounts():
+    """Every mount of this (new, private) mount namespace becomes read-only, nosuid and private: one
+    mount_setattr(2) call, or a remount per mount point on kernels before 5.12."""
+    attr = _MountAttr(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID, 0, MS_PRIVATE, 0)
+    result = libc().syscall(ctypes.c_long(_SYS_MOUNT_SETATTR), ctypes.c_int(AT_FDCWD), b"/",
+                            ctypes.c_uint(AT_RECURSIVE), ctypes.byref(attr), ctypes.c_size_t(ctypes.sizeof(attr)))
+    if result == 0:
+        return
+    if ctypes.get_errno() != 38:  # ENOSYS
+        _check(result, "mount_setattr")
+    mount(None, "/", None, MS_REC | MS_PRIVATE)
+    with open("/proc/self/mountinfo") as handle:
+        points = [line.split()[4] for line in handle if len(line.split()) > 4]
+    for point in points:
+        point = point.encode().decode("unicode_escape")  # mountinfo escapes spaces as \040
+        try:
+            mount(None, point, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | _locked_flags(point))
+        except OSError:
+            pass
+
+
+def enter_program_root(scratch):
+    """In a child forked with PROGRAM_NAMESPACES, before it drops its privileges: seals every mount it
+    inherited and gives it a fresh tmpfs on /tmp (holding its working directory) and on /dev/shm.
+    Returns the working directory."""
+    _seal_mounts()
+    for path, size in (("/tmp", scratch["tmpBytes"]), ("/dev/shm", scratch["shmBytes"])):
+        mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=%d,nr_inodes=16384,mode=1777" % size)
+    os.mkdir(PROGRAM_WORKDIR, 0o700)
+    return PROGRAM_WORKDIR
+
+
+_KEYCTL = {"x86_64": 250, "aarch64": 219, "riscv64": 219, "loongarch64": 219}
+KEYCTL_JOIN_SESSION_KEYRING = 1
+
+
+def new_session_keyring():
+    """Subscribes this process to a new, empty, anonymous session keyring: the keyring of whoever
+    started nxt is no longer this process's to use (possession), and nothing it holds is inherited."""
+    number = _KEYCTL.get(os.uname().machine)
+    if number is not None:
+        libc().syscall(ctypes.c_long(number), ctypes.c_int(KEYCTL_JOIN_SESSION_KEYRING), None)
+
+
+def probe_program_namespaces(scratch):
+    """Whether children can be forked into PROGRAM_NAMESPACES with their own root: None, or why not."""
+    read, write = os.pipe()
+    try:
+        pid = fork_into_pid_namespace(PROGRAM_NAMESPACES & ~CLONE_NEWPID)
+    except OSError as exc:
+        os.close(read)
+        os.close(write)
+        return str(exc)
+    if pid == 0:
+        os.close(read)
+        why = b""
+        try:
+            enter_program_root(scratch)
+            if os.getpid() != 1:
+                why = b"the child was not the init of its PID namespace"
+        except OSError as exc:
+            why = str(exc).encode()[:500]
+        os.write(write, why)
+        os._exit(0)
+    os.close(write)
+    answer = b""
+    while True:
+        chunk = os.read(read, 512)
+        if not chunk:
+            break
+        answer += chunk
+    os.close(read)
+    os.waitpid(pid, 0)
+    return answer.decode("utf-8", "replace") or None
 
 
 def probe_own_pid_namespace():

@@ -28,7 +28,7 @@ for _name in PRELOAD:
     except ImportError:
         pass
 
-from nxt import baseline, harness, jail, mutate, plain, seal, supervisor, zygote  # noqa: E402
+from nxt import baseline, harness, jail, mutate, plain, seal, supervisor, syscalls, zygote  # noqa: E402
 
 PROTO_IN = 3
 PROTO_OUT = 4
@@ -131,11 +131,26 @@ def hello():
             "executable": sys.executable, "pid": os.getpid(), "uid": os.getuid()}
 
 
-def serve(config):
-    pid_namespace = None
+def _probe_children(config):
+    """Tries once what the zygote will do for every child; the hello says what works (None) or why not."""
+    found = {"programPidNamespace": None, "programNamespaces": None, "syscallFilter": None}
     if config.get("programPidNamespace"):
-        pid_namespace = jail.probe_own_pid_namespace()
-        config["pidNamespace"] = pid_namespace is None
+        found["programPidNamespace"] = jail.probe_own_pid_namespace()
+        config["pidNamespace"] = found["programPidNamespace"] is None
+    if config.get("programNamespaces"):
+        found["programNamespaces"] = jail.probe_program_namespaces(config["programScratch"])
+        config["programNamespaces"] = found["programNamespaces"] is None
+    if config.get("syscallFilter"):
+        syscalls.prepare()
+        found["syscallFilter"] = syscalls.probe()
+        config["syscallFilter"] = found["syscallFilter"] is None
+    return found
+
+
+def serve(config):
+    # Whoever started nxt keeps their session keyring; the sandbox's processes start from an empty one.
+    jail.new_session_keyring()
+    found = _probe_children(config)
     harness.prepare()
     client = zygote.ZygoteClient(config)  # before any request: its memory must never hold one
     zygote._prctl(4, 0)  # PR_SET_DUMPABLE 0: the programs' uid must not read or trace the server
@@ -143,7 +158,7 @@ def serve(config):
     message = hello()
     message["childUid"] = config.get("childUid")
     message["zygotePid"] = client.pid
-    message["programPidNamespace"] = pid_namespace
+    message.update(found)
     send(PROTO_OUT, message)
     gc.collect()
     try:

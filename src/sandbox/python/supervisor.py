@@ -790,7 +790,8 @@ class Supervisor:
             name = signal.Signals(number).name if number in signal.Signals._value2member_map_ else str(number)
             if number == signal.SIGXCPU or (number == signal.SIGKILL and session.cpu_limited):
                 return "timeout", None
-            hint = " (a C stack overflow, often from deep recursion)" if number == signal.SIGSEGV else ""
+            # The init of a PID namespace ignores the SIGABRT abort() sends itself; glibc then faults.
+            hint = " (a C stack overflow, often from deep recursion, or abort())" if number == signal.SIGSEGV else ""
             return "error", _info("Crash", "the process was killed by %s%s" % (name, hint))
         return "error", _info("ProcessExit", "the program ended the process (exit code %s) before judging finished"
                               % session.exit_code)

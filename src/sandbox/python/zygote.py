@@ -20,7 +20,7 @@ import signal
 import struct
 import time
 
-from nxt import harness, jail
+from nxt import harness, jail, syscalls
 
 FORKED = struct.Struct("<i%dsH" % 12)
 FINISH = struct.Struct("<ciI")
@@ -203,9 +203,12 @@ class Zygote:
         self.uid = config.get("childUid")
         self.workroot = config.get("workRoot") or "/tmp"
         self.pid_namespace = bool(config.get("pidNamespace"))
+        # Namespaces of the program's own (jail.PROGRAM_NAMESPACES) with a fresh /tmp and /dev/shm:
+        # nothing to clean after a program, nothing of one program for the next to find.
+        self.scratch = config.get("programScratch") if config.get("programNamespaces") else None
         self.private_tmp = bool(config.get("privateTmp"))
-        self.children = {}  # pid -> workdir
-        self.spare_dirs = []
+        self.filter = bool(config.get("syscallFilter"))
+        self.children = {}  # pid -> workdir (None: the child's own, gone with its mount namespace)
 
     def serve(self):
         _prctl(36, 1)  # PR_SET_CHILD_SUBREAPER: what a program leaves behind becomes ours to sweep
@@ -230,25 +233,12 @@ class Zygote:
             _kill_group(pid)
         self._sweep(keep=())
 
-    def _take_workdir(self):
-        if self.spare_dirs:
-            return self.spare_dirs.pop()
+    def _new_workdir(self):
+        """A new directory for one program (never one another program used: its times, mode and
+        extended attributes would carry what that program left)."""
         path = os.path.join(self.workroot, "nxt-" + os.urandom(6).hex())
         os.mkdir(path, 0o700)
         return path
-
-    def _return_workdir(self, path):
-        """Keeps an empty working directory for the next program; removes one the program used."""
-        try:
-            if not os.listdir(path):
-                if self.uid is not None:
-                    os.chown(path, 0, 0)
-                os.chmod(path, 0o700)
-                self.spare_dirs.append(path)
-                return
-        except OSError:
-            pass
-        remove_tree(path)
 
     def _fork(self):
         nonce = os.urandom(12)
@@ -256,19 +246,33 @@ class Zygote:
         result_r, result_w = os.pipe()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
-        workdir = self._take_workdir()
-        pid = jail.fork_into_pid_namespace() if self.pid_namespace else os.fork()
+        workdir = None if self.scratch is not None else self._new_workdir()
+        if self.scratch is not None:
+            pid = jail.fork_into_pid_namespace(jail.PROGRAM_NAMESPACES)
+        else:
+            pid = jail.fork_into_pid_namespace() if self.pid_namespace else os.fork()
         if pid == 0:
-            if self.pid_namespace:
-                jail.drop_capabilities()  # ours are the user namespace's: no program may have them
             self.sock.close()
             for fd in (job_w, result_r, out_r, err_r):
                 os.close(fd)
+            try:
+                if self.scratch is not None:
+                    workdir = jail.enter_program_root(self.scratch)
+                jail.new_session_keyring()
+                if self.pid_namespace:
+                    jail.drop_capabilities()  # ours are the user namespace's: no program may have them
+                # No program gains privileges through exec (a setuid binary), whatever is mounted where.
+                jail.prctl(jail.PR_SET_NO_NEW_PRIVS, 1)
+                if self.filter and syscalls.install() is not None:
+                    os._exit(harness.BROKEN_CHANNEL_EXIT)  # never run a program without its filter
+            except BaseException:
+                os._exit(harness.BROKEN_CHANNEL_EXIT)
             harness.child_main(nonce, job_r, result_w, out_w, err_w, workdir, self.uid)
             os._exit(harness.BROKEN_CHANNEL_EXIT)
         for fd in (job_r, result_w, out_w, err_w):
             os.close(fd)
         self.children[pid] = workdir
+        workdir = workdir or jail.PROGRAM_WORKDIR
         encoded = workdir.encode()
         fds = array.array("i", (job_w, result_r, out_r, err_r))
         self.sock.sendmsg([FORKED.pack(pid, nonce, len(encoded)) + encoded],
@@ -299,8 +303,8 @@ class Zygote:
                 status = None
         self._sweep(keep=self.children)
         if workdir is not None:
-            self._return_workdir(workdir)
-        if self.private_tmp:
+            remove_tree(workdir)
+        if self.private_tmp and self.scratch is None:
             self._clean_slate()
         code = signum = -1
         if status is not None:
@@ -317,7 +321,6 @@ class Zygote:
         that shares their uid could have written there). No program finds another's leftovers, and a
         full /tmp lasts only until its program ends."""
         live = set(self.children.values())
-        live.update(self.spare_dirs)
         for name in _names(self.workroot):
             path = os.path.join(self.workroot, name)
             if path in live:
