@@ -10,6 +10,7 @@ const MODULES = [
   'frames',
   'oracles',
   'seal',
+  'entry_points',
   'tracer',
   'mutate',
   'harness',
