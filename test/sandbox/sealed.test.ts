@@ -206,6 +206,18 @@ describe('planning', () => {
     expect(sealed.tests[0]).toMatchObject({ status: 'fail', sealed: true });
   });
 
+  it('a test that refers to the entry point without calling it runs as a statement, with the function itself', async () => {
+    const tests = ['assert callable(f)', 'assert f.__name__ == "f" and f.__doc__ == "Doc."', 'assert f(1) == 1'];
+    const plans = await sandbox.planTests(tests, F);
+    expect(plans.map((plan) => plan.kind)).toEqual(['statement', 'statement', 'sealed']);
+    const verdict = await sandbox.judgeProgram('def f(x):\n    "Doc."\n    return x\n', tests, F);
+    expect(verdict.tests.map((test) => [test.status, test.sealed])).toEqual([
+      ['pass', false],
+      ['pass', false],
+      ['pass', true],
+    ]);
+  });
+
   it('a runner test whose arguments are objects runs as a statement and says so', async () => {
     const reference = 'class Node:\n    def __init__(self, v):\n        self.v = v\n';
     const program = `${reference}def f(node):\n    return node.v + 1\n`;

@@ -586,12 +586,17 @@ class _Planner:
             raise Unsealable("an argument is not plain data: %s" % why)
 
     def _runnable(self, tree):
-        """A statement the test process can run: every free name is known without the program."""
+        """A statement the test process can run: every free name is known without the program, and it
+        calls the entry point. One that only refers to it (`callable(f)`, `f.__name__`) has no call to
+        seal, and would see the test process's stand-in instead of the function."""
         if self.entry is None:
             return False
         bound = set()
         used = set()
+        calls = False
         for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == self.entry:
+                calls = True
             if isinstance(node, ast.Name):
                 (bound if isinstance(node.ctx, (ast.Store, ast.Del)) else used).add(node.id)
             elif isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -606,7 +611,7 @@ class _Planner:
                 bound.add(node.arg)
             elif isinstance(node, ast.ExceptHandler) and node.name:
                 bound.add(node.name)
-        if self.entry not in used or self.entry in bound:
+        if not calls or self.entry in bound:
             return False
         if (used - bound) & (self.functions - {self.entry}):
             return False  # another program function: only the entry point's calls are forwarded
