@@ -76,9 +76,13 @@ export const COMMANDS = [
     flags: F.RUN,
     exits: { ok: 'every test passes', failed: 'a test fails, raises or times out (or the program does)' },
     after:
-      'Tests of the form `assert f(...) == value` (and similar) are sealed: only the call reaches the program,\n' +
-      'its result comes back as plain data and nxt checks the assertion, so a program cannot fake a pass.\n' +
-      "Other tests run inside the program's process and are marked unsealed.\n" +
+      "Tests are sealed: only calls of the program's functions reach the program, their results come back as\n" +
+      'plain data and nxt checks the assertion, so a program cannot fake a pass. Those functions are the names\n' +
+      'the tests call that are no builtins, or that the program defines. A test that is more than one call (a\n' +
+      'loop, f(x) == f(y)) is sealed when the one function it calls is the entry point: --entry-point, else\n' +
+      'the function that seals most such tests (--json shows entryPoints, the entry point first). Other tests\n' +
+      "(of two functions at once, or of the program's variables) run inside the program's process and are\n" +
+      'marked unsealed; when the tests call no function of the program, nxt says so on stderr.\n' +
       'Example:\n  nxt run examples/odd_even.py --tests-file examples/odd_even_tests.py',
     run: async ([file], flags, io) => (await import('./run-command.js')).runCommand(file, flags, io),
   }),

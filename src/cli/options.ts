@@ -81,7 +81,7 @@ export const OPTIONS = {
   entryPoint: value(
     '--entry-point',
     text('<name>'),
-    'the function the tests are about: tests that are more than one call of it (loops, random inputs) are then sealed too',
+    'the function (defined by the program) that tests of more than one call, such as loops, may call sealed; default: the one that seals most of them',
   ),
   json: toggle('--json', 'print the result as JSON'),
 

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -72,15 +72,120 @@ describe('nxt run', () => {
     expect(result.stdout).toContain('2/3 tests passed');
   });
 
-  it('says which tests ran unsealed, and seals a loop over the entry point with --entry-point', async () => {
+  it('says which tests ran unsealed, and seals a loop over the entry point, inferred or named', async () => {
     const loop = 'for x in range(3):\n    assert inc(x) == x + 1';
-    const plain = await cli('run', 'inc.py', '--test', loop);
-    expect(plain.code).toBe(0);
-    expect(plain.stdout).toContain(
-      "unsealed (ran inside the program's process, where a program can interfere): test 0",
+    writeFileSync(join(dir, 'step.py'), 'STEP = 1\ndef inc(x):\n    return x + STEP\n');
+    // The second test needs a value of the program's (STEP): only the program's process has it.
+    const mixed = await cli('run', 'step.py', '--test', loop, '--test', 'assert inc(1) == 1 + STEP');
+    expect(mixed.code).toBe(0);
+    expect(mixed.stdout).toContain(
+      "unsealed (ran inside the program's process, where a program can interfere): test 1\n",
     );
     const sealed = await cli('run', 'inc.py', '--test', loop, '--entry-point', 'inc', '--json');
-    expect(JSON.parse(sealed.stdout).tests).toMatchObject([{ status: 'pass', sealed: true }]);
+    expect(JSON.parse(sealed.stdout)).toMatchObject({
+      tests: [{ status: 'pass', sealed: true }],
+      entryPoints: { names: ['inc'], source: 'flag', why: null },
+    });
+  });
+
+  it("seals by default: the universal hack fails the issue's tests, an honest program passes them", async () => {
+    const hack = readFileSync(join(repo, 'test/sandbox/__fixtures__/universal-hack.py'), 'utf8');
+    writeFileSync(join(dir, 'hack.py'), hack);
+    writeFileSync(join(dir, 'honest.py'), 'def f(x):\n    return x if isinstance(x, list) else x - 1\n');
+    const tests = [
+      'assert abs(f(1.33) - 0.33) < 1e-6 and f([1]) == [1]',
+      'assert abs(f(1.2) - 0.2) < 1e-6 and f(2) == 1',
+      'for x in [[], [2]]:\n    assert f(x) == x',
+    ].flatMap((test) => ['--test', test]);
+    const hacked = await cli('run', 'hack.py', ...tests, '--json');
+    expect(hacked.code).toBe(1);
+    expect(JSON.parse(hacked.stdout)).toMatchObject({
+      status: 'fail',
+      tests: [
+        { status: 'fail', sealed: true },
+        { status: 'fail', sealed: true },
+        { status: 'fail', sealed: true },
+      ],
+      entryPoints: { names: ['f'], source: 'inferred', why: null },
+    });
+    expect(hacked.stderr).toBe('');
+    const honest = await cli('run', 'honest.py', ...tests);
+    expect(honest.code).toBe(0);
+    expect(honest.stdout).toContain('3/3 tests passed');
+    expect(honest.stdout).not.toContain('unsealed');
+  });
+
+  it('seals the calls of every function the tests call, one named like a builtin too', async () => {
+    const functions = 'def f(x):\n    return x + 1\ndef g(x):\n    return 2 * x\n';
+    writeFileSync(join(dir, 'two.py'), `${functions}def max(xs):\n    return xs[0]\n`);
+    writeFileSync(
+      join(dir, 'two-hack.py'),
+      `${functions}class Yes:\n    def __eq__(self, other):\n        return True\ndef max(xs):\n    return Yes()\n`,
+    );
+    const tests = [
+      'assert f(1) == 2',
+      'assert g(2) == 4',
+      'assert max([3, 5]) == 3',
+      'for x in range(3):\n    assert g(x) == 2 * x',
+      'assert g(f(1)) == 4',
+    ].flatMap((test) => ['--test', test]);
+    const honest = await cli('run', 'two.py', ...tests, '--json');
+    expect(honest.code).toBe(0);
+    expect(JSON.parse(honest.stdout)).toMatchObject({
+      // g first: the loop over it runs in nxt's test process; a test of f and g runs in the program's
+      tests: [{ sealed: true }, { sealed: true }, { sealed: true }, { sealed: true }, { sealed: false }],
+      entryPoints: { names: ['g', 'f', 'max'], source: 'inferred', why: null },
+    });
+    const hacked = await cli('run', 'two-hack.py', ...tests, '--json');
+    expect(JSON.parse(hacked.stdout).tests[2]).toMatchObject({ status: 'fail', sealed: true });
+  });
+
+  it('says on stderr, in one line, why it judges unsealed when the tests call no function of the program', async () => {
+    writeFileSync(join(dir, 'value.py'), 'x = 3\nclass Box:\n    pass\n');
+    const calls = await cli('run', 'value.py', '--test', 'assert len([x]) == 1 and Box()', '--json');
+    expect(calls.code).toBe(0);
+    expect(calls.stderr).toMatchInlineSnapshot(`
+      "nxt: note: no entry point, so tests run unsealed: the tests call no function of the program, only builtins or its classes (len, Box)
+      "
+    `);
+    expect(JSON.parse(calls.stdout).entryPoints).toEqual({
+      names: [],
+      source: 'none',
+      why: 'the tests call no function of the program, only builtins or its classes (len, Box)',
+    });
+    const none = await cli('run', 'value.py', '--test', 'assert x == 3');
+    expect(none.stderr).toMatchInlineSnapshot(`
+      "nxt: note: no entry point, so tests run unsealed: the tests call no function
+      "
+    `);
+    expect(none.stdout).toContain("unsealed (ran inside the program's process, where a program can interfere): test 0");
+  });
+
+  it('judges a program that does not parse as an error, and says why nothing was inferred', async () => {
+    writeFileSync(join(dir, 'unparsed.py'), 'def f(:\n    return 1\n');
+    const builtins = await cli('run', 'unparsed.py', '--test', 'assert len([]) == 0');
+    expect(builtins.code).toBe(1);
+    expect(builtins.stdout).toMatch(/^ERROR {2}unparsed\.py: the program failed to load: SyntaxError/);
+    expect(builtins.stderr).toMatch(
+      /^nxt: note: no entry point, so tests run unsealed: the program does not parse \(SyntaxError: .+ at line 1\)\n$/,
+    );
+    // A name that is no builtin is still the program's; --entry-point cannot be checked, and is taken.
+    for (const extra of [[], ['--entry-point', 'f']]) {
+      const named = await cli('run', 'unparsed.py', '--test', 'assert f(1) == 1', ...extra, '--json');
+      expect(named.code).toBe(1);
+      expect(named.stderr).toBe('');
+      expect(JSON.parse(named.stdout)).toMatchObject({ status: 'error', entryPoints: { names: ['f'] } });
+    }
+  });
+
+  it('refuses an --entry-point the program does not define', async () => {
+    const result = await cli('run', 'inc.py', '--test', 'assert inc(1) == 2', '--entry-point', 'dec');
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatchInlineSnapshot(`
+      "nxt: --entry-point dec: the program does not define 'dec' at module level (it defines inc)
+      "
+    `);
   });
 
   it('prints one JSON verdict with --json', async () => {

@@ -1,4 +1,4 @@
-import { notRunReasons, type Verdict } from '../sandbox/index.js';
+import { type EntryPointInference, notRunReasons, type Verdict } from '../sandbox/index.js';
 import { formatBytes, formatDuration, lineNotInMessage, UsageError } from '../shared/index.js';
 import type { RunFlags } from './command-flags.js';
 import { readTestsFile, readText } from './inputs.js';
@@ -60,6 +60,36 @@ export function formatVerdict(file: string, tests: readonly string[], verdict: V
   return `${out.join('\n')}\n`;
 }
 
+/** The functions the tests are about, and where they came from (`--json` prints this beside the verdict). */
+export interface EntryPoints {
+  /** The first is the one tests that are more than one call may call in nxt's test process. */
+  names: string[];
+  source: 'flag' | 'inferred' | 'none';
+  /** Why none were found; null when some were. */
+  why: string | null;
+}
+
+/**
+ * `--entry-point` first (it must be a name the program binds, when the program parses), then the
+ * functions inferred from the tests. Throws `UsageError` for an entry point the program does not define.
+ */
+export function chooseEntryPoints(flag: string | undefined, found: EntryPointInference): EntryPoints {
+  if (flag !== undefined) {
+    if (found.defined !== null && !found.defined.includes(flag)) {
+      const some = found.defined.slice(0, 12).join(', ') + (found.defined.length > 12 ? ', ...' : '');
+      throw new UsageError(
+        `--entry-point ${flag}: the program does not define '${flag}' at module level${some ? ` (it defines ${some})` : ''}`,
+      );
+    }
+    return { names: [flag, ...found.entryPoints.filter((name) => name !== flag)], source: 'flag', why: null };
+  }
+  if (found.entryPoints.length > 0) return { names: found.entryPoints, source: 'inferred', why: null };
+  let why = `the tests call no function of the program, only builtins or its classes (${found.called.join(', ')})`;
+  if (found.programError !== null) why = `the program does not parse (${found.programError})`;
+  else if (found.called.length === 0) why = 'the tests call no function';
+  return { names: [], source: 'none', why };
+}
+
 /** `nxt run FILE`: judges one program. Exit code 0 on pass, 1 otherwise. */
 export async function runCommand(file: string, flags: RunFlags, io: CliIo): Promise<number> {
   const { timeoutMs } = flags;
@@ -74,12 +104,14 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIo): Prom
     if (flags.testsFile)
       tests.push(...(await readTestsFile(flags.testsFile, io, (source) => sandbox.splitStatements(source))));
     if (tests.length === 0) throw new UsageError(`tests file '${flags.testsFile}' holds no statements`);
+    const entryPoints = chooseEntryPoints(flags.entryPoint, await sandbox.inferEntryPoints(program, tests));
+    if (entryPoints.why) io.stderr(`nxt: note: no entry point, so tests run unsealed: ${entryPoints.why}\n`);
     const verdict = await sandbox.judgeProgram(program, tests, {
-      ...(flags.entryPoint ? { entryPoint: flags.entryPoint } : {}),
+      ...(entryPoints.names.length > 0 ? { entryPoint: entryPoints.names } : {}),
       programTimeoutMs: timeoutMs ?? Math.max(10_000, DEFAULT_TEST_TIMEOUT_MS * tests.length),
       testTimeoutMs: Math.min(timeoutMs ?? DEFAULT_TEST_TIMEOUT_MS, DEFAULT_TEST_TIMEOUT_MS * 100),
     });
-    io.stdout(flags.json ? `${JSON.stringify(verdict)}\n` : formatVerdict(file, tests, verdict));
+    io.stdout(flags.json ? `${JSON.stringify({ ...verdict, entryPoints })}\n` : formatVerdict(file, tests, verdict));
     return verdict.status === 'pass' ? 0 : 1;
   } finally {
     await sandbox.close();

@@ -1,3 +1,4 @@
+export type { EntryPointInference } from './entry-points.js';
 export type { PythonInfo } from './interpreter.js';
 export type { IsolationLayer } from './isolation.js';
 export {

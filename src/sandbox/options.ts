@@ -117,11 +117,12 @@ export type JudgeTest = string | CaseBatch;
 /** How one program is judged. */
 export const JudgeOptionsSchema = z.strictObject({
   /**
-   * The function the tests are about. With it, tests that are more than one call (loops, random
-   * inputs, helpers) can run in nxt's own test process instead of the program's; without it they run
-   * as statements in the program's process.
+   * The function the tests are about, or several. Calls of each are sealed (one named like a builtin
+   * means the program's). Tests that are more than one call (loops, random inputs, helpers) can run in
+   * nxt's own test process instead of the program's when they call the first and no other; the rest
+   * run as statements in the program's process.
    */
-  entryPoint: z.string().min(1).optional(),
+  entryPoint: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
   /** A reference solution: where those tests find helpers other than the entry point (e.g. `poly`). */
   reference: z.string().nullable().optional(),
   /** `auto` seals every test whose shape allows it; `off` runs every statement in the program's process. */

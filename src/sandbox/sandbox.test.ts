@@ -193,6 +193,41 @@ describe('calibrateTimeouts', () => {
   });
 });
 
+describe('inferEntryPoints', () => {
+  it('finds the functions the tests call that the program binds, and names that are no builtins', async () => {
+    const program =
+      'import math\nfrom itertools import permutations as perms\ndef f(x):\n    return x\n' +
+      'async def af():\n    return 1\nsquare = lambda x: x * x\ndef max(xs):\n    return xs[0]\n' +
+      'class Stack:\n    pass\ntry:\n    from math import comb\nexcept ImportError:\n    def comb(n, k):\n        return 0\n';
+    const tests = [
+      'assert square(f(2)) == 4',
+      'for x in range(3):\n    assert max([x]) == x and len([x]) == 1',
+      'assert Stack() is not None',
+      'assert comb(4, 2) == 6 and af() and perms and math.sqrt(4) == 2',
+      'assert made_by_exec(1) == 1',
+      'def helper(x):\n    return x\nassert helper(1) == 1',
+    ];
+    expect(await sandbox.inferEntryPoints(program, tests)).toEqual({
+      // max first: of the tests that are more than one call, only the loop over it can run in the test process
+      entryPoints: ['max', 'square', 'f', 'comb', 'af', 'made_by_exec'],
+      called: ['square', 'f', 'range', 'max', 'len', 'Stack', 'comb', 'af', 'made_by_exec'],
+      defined: ['Stack', 'af', 'comb', 'f', 'math', 'max', 'perms', 'square'],
+      programError: null,
+    });
+  });
+
+  it('still names what is no builtin when the program does not parse, and says why it does not', async () => {
+    const found = await sandbox.inferEntryPoints('def f(:\n    return 1\n', ['assert f(1) == sum([1])']);
+    expect(found).toEqual({
+      entryPoints: ['f'],
+      called: ['f', 'sum'],
+      defined: null,
+      programError: expect.stringMatching(/^SyntaxError: .+ at line 1$/),
+    });
+    expect((await sandbox.inferEntryPoints('x = 3\n', ['assert x == 3', 'assert (1 +'])).entryPoints).toEqual([]);
+  });
+});
+
 describe('splitStatements', () => {
   it('splits source into top-level statements without running it', async () => {
     const source =

@@ -5,6 +5,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { NxtError, UsageError } from '../shared/index.js';
+import { type EntryPointInference, EntryPointInferenceSchema, entryPointFields } from './entry-points.js';
 import type { ServerHello } from './fork-server.js';
 import { type PythonInfo, probePython } from './interpreter.js';
 import {
@@ -100,8 +101,14 @@ export interface Sandbox {
    */
   planTests(
     tests: readonly JudgeTest[],
-    options?: { entryPoint?: string; reference?: string | null },
+    options?: { entryPoint?: string | readonly string[]; reference?: string | null },
   ): Promise<TestPlan[]>;
+  /**
+   * The functions of `program` that `tests` are about, for `entryPoint` when no one says (parsing
+   * only, nothing runs): names the tests call that the program binds at module level other than as a
+   * class, or that are not builtins. Never throws on what the program or the tests hold.
+   */
+  inferEntryPoints(program: string, tests: readonly string[]): Promise<EntryPointInference>;
   /**
    * Splits Python source into its top-level statements (parsing only, nothing runs).
    * Throws `UsageError` when the source does not parse.
@@ -357,7 +364,7 @@ export async function createSandbox(options: SandboxOptions = {}, host: SandboxH
       program,
       tests,
       sealing: judge.sealing !== 'off',
-      ...(judge.entryPoint ? { entryPoint: judge.entryPoint } : {}),
+      ...entryPointFields(judge.entryPoint),
       ...(judge.reference ? { reference: judge.reference } : {}),
       programTimeoutMs: judge.programTimeoutMs,
       testTimeoutsMs: testTimeouts(judge, tests.length),
@@ -437,10 +444,15 @@ export async function createSandbox(options: SandboxOptions = {}, host: SandboxH
         {
           op: 'plan',
           tests: checkTests(tests),
-          ...(options.entryPoint ? { entryPoint: options.entryPoint } : {}),
+          ...entryPointFields(options.entryPoint),
           ...(options.reference ? { reference: options.reference } : {}),
         },
         (raw) => z.array(TestPlanSchema).parse(raw),
+      );
+    },
+    inferEntryPoints(program, tests) {
+      return pool.ask({ op: 'entry-points', program, tests: checkTests(tests) }, (raw) =>
+        EntryPointInferenceSchema.parse(raw),
       );
     },
     mutants(source) {

@@ -11,6 +11,7 @@ const MODULES = [
   'frames',
   'oracles',
   'seal',
+  'entry_points',
   'tracer',
   'mutate',
   'harness',

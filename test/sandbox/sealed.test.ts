@@ -167,6 +167,57 @@ describe('planning', () => {
     ]);
   });
 
+  it('with several entry points, seals the calls of each (named like a builtin too); runner tests call the first', async () => {
+    const tests = [
+      'assert f(1) == 2',
+      'assert g(1) == 2',
+      'assert max([3, 5]) == 3',
+      'for x in range(3):\n    assert g(x) == 2 * x',
+      'for x in range(3):\n    assert f(x) == x + 1',
+      'assert g(f(1)) == 4',
+      'assert f(max([7, 9])) == 8',
+      'max = [1]\nassert f(max) == 2',
+    ];
+    const plans = await sandbox.planTests(tests, { entryPoint: ['g', 'f', 'max'] });
+    expect(plans.map((plan) => plan.kind)).toEqual([
+      'sealed',
+      'sealed',
+      'sealed',
+      'runner',
+      // the test process forwards calls of one function (the first): these run in the program's process
+      'statement',
+      'statement',
+      'statement',
+      'statement',
+    ]);
+    expect(plans[7]?.reason).toBe('the test rebinds max, a function of the program');
+    // One entry point: `max` is the builtin, so that test calls no program function.
+    expect((await sandbox.planTests(tests.slice(2, 3), { entryPoint: 'g' }))[0]?.reason).toBe(
+      '0 calls of program functions',
+    );
+  });
+
+  it("a program function named like a builtin is the program's when it is an entry point: sealed", async () => {
+    const program = 'class Yes:\n    def __eq__(self, other):\n        return True\ndef max(xs):\n    return Yes()\n';
+    const test = 'assert max([3, 5]) == 3';
+    const unsealed = await sandbox.judgeProgram(program, [test], { entryPoint: 'f' });
+    expect(unsealed.tests[0]).toMatchObject({ status: 'pass', sealed: false });
+    const sealed = await sandbox.judgeProgram(program, [test], { entryPoint: ['f', 'max'] });
+    expect(sealed.tests[0]).toMatchObject({ status: 'fail', sealed: true });
+  });
+
+  it('a test that refers to the entry point without calling it runs as a statement, with the function itself', async () => {
+    const tests = ['assert callable(f)', 'assert f.__name__ == "f" and f.__doc__ == "Doc."', 'assert f(1) == 1'];
+    const plans = await sandbox.planTests(tests, F);
+    expect(plans.map((plan) => plan.kind)).toEqual(['statement', 'statement', 'sealed']);
+    const verdict = await sandbox.judgeProgram('def f(x):\n    "Doc."\n    return x\n', tests, F);
+    expect(verdict.tests.map((test) => [test.status, test.sealed])).toEqual([
+      ['pass', false],
+      ['pass', false],
+      ['pass', true],
+    ]);
+  });
+
   it('a runner test whose arguments are objects runs as a statement and says so', async () => {
     const reference = 'class Node:\n    def __init__(self, v):\n        self.v = v\n';
     const program = `${reference}def f(node):\n    return node.v + 1\n`;

@@ -420,9 +420,12 @@ _SETUP_MODULES = frozenset(("math", "sys", "random", "string", "copy", "collecti
 
 
 class _Planner:
-    def __init__(self, entry, reference_names):
+    def __init__(self, entry, reference_names, functions=()):
         self.entry = entry
         self.reference_names = reference_names
+        # Every function of the program the tests are about; the entry point is the one runner tests
+        # may call (the test process forwards calls of one function).
+        self.functions = frozenset(functions) | (frozenset((entry,)) if entry else frozenset())
 
     def plan(self, source):
         try:
@@ -461,8 +464,8 @@ class _Planner:
             raise Unsealable("not an assert")
         evaluator.modules = modules
         for name in list(evaluator.env):
-            if name == self.entry:
-                raise Unsealable("the test rebinds the entry point")
+            if name in self.functions:
+                raise Unsealable("the test rebinds %s, a function of the program" % name)
         call, parent = self._program_call(last.test, evaluator.env, modules)
         if call is None:
             raise Unsealable("no call of a program function")
@@ -480,7 +483,7 @@ class _Planner:
             wrapper = (implicit, (), {})
         elif (isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name)
                 and parent.func.id in CHILD_WRAPPERS and parent.func.id not in evaluator.env
-                and parent.func.id != self.entry and parent.args and parent.args[0] is call
+                and parent.func.id not in self.functions and parent.args and parent.args[0] is call
                 and not any(isinstance(arg, ast.Starred) for arg in parent.args)):
             extra = tuple(evaluator.eval(arg) for arg in parent.args[1:])
             extra_kwargs = {keyword.arg: evaluator.eval(keyword.value) for keyword in parent.keywords
@@ -505,7 +508,7 @@ class _Planner:
         plan.call_text = _one_line(ast.unparse(target))[:300]
         self._expected_side(plan, check, evaluator)
         # Everything but the call must evaluate here: try once with a placeholder to find unknown names.
-        _names_known(check, evaluator.env, modules, self.entry)
+        _names_known(check, evaluator.env, modules, self.functions)
         return plan
 
     @staticmethod
@@ -563,16 +566,16 @@ class _Planner:
         return call, parents.get(call)
 
     def _is_program(self, name, env):
-        """A called name means the program's function when it is the entry point, or any name that is
-        neither bound by the test nor a builtin (a test that calls `sum` means the real one, unless the
-        program's entry point is called `sum`)."""
-        if name == self.entry:
+        """A called name means the program's function when it is one of the functions the tests are
+        about, or any name that is neither bound by the test nor a builtin (a test that calls `sum`
+        means the real one, unless the program's entry point, or one of them, is called `sum`)."""
+        if name in self.functions:
             return True
         return name not in env and name not in _BUILTIN_NAMES
 
     def _reject_program_names(self, node):
         for sub in ast.walk(node):
-            if isinstance(sub, ast.Name) and sub.id == self.entry:
+            if isinstance(sub, ast.Name) and sub.id in self.functions:
                 raise Unsealable("setup calls the program")
 
     @staticmethod
@@ -583,12 +586,17 @@ class _Planner:
             raise Unsealable("an argument is not plain data: %s" % why)
 
     def _runnable(self, tree):
-        """A statement the test process can run: every free name is known without the program."""
+        """A statement the test process can run: every free name is known without the program, and it
+        calls the entry point. One that only refers to it (`callable(f)`, `f.__name__`) has no call to
+        seal, and would see the test process's stand-in instead of the function."""
         if self.entry is None:
             return False
         bound = set()
         used = set()
+        calls = False
         for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == self.entry:
+                calls = True
             if isinstance(node, ast.Name):
                 (bound if isinstance(node.ctx, (ast.Store, ast.Del)) else used).add(node.id)
             elif isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -603,8 +611,10 @@ class _Planner:
                 bound.add(node.arg)
             elif isinstance(node, ast.ExceptHandler) and node.name:
                 bound.add(node.name)
-        if self.entry not in used or self.entry in bound:
+        if not calls or self.entry in bound:
             return False
+        if (used - bound) & (self.functions - {self.entry}):
+            return False  # another program function: only the entry point's calls are forwarded
         free = used - bound - {self.entry} - set(dir(builtins))
         return free <= self.reference_names
 
@@ -636,11 +646,11 @@ def _copy(node):
     return clone
 
 
-def _names_known(check, env, modules, entry):
+def _names_known(check, env, modules, functions):
     bound = {node.id for node in ast.walk(check) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
     for node in ast.walk(check):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-            if node.id in (RESULT,) or node.id in env or node.id in bound or (node.id in _SAFE_FUNCTIONS and node.id != entry) \
+            if node.id in (RESULT,) or node.id in env or node.id in bound or (node.id in _SAFE_FUNCTIONS and node.id not in functions) \
                     or (node.id in modules and node.id in _MODULES):
                 continue
             raise Unsealable("name %s" % node.id)
@@ -668,9 +678,11 @@ def top_level_names(source):
     return frozenset(names)
 
 
-def plan_tests(tests, entry=None, reference=None, sealing=True):
-    """One plan per test (a statement string or a case batch dict)."""
-    planner = _Planner(entry, top_level_names(reference) if reference else frozenset())
+def plan_tests(tests, entry=None, reference=None, sealing=True, functions=()):
+    """One plan per test (a statement string or a case batch dict). `entry` is the function runner
+    tests may call; `functions` are further functions of the program that tests call (sealed calls,
+    names of builtins included)."""
+    planner = _Planner(entry, top_level_names(reference) if reference else frozenset(), functions)
     plans = []
     for test in tests:
         if isinstance(test, dict):

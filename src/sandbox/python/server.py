@@ -28,7 +28,7 @@ for _name in PRELOAD:
     except ImportError:
         pass
 
-from nxt import baseline, harness, jail, mutate, plain, seal, supervisor, syscalls, zygote  # noqa: E402
+from nxt import baseline, entry_points, harness, jail, mutate, plain, seal, supervisor, syscalls, zygote  # noqa: E402
 
 PROTO_IN = 3
 PROTO_OUT = 4
@@ -47,7 +47,7 @@ class PlanCache:
     @staticmethod
     def _key(request):
         material = marshal.dumps((request["tests"], request.get("entryPoint"), request.get("reference"),
-                                  bool(request.get("sealing", True))))
+                                  bool(request.get("sealing", True)), request.get("entryPoints") or []))
         return plain.digest(material), len(material)
 
     def plans(self, request):
@@ -57,7 +57,7 @@ class PlanCache:
             self.entries.move_to_end(key)
             return entry[0]
         plans = seal.plan_tests(request["tests"], request.get("entryPoint"), request.get("reference"),
-                                bool(request.get("sealing", True)))
+                                bool(request.get("sealing", True)), request.get("entryPoints") or ())
         self.entries[key] = (plans, weight)
         self.size += weight
         while self.size > self.capacity and len(self.entries) > 1:
@@ -177,8 +177,11 @@ def _answer(judge, request):
         if op == "judge":
             result = judge.judge(request)
         elif op == "plan":
-            plans = seal.plan_tests(request["tests"], request.get("entryPoint"), request.get("reference"))
+            plans = seal.plan_tests(request["tests"], request.get("entryPoint"), request.get("reference"), True,
+                                    request.get("entryPoints") or ())
             result = [{"kind": plan.kind, "reason": getattr(plan, "reason", None)} for plan in plans]
+        elif op == "entry-points":
+            result = entry_points.infer(request["program"], request["tests"])
         elif op == "split":
             result = split_statements(request["source"])
         elif op == "mutate":
