@@ -78,11 +78,10 @@ export const COMMANDS = [
     after:
       "Tests are sealed: only calls of the program's functions reach the program, their results come back as\n" +
       'plain data and nxt checks the assertion, so a program cannot fake a pass. Those functions are the names\n' +
-      'the tests call that are no builtins, or that the program defines. A test that is more than one call (a\n' +
-      'loop, f(x) == f(y)) is sealed when the one function it calls is the entry point: --entry-point, else\n' +
-      'the function that seals most such tests (--json shows entryPoints, the entry point first). Other tests\n' +
-      "(of two functions at once, or of the program's variables) run inside the program's process and are\n" +
-      'marked unsealed; when the tests call no function of the program, nxt says so on stderr.\n' +
+      'the tests call that are no builtins, or that the program defines (--entry-point names one itself; --json\n' +
+      "shows entryPoints). A test that is more than one call (a loop, g(f(x)) == x) runs in nxt's own test\n" +
+      "process, which hands each call to the program. Tests of the program's variables run inside its process\n" +
+      'and are marked unsealed; when the tests call no function of the program, nxt says so on stderr.\n' +
       'Example:\n  nxt run examples/odd_even.py --tests-file examples/odd_even_tests.py',
     run: async ([file], flags, io) => (await import('./run-command.js')).runCommand(file, flags, io),
   }),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /** What `inferEntryPoints` found (python/entry_points.py has the rule). */
 export const EntryPointInferenceSchema = z.object({
-  /** The functions of the program the tests call; the first is the one runner tests may call. */
+  /** The functions of the program the tests call, in order of first call. */
   entryPoints: z.array(z.string()),
   /** Every name the program binds at module level; null when it does not parse. */
   defined: z.array(z.string()).nullable(),
@@ -14,9 +14,9 @@ export const EntryPointInferenceSchema = z.object({
 export type EntryPointInference = z.infer<typeof EntryPointInferenceSchema>;
 
 /**
- * The request fields for an `entryPoint` option: `entryPoint` is the function runner tests may call
- * (the test process forwards calls of one function); `entryPoints`, sent only when there are several,
- * are all the functions whose calls are sealed.
+ * The request fields for an `entryPoint` option: `entryPoint` is the task's function (the first named);
+ * `entryPoints`, sent only when there are several, are all the functions whose calls are sealed, in a
+ * test of one call or forwarded from the test process.
  */
 export function entryPointFields(entryPoint: string | readonly string[] | undefined): {
   entryPoint?: string;

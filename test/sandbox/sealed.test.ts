@@ -167,7 +167,7 @@ describe('planning', () => {
     ]);
   });
 
-  it('with several entry points, seals the calls of each (named like a builtin too); runner tests call the first', async () => {
+  it('with several entry points, seals the calls of each (named like a builtin too), in tests of one call or more', async () => {
     const tests = [
       'assert f(1) == 2',
       'assert g(1) == 2',
@@ -184,10 +184,9 @@ describe('planning', () => {
       'sealed',
       'sealed',
       'runner',
-      // the test process forwards calls of one function (the first): these run in the program's process
-      'statement',
-      'statement',
-      'statement',
+      'runner',
+      'runner',
+      'runner',
       'statement',
     ]);
     expect(plans[7]?.reason).toBe('the test rebinds max, a function of the program');
@@ -195,6 +194,35 @@ describe('planning', () => {
     expect((await sandbox.planTests(tests.slice(2, 3), { entryPoint: 'g' }))[0]?.reason).toBe(
       '0 calls of program functions',
     );
+    // Judged: each call reaches the function it names, and a hack of either fails.
+    const honest = 'def f(x):\n    return x + 1\ndef g(x):\n    return 2 * x\ndef max(xs):\n    return xs[0]\n';
+    const judged = await sandbox.judgeProgram(honest, tests.slice(0, 7), { entryPoint: ['g', 'f', 'max'] });
+    expect([judged.status, judged.tests.every((test) => test.sealed)]).toEqual(['pass', true]);
+    const swapped = 'def f(x):\n    return 2 * x\ndef g(x):\n    return x + 1\ndef max(xs):\n    return xs[0]\n';
+    const wrong = await sandbox.judgeProgram(swapped, tests.slice(5, 6), { entryPoint: ['g', 'f'] });
+    expect(wrong.tests[0]).toMatchObject({ status: 'fail', sealed: true });
+    const hack =
+      'class Yes(int):\n    def __eq__(self, other):\n        return True\n    __hash__ = int.__hash__\n' +
+      'def f(x):\n    return Yes(0)\ndef g(x):\n    return Yes(0)\n';
+    const hacked = await sandbox.judgeProgram(hack, ['assert f(1) == 2 and g(2) == 4', 'assert g(f(1)) == 4'], {
+      entryPoint: ['g', 'f'],
+    });
+    expect(hacked.tests.map((test) => [test.status, test.sealed])).toEqual([
+      ['fail', true],
+      ['fail', true],
+    ]);
+  });
+
+  it('a runner test that comes first waits for the program to load (it used to end first: a judge error)', async () => {
+    const slow = 'import time\ntime.sleep(0.05)\ndef inc(x):\n    return x + 1\n';
+    const verdict = await sandbox.judgeProgram(slow, ['for i in []:\n    inc(1)', 'assert inc(1) == 2'], {
+      entryPoint: 'inc',
+    });
+    expect([verdict.status, verdict.problem, verdict.tests.map((test) => test.sealed)]).toEqual([
+      'pass',
+      null,
+      [true, true],
+    ]);
   });
 
   it("a program function named like a builtin is the program's when it is an entry point: sealed", async () => {

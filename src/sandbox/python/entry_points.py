@@ -12,20 +12,18 @@ cross as plain data. A builtin's name means the builtin unless the program binds
 Binding one the parser cannot see (`globals()`, `from m import *`) leaves the test's name the real
 builtin, which the trusted side evaluates: a safe mistake, never a pass.
 
-The first entry point is the one runner tests may call (the test process forwards calls of one
-function): the one that makes the most tests runner tests, ties to the one called first.
+Calls of every entry point are sealed: a test of one call goes to the program as that call, a test of
+more (a loop, `g(f(1))`) runs in the test process, which forwards each call of any of them.
 """
 
 import ast
 import builtins
 
-from nxt import seal
-
 _BUILTIN_NAMES = frozenset(dir(builtins))
 
 
 def infer(program, tests):
-    """{"entryPoints": names, the runner's first; "defined": the program's module-level names (None
+    """{"entryPoints": names, in order of first call; "defined": the program's module-level names (None
     when it does not parse); "programError": why it does not parse, or None; "called": every name the
     tests call without binding it, in order}."""
     bindings, error = None, None
@@ -39,7 +37,7 @@ def infer(program, tests):
     statements = [test for test in tests if isinstance(test, str)]
     called = called_names(statements)
     entries = [name for name in called if _is_entry(name, bindings)]
-    return {"entryPoints": _runner_first(entries, statements), "programError": error, "called": called,
+    return {"entryPoints": entries, "programError": error, "called": called,
             "defined": None if bindings is None else sorted(bindings)}
 
 
@@ -48,20 +46,6 @@ def _is_entry(name, bindings):
     if kinds:
         return kinds != {"class"}
     return name not in _BUILTIN_NAMES
-
-
-def _runner_first(entries, tests):
-    if len(entries) < 2:
-        return entries
-    # Sealed calls do not depend on which function is the runner's: only the rest can become runner tests.
-    rest = [test for test, plan in zip(tests, seal.plan_tests(tests, None, None, True, entries))
-            if plan.kind == "statement"]
-    if not rest:
-        return entries
-    runners = {name: sum(plan.kind == "runner" for plan in seal.plan_tests(rest, name, None, True, entries))
-               for name in entries}
-    best = max(entries, key=lambda name: (runners[name], -entries.index(name)))
-    return [best] + [name for name in entries if name != best]
 
 
 def called_names(tests):

@@ -510,15 +510,25 @@ class _ProgramGone(BaseException):
     pass
 
 
-class _Remote:
-    """Stands for the program's entry point inside the test process."""
+class _Calls:
+    """The sequence numbers of one runner test's calls, shared by the stand-ins of every function."""
 
-    def __init__(self, name, test, commands, reporter):
+    def __init__(self):
+        self.sequence = 0
+
+
+class _Remote:
+    """Stands for one of the program's functions inside the test process: each call goes to the
+    program's child as plain data (CALL record: a 2-byte index into the job's functions, then the
+    marshalled arguments), and the answer comes back as plain data."""
+
+    def __init__(self, name, index, test, commands, reporter, calls):
         self.__name__ = name
+        self.index = index.to_bytes(2, "little")
         self.test = test
         self.commands = commands
         self.reporter = reporter
-        self.sequence = 0
+        self.calls = calls
         self.unsealable = False
 
     def __call__(self, *args, **kwargs):
@@ -527,17 +537,18 @@ class _Remote:
         except (plain.NotPlain, plain.TooLarge):
             self.unsealable = True
             raise _Unsealable()
-        self.sequence += 1
-        self.reporter.record(frames.CALL, self.test, self.sequence, payload)
+        self.calls.sequence += 1
+        sequence = self.calls.sequence
+        self.reporter.record(frames.CALL, self.test, sequence, self.index + payload)
         reply = self.commands.next()
-        if reply is None or reply[0] != "reply" or reply[1] != self.sequence:
+        if reply is None or reply[0] != "reply" or reply[1] != sequence:
             raise _ProgramGone()
         kind, data = reply[2], reply[3]
         if kind == "value":
             return _loads(data)
         if kind == "raised":
             raise _rebuild(_loads(data))
-        raise _NotPlainResult(data.decode("utf-8", "replace"))
+        raise _NotPlainResult("%s %s" % (self.__name__, data.decode("utf-8", "replace")))
 
 
 def _rebuild(info):
@@ -552,7 +563,7 @@ def _rebuild(info):
 
 
 def run_runner(header, commands, reporter):
-    entry = header["entry"]
+    entries = header.get("entries") or [header["entry"]]
     base = {"__name__": "__nxt_test__", "__builtins__": builtins}
     reference = header.get("reference")
     t0 = _perf()
@@ -568,16 +579,18 @@ def run_runner(header, commands, reporter):
         if command is None:
             return
         if command[0] == "rtest":
-            _runner_test(base, entry, command[1], command[2], commands, reporter)
+            _runner_test(base, entries, command[1], command[2], commands, reporter)
         elif command[0] == "compute":
             _, test, name, inputs = command
             _compute(base, test, name, inputs, reporter)
 
 
-def _runner_test(base, entry, test, source, commands, reporter):
+def _runner_test(base, entries, test, source, commands, reporter):
     namespace = dict(base)
-    remote = _Remote(entry, test, commands, reporter)
-    namespace[entry] = remote
+    calls = _Calls()
+    remotes = [_Remote(name, index, test, commands, reporter, calls) for index, name in enumerate(entries)]
+    for remote in remotes:
+        namespace[remote.__name__] = remote
     t0 = _perf()
     status, info = "pass", None
     try:
@@ -587,13 +600,12 @@ def _runner_test(base, entry, test, source, commands, reporter):
     except _Unsealable:
         status = "unsealable"
     except _NotPlainResult as why:
-        status, info = "fail", {"type": "AssertionError", "message": "%s %s" % (entry, why), "line": None,
-                                "source": None}
+        status, info = "fail", {"type": "AssertionError", "message": str(why), "line": None, "source": None}
     except AssertionError as exc:
         status, info = "fail", describe_exception(exc)
     except BaseException as exc:
         status, info = "error", describe_exception(exc)
-    if remote.unsealable:
+    if any(remote.unsealable for remote in remotes):
         status, info = "unsealable", None
     ms = (_perf() - t0) * 1000
     reporter.record(frames.TEST_END, test, _STATUS[status], _info_bytes(info) if info else b"", ms)

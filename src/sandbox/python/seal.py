@@ -423,8 +423,8 @@ class _Planner:
     def __init__(self, entry, reference_names, functions=()):
         self.entry = entry
         self.reference_names = reference_names
-        # Every function of the program the tests are about; the entry point is the one runner tests
-        # may call (the test process forwards calls of one function).
+        # Every function of the program the tests are about: calls of any of them are sealed, in a
+        # test of one call or forwarded from the test process.
         self.functions = frozenset(functions) | (frozenset((entry,)) if entry else frozenset())
 
     def plan(self, source):
@@ -587,7 +587,7 @@ class _Planner:
 
     def _runnable(self, tree):
         """A statement the test process can run: every free name is known without the program, and it
-        calls the entry point. One that only refers to it (`callable(f)`, `f.__name__`) has no call to
+        calls a program function. One that only refers to it (`callable(f)`, `f.__name__`) has no call to
         seal, and would see the test process's stand-in instead of the function."""
         if self.entry is None:
             return False
@@ -595,7 +595,7 @@ class _Planner:
         used = set()
         calls = False
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == self.entry:
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in self.functions:
                 calls = True
             if isinstance(node, ast.Name):
                 (bound if isinstance(node.ctx, (ast.Store, ast.Del)) else used).add(node.id)
@@ -611,11 +611,9 @@ class _Planner:
                 bound.add(node.arg)
             elif isinstance(node, ast.ExceptHandler) and node.name:
                 bound.add(node.name)
-        if not calls or self.entry in bound:
+        if not calls or bound & self.functions:
             return False
-        if (used - bound) & (self.functions - {self.entry}):
-            return False  # another program function: only the entry point's calls are forwarded
-        free = used - bound - {self.entry} - set(dir(builtins))
+        free = used - bound - self.functions - set(dir(builtins))
         return free <= self.reference_names
 
 

@@ -362,6 +362,8 @@ class Session:
             elif index != self.current:
                 break
             elif plan.kind == "runner" and index not in self.fallback:
+                if self.running == "program":
+                    break  # it runs in another process: not before the program has loaded
                 self._start_runner_test(index, plan)
                 self.next_test += 1
                 break  # its calls reach the child while it runs: nothing may be queued behind them
@@ -594,7 +596,8 @@ class Session:
     def _start_runner_test(self, index, plan):
         if self.runner is None:
             self.runner = Process(self.supervisor.take_child())
-            self.runner.send({"role": "runner", "entry": self.job.entry, "reference": self.job.reference,
+            self.runner.send({"role": "runner", "entry": self.job.entry, "entries": self.job.functions,
+                              "reference": self.job.reference,
                               "limits": self.job.limits, "captureOutput": False})
         self.runner_test = index
         self.runner_sequence = 0
@@ -616,8 +619,11 @@ class Session:
         if kind == frames.CALL:
             if case != self.runner_sequence + 1:
                 return self._runner_fault("the test process sent calls out of order")
+            index = int.from_bytes(payload[:2], "little") if len(payload) >= 2 else len(self.job.functions)
+            if index >= len(self.job.functions):
+                return self._runner_fault("the test process called a function the program was not asked for")
             self.runner_sequence = case
-            self.child.send(("callraw", test, case, self.job.entry, payload))
+            self.child.send(("callraw", test, case, self.job.functions[index], payload[2:]))
             self.child.pump()
             return None
         if kind == frames.TEST_END:
@@ -692,6 +698,8 @@ class Job:
         self.limits = request.get("limits", {})
         self.guard_tracing = request.get("guardTracing", True)
         self.entry = request.get("entryPoint")
+        # The functions runner tests may call, the entry point first (the test process calls them by index).
+        self.functions = [self.entry] + [name for name in request.get("entryPoints") or () if name != self.entry]
         self.reference = request.get("reference")
         self.trace = request.get("trace")
         self.trace_source = None
