@@ -50,6 +50,15 @@ const QUICK: JudgeOptions = { programTimeoutMs: 1500, testTimeoutMs: 1000 };
 const OK_FUNCTION = '\ndef ok():\n    return 1\n';
 const OK_TEST = ['assert ok() == 1'];
 
+/** Tries each of `attempts` (name: Python expression that raises OSError when refused); f() lists what worked. */
+function refusals(attempts: Record<string, string>): string {
+  const lines = Object.entries(attempts).map(
+    ([name, expression]) =>
+      `try:\n    ok = ${expression}\n    if ok is not False:\n        done.append(${JSON.stringify(name)})\nexcept OSError:\n    pass`,
+  );
+  return `import ctypes, os, socket\nlibc = ctypes.CDLL(None, use_errno=True)\nNR = {'x86_64': {'add_key': 248, 'keyctl': 250, 'io_uring_setup': 425, 'clone3': 435}, 'aarch64': {'add_key': 217, 'keyctl': 219, 'io_uring_setup': 425, 'clone3': 435}}[os.uname().machine]\ndef sys(name, *args):\n    return libc.syscall(ctypes.c_long(NR[name]), *args) >= 0\ndone = []\n${lines.join('\n')}\ndef f():\n    return done\n`;
+}
+
 const cases: Hostile[] = [
   // Loops and hangs: all end at the deadline, whatever the program does about signals.
   { name: 'plain infinite loop', program: 'while True:\n    pass\n', expect: 'timeout', options: QUICK },
@@ -225,6 +234,35 @@ const cases: Hostile[] = [
     check: (verdict) => expect(verdict.stdout).not.toContain(SECRET),
   },
   // Attacks on the judge and on the next program.
+  // State the kernel keeps outside a program's namespaces: refused by the system-call filter.
+  {
+    name: 'stores keys in the kernel keyrings of its uid and session',
+    program: refusals({
+      user: "sys('add_key', b'user', b'k', b'v', ctypes.c_size_t(1), ctypes.c_int(-4))",
+      userSession: "sys('add_key', b'user', b'k', b'v', ctypes.c_size_t(1), ctypes.c_int(-5))",
+      session: "sys('add_key', b'user', b'k', b'v', ctypes.c_size_t(1), ctypes.c_int(-3))",
+      persistent: "sys('keyctl', ctypes.c_int(22), ctypes.c_int(-1), ctypes.c_int(0))",
+    }),
+    tests: ['assert f() == []'],
+    options: { entryPoint: 'f' },
+    expect: 'pass',
+    needs: ['syscall-filter'],
+  },
+  {
+    name: 'makes namespaces of its own, an IP socket, an io_uring',
+    program: refusals({
+      unshare: 'os.unshare(os.CLONE_NEWUSER) if hasattr(os, "unshare") else False',
+      clone3: "sys('clone3', None, ctypes.c_size_t(0))",
+      ip: 'socket.socket(socket.AF_INET, socket.SOCK_DGRAM)',
+      ipv6: 'socket.socket(socket.AF_INET6, socket.SOCK_STREAM)',
+      netlink: 'socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)',
+      uring: "sys('io_uring_setup', ctypes.c_uint(8), ctypes.create_string_buffer(120))",
+    }),
+    tests: ['assert f() == []'],
+    options: { entryPoint: 'f' },
+    expect: 'pass',
+    needs: ['syscall-filter'],
+  },
   {
     name: 'kills its parent (the fork-server)',
     program: 'import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n',
