@@ -28,6 +28,8 @@ export {
   type ResultRecord,
   ResultRecordSchema,
   readRecords,
+  readRunFile,
+  readRunJson,
   type SampleRecord,
   SampleRecordSchema,
   type Shard,
