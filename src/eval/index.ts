@@ -20,6 +20,7 @@ export {
   limitsPolicy,
 } from './judge-fix.js';
 export { type ProxyOptions, proxyPrompt, runProxy } from './proxy.js';
+export { type Rating, type RatingInput, RatingRecordSchema, RatingSchema } from './rating-record.js';
 export {
   appendRecords,
   type Judged,
