@@ -71,16 +71,23 @@ function agreementHtml(agree: Agreement): string {
   return `<span id="agreement">${text}</span>`;
 }
 
-/** Starts the viewer over the run folders in `runsDir`. Binds 127.0.0.1 unless told otherwise. */
-export async function startViewer(options: ViewerOptions): Promise<Viewer> {
+/** What the viewer's routes need besides the options: the launch token and the Host values that are ours. */
+export interface ViewerSecurity {
+  token: string;
+  /** `host:port` values a request may name (known once the server listens). */
+  allowedHosts: () => ReadonlySet<string>;
+}
+
+/**
+ * The viewer's routes over the run folders in `options.runsDir`, as a Hono app (`startViewer` serves
+ * it; tests call `app.request()`).
+ */
+export function createViewerApp(options: Omit<ViewerOptions, 'host' | 'port'>, security: ViewerSecurity): Hono {
   const root = resolve(options.runsDir);
-  const host = options.host ?? '127.0.0.1';
-  const token = randomBytes(24).toString('hex');
+  const { token } = security;
   const indexes = new Map<string, RunIndex>();
   const taskCache = new Map<string, Promise<Map<string, RepairTask>>>();
   const traceCache = new Map<string, Promise<Trace | null>>();
-  let port = options.port ?? 0;
-  let allowedHosts = new Set<string>();
 
   const runDir = (name: string) => {
     const dir = resolve(root, name);
@@ -123,6 +130,7 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
   app.use('*', async (c, next) => {
     const hostHeader = c.req.header('host') ?? '';
     const origin = c.req.header('origin');
+    const allowedHosts = security.allowedHosts();
     if (
       !allowedHosts.has(hostHeader) ||
       (origin !== undefined && !allowedHosts.has(origin.replace(/^https?:\/\//, '')))
@@ -325,6 +333,16 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
   };
   app.get('/run/:name/ratings.jsonl', exportRatings('jsonl'));
   app.get('/run/:name/ratings.csv', exportRatings('csv'));
+  return app;
+}
+
+/** Starts the viewer over the run folders in `runsDir`. Binds 127.0.0.1 unless told otherwise. */
+export async function startViewer(options: ViewerOptions): Promise<Viewer> {
+  const host = options.host ?? '127.0.0.1';
+  const token = randomBytes(24).toString('hex');
+  let port = options.port ?? 0;
+  let allowedHosts = new Set<string>();
+  const app = createViewerApp(options, { token, allowedHosts: () => allowedHosts });
 
   // A port in use or an address that is not ours is an error for the caller (with its code), not a crash.
   const server = await new Promise<ReturnType<typeof serve>>((resolveServer, rejectServer) => {
