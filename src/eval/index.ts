@@ -24,6 +24,7 @@ export { type Rating, type RatingInput, RatingRecordSchema, RatingSchema } from 
 export {
   appendRecords,
   type Judged,
+  openRunFile,
   type PromptRecord,
   PromptRecordSchema,
   type ResultRecord,

@@ -37,7 +37,7 @@ describe('readRecords', () => {
     const path = join(folder(), 'results.jsonl');
     writeFileSync(path, '{"n":1}\n{"n":2}\n{"n":');
     await expect(readRecords(path, Numbered)).rejects.toThrow(
-      `${path}:3: the last line is incomplete (a run stopped while writing it); resume the run to repair it`,
+      `${path}:3: the last line is incomplete (a write stopped halfway); the command that writes this file repairs it when it runs again`,
     );
     expect(readFileSync(path, 'utf8')).toBe('{"n":1}\n{"n":2}\n{"n":');
   });

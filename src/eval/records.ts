@@ -143,8 +143,15 @@ function linkRefused(path: string): NxtError {
   );
 }
 
-/** Opens a run folder's file without following a symbolic link (refused); null when there is none. */
-async function openRunFile(path: string, flags: number): Promise<FileHandle | null> {
+/**
+ * Opens a run folder's file for reading without following a symbolic link; null when there is none.
+ * A link, or anything but a regular file, is a `run` error naming it.
+ */
+export function openRunFile(path: string): Promise<FileHandle | null> {
+  return openNoFollow(path, constants.O_RDONLY);
+}
+
+async function openNoFollow(path: string, flags: number): Promise<FileHandle | null> {
   let handle: FileHandle;
   try {
     // O_NONBLOCK: a FIFO in a run folder must not hang the reader before it is refused below.
@@ -167,7 +174,7 @@ async function openRunFile(path: string, flags: number): Promise<FileHandle | nu
  * symbolic link or anything but a regular file is refused (a `run` error naming it), never followed.
  */
 export async function readRunFile(path: string): Promise<string | null> {
-  const handle = await openRunFile(path, constants.O_RDONLY);
+  const handle = await openRunFile(path);
   if (!handle) return null;
   try {
     return await handle.readFile('utf8');
@@ -239,7 +246,7 @@ export async function readRecords<T extends z.ZodType>(
   schema: T,
   options: { repair?: boolean } = {},
 ): Promise<z.output<T>[]> {
-  const handle = await openRunFile(path, options.repair ? constants.O_RDWR : constants.O_RDONLY);
+  const handle = await openNoFollow(path, options.repair ? constants.O_RDWR : constants.O_RDONLY);
   if (!handle) return [];
   try {
     const text = await handle.readFile('utf8');
@@ -258,8 +265,8 @@ export async function readRecords<T extends z.ZodType>(
         throw new NxtError('run', `${where}: not a valid record${why}`);
       }
       if (!options.repair) {
-        const hint = 'resume the run to repair it';
-        throw new NxtError('run', `${where}: the last line is incomplete (a run stopped while writing it); ${hint}`);
+        const hint = 'the command that writes this file repairs it when it runs again';
+        throw new NxtError('run', `${where}: the last line is incomplete (a write stopped halfway); ${hint}`);
       }
       await handle.truncate(Buffer.byteLength(text) - Buffer.byteLength(line));
       return records;

@@ -20,14 +20,21 @@ export function parseRating(input: unknown): { rating: RatingInput; error: null 
   return { rating: null, error: `rating not saved: ${problems.join('; ')}` };
 }
 
-/** Adds a rating to the run's ratings.jsonl (through the one JSONL writer: whole lines, never interleaved). */
+/**
+ * Adds a rating to the run's ratings.jsonl (through the one JSONL writer: whole lines, never
+ * interleaved). The viewer writes that file, so it first repairs what a stopped write left (a torn
+ * last line is cut, a whole one ended); a damaged line elsewhere or a link is a `run` error, and
+ * nothing is written.
+ */
 export async function appendRating(runDir: string, rating: RatingInput): Promise<Rating> {
+  const path = join(runDir, 'ratings.jsonl');
+  await readRecords(path, RatingRecordSchema, { repair: true });
   const stored = { ...rating, at: new Date().toISOString() };
-  await appendRecords(join(runDir, 'ratings.jsonl'), [stored]);
+  await appendRecords(path, [stored]);
   return stored;
 }
 
-/** Every rating of a run, oldest first; a damaged line is an error naming it (a torn last line is cut). */
+/** Every rating of a run, oldest first; a damaged line (a torn last one too) or a link is an error naming it. */
 export function readRatings(runDir: string): Promise<Rating[]> {
   return readRecords(join(runDir, 'ratings.jsonl'), RatingRecordSchema);
 }
