@@ -1,4 +1,13 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -118,5 +127,26 @@ describe('mergeShards', () => {
     );
     expect(folderBytes(first)).toEqual(before);
     expect(existsSync(join(first, 'merged'))).toBe(false);
+    // Nor through a link to a folder inside one.
+    mkdirSync(join(first, 'sub'));
+    symlinkSync(join(first, 'sub'), join(root, 'alias'));
+    await expect(mergeShards(join(root, 'alias'), [first, second], loadTasks)).rejects.toThrow(
+      `${join(root, 'alias')} is inside shard ${first}`,
+    );
+    expect(readdirSync(join(first, 'sub'))).toEqual([]);
+  });
+
+  it('refuses a folder that already holds files: it writes a new one, never through what is there', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'nxt-merge-'));
+    const [first, second] = shards(root);
+    const out = join(root, 'merged');
+    const target = join(root, 'target.txt');
+    writeFileSync(target, 'keep\n');
+    mkdirSync(out);
+    symlinkSync(target, join(out, 'results.jsonl'));
+    await expect(mergeShards(out, [first, second], loadTasks)).rejects.toThrow(
+      `${out} is not empty: merge into a new folder`,
+    );
+    expect(readFileSync(target, 'utf8')).toBe('keep\n');
   });
 });

@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { z } from 'zod';
 import { NxtError, UsageError } from '../shared/index.js';
 import type { Problem } from '../tasks/index.js';
@@ -144,15 +144,30 @@ async function readShardRecords(dir: string, taskIds: readonly string[] | undefi
   return { texts, results };
 }
 
-/** A merge writes a new folder of its own: never into a shard (the merge would change its input). */
+/** The real path of `path`, or of its nearest existing parent joined with the rest (a folder yet to be made). */
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    const parent = dirname(path);
+    return parent === path ? path : join(realPath(parent), basename(path));
+  }
+}
+
+/**
+ * A merge writes a new folder of its own: never into a shard, even through a link (the merge would
+ * change its input), and never over files already there (it would write through a link among them).
+ */
 function checkOut(out: string, dirs: readonly string[]): void {
   for (const dir of dirs) {
-    const inside = relative(resolve(dir), resolve(out));
+    const inside = relative(realPath(dir), realPath(out));
     if (inside === '' || (!inside.startsWith('..') && !isAbsolute(inside)))
       throw new UsageError(`${out} is inside shard ${dir}: merge into a folder of its own`);
   }
   if (existsSync(join(out, 'manifest.json')))
     throw new UsageError(`${out} already holds a run; merge into a new folder`);
+  if (existsSync(out) && readdirSync(out).length > 0)
+    throw new UsageError(`${out} is not empty: merge into a new folder`);
 }
 
 /**
