@@ -67,6 +67,14 @@ describe('readRecords', () => {
     expect(await readRecords(unended, Numbered)).toEqual([{ n: 1 }, { n: 2 }]);
   });
 
+  it('cuts a torn line at its first byte, even after bytes that are not UTF-8', async () => {
+    const path = join(folder(), 'samples.jsonl');
+    const whole = Buffer.concat([Buffer.from('{"n":1,"s":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}\n')]);
+    writeFileSync(path, Buffer.concat([whole, Buffer.from('{"n":')]));
+    expect(await readRecords(path, Numbered, { repair: true })).toEqual([{ n: 1 }]);
+    expect(readFileSync(path)).toEqual(whole);
+  });
+
   it('refuses a symbolic link instead of reading or writing where it points', async () => {
     const outside = join(folder(), 'elsewhere.jsonl');
     writeFileSync(outside, '{"n":1}\n');

@@ -249,7 +249,8 @@ export async function readRecords<T extends z.ZodType>(
   const handle = await openNoFollow(path, options.repair ? constants.O_RDWR : constants.O_RDONLY);
   if (!handle) return [];
   try {
-    const text = await handle.readFile('utf8');
+    const bytes = await handle.readFile();
+    const text = bytes.toString('utf8');
     const lines = text.split('\n');
     const records: z.output<T>[] = [];
     for (const [index, line] of lines.entries()) {
@@ -268,11 +269,12 @@ export async function readRecords<T extends z.ZodType>(
         const hint = 'the command that writes this file repairs it when it runs again';
         throw new NxtError('run', `${where}: the last line is incomplete (a write stopped halfway); ${hint}`);
       }
-      await handle.truncate(Buffer.byteLength(text) - Buffer.byteLength(line));
+      // Byte offsets from the bytes read (a decoded text can differ in length where bytes are not UTF-8).
+      await handle.truncate(bytes.lastIndexOf(10) + 1);
       return records;
     }
     // A whole last record without its newline: end it, or the next append would join the two lines.
-    if (options.repair && !text.endsWith('\n') && text.trim() !== '') await handle.write('\n', Buffer.byteLength(text));
+    if (options.repair && !text.endsWith('\n') && text.trim() !== '') await handle.write('\n', bytes.length);
     return records;
   } finally {
     await handle.close();
