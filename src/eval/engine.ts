@@ -136,8 +136,9 @@ export async function runEngine<Context, Task extends Problem>(
   const { outDir, tasks, source, sandbox, client } = options;
   const samplesPath = join(outDir, 'samples.jsonl');
   const resultsPath = join(outDir, 'results.jsonl');
-  const previousSamples = await readRecords(samplesPath, SampleRecordSchema);
-  const previousResults = await readRecords(resultsPath, ResultRecordSchema);
+  // This run owns the folder and is about to append: a line a kill left torn is repaired first.
+  const previousSamples = await readRecords(samplesPath, SampleRecordSchema, { repair: true });
+  const previousResults = await readRecords(resultsPath, ResultRecordSchema, { repair: true });
   const sampled = new Set(
     previousSamples.map((record) => turnKey(record.taskId, record.mode, record.index, record.turn)),
   );

@@ -20,14 +20,18 @@ export {
   limitsPolicy,
 } from './judge-fix.js';
 export { type ProxyOptions, proxyPrompt, runProxy } from './proxy.js';
+export { type Rating, type RatingInput, RatingRecordSchema, RatingSchema } from './rating-record.js';
 export {
   appendRecords,
   type Judged,
+  openRunFile,
   type PromptRecord,
   PromptRecordSchema,
   type ResultRecord,
   ResultRecordSchema,
   readRecords,
+  readRunFile,
+  readRunJson,
   type SampleRecord,
   SampleRecordSchema,
   type Shard,

@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { appendFile, readFile, rename, truncate, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { appendFile, type FileHandle, open, rename, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { Sandbox } from '../sandbox/index.js';
 import { NxtError } from '../shared/index.js';
@@ -135,19 +135,88 @@ export type ResultRecord = z.infer<typeof ResultRecordSchema>;
 /** The last append queued for each file: appends to one file run one after another. */
 const appending = new Map<string, Promise<void>>();
 
+/** A run folder's file is never reached through a link: a copied or downloaded folder could point anywhere. */
+function linkRefused(path: string): NxtError {
+  return new NxtError(
+    'run',
+    `${path} is a symbolic link: nxt does not follow links in a run folder (put the file itself there)`,
+  );
+}
+
+/**
+ * Opens a run folder's file for reading without following a symbolic link; null when there is none.
+ * A link, or anything but a regular file, is a `run` error naming it.
+ */
+export function openRunFile(path: string): Promise<FileHandle | null> {
+  return openNoFollow(path, constants.O_RDONLY);
+}
+
+async function openNoFollow(path: string, flags: number): Promise<FileHandle | null> {
+  let handle: FileHandle;
+  try {
+    // O_NONBLOCK: a FIFO in a run folder must not hang the reader before it is refused below.
+    handle = await open(path, flags | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    if (code === 'ELOOP') throw linkRefused(path);
+    throw error;
+  }
+  if (!(await handle.stat()).isFile()) {
+    await handle.close();
+    throw new NxtError('run', `${path} is not a regular file: a run folder holds only files nxt wrote`);
+  }
+  return handle;
+}
+
+/**
+ * The text of a run folder's file (manifest, summary, records), or null when it does not exist. A
+ * symbolic link or anything but a regular file is refused (a `run` error naming it), never followed.
+ */
+export async function readRunFile(path: string): Promise<string | null> {
+  const handle = await openRunFile(path);
+  if (!handle) return null;
+  try {
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * A run folder's JSON file (manifest, summary) checked against `schema`; null when it does not exist.
+ * A link, bad JSON or the wrong shape is a `run` error naming the file and what is wrong.
+ */
+export async function readRunJson<T extends z.ZodType>(path: string, schema: T): Promise<z.output<T> | null> {
+  const text = await readRunFile(path);
+  if (text === null) return null;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new NxtError('run', `${path} is not valid JSON`);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new NxtError('run', `${path} is not what nxt wrote:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
 /**
  * Appends records as JSON lines. Appends to the same file are queued, one at a time: a large batch is
  * written in several chunks, and two concurrent batches would otherwise interleave their chunks and
- * corrupt each other's lines. A kill leaves at most a partial last line (cut by readRecords).
+ * corrupt each other's lines. A kill leaves at most a partial last line (repaired by the run's own
+ * `readRecords(..., { repair: true })` when it resumes). A symbolic link is refused, never written through.
  */
 export function appendRecords(path: string, records: readonly unknown[]): Promise<void> {
   if (records.length === 0) return Promise.resolve();
   const text = records.map((record) => `${JSON.stringify(record)}\n`).join('');
+  const flag = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
+  const append = () =>
+    appendFile(path, text, { flag }).catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'ELOOP' ? linkRefused(path) : error;
+    });
   const previous = appending.get(path) ?? Promise.resolve();
-  const next = previous.then(
-    () => appendFile(path, text),
-    () => appendFile(path, text),
-  );
+  const next = previous.then(append, append);
   appending.set(path, next);
   const settled = () => {
     if (appending.get(path) === next) appending.delete(path);
@@ -156,41 +225,60 @@ export function appendRecords(path: string, records: readonly unknown[]): Promis
   return next;
 }
 
-/**
- * Reads a JSONL file of records. A partial last line (a kill mid-write) is cut off the file so that
- * appending goes on cleanly; a bad line anywhere else is an error naming it.
- */
-export async function readRecords<T extends z.ZodType>(path: string, schema: T): Promise<z.output<T>[]> {
-  if (!existsSync(path)) return [];
-  const text = await readFile(path, 'utf8');
-  const records: z.output<T>[] = [];
-  let offset = 0;
-  const lines = text.split('\n');
-  for (const [index, line] of lines.entries()) {
-    const isLast = index === lines.length - 1;
-    if (line.trim() !== '') {
-      const parsed = (() => {
-        try {
-          return schema.safeParse(JSON.parse(line));
-        } catch {
-          return null;
-        }
-      })();
-      if (!parsed?.success) {
-        if (isLast) {
-          await truncate(path, Buffer.byteLength(text.slice(0, offset)));
-          break;
-        }
-        throw new NxtError(
-          'run',
-          `${path}:${index + 1}: not a valid record${parsed ? `:\n${z.prettifyError(parsed.error)}` : ' (bad JSON)'}`,
-        );
-      }
-      records.push(parsed.data);
-    }
-    offset += line.length + 1;
+/** One line parsed against `schema`, or why not (null: not JSON). */
+function parseLine<T extends z.ZodType>(line: string, schema: T) {
+  try {
+    return schema.safeParse(JSON.parse(line));
+  } catch {
+    return null;
   }
-  return records;
+}
+
+/**
+ * Reads a JSONL file of records; none when it does not exist. Every line must be a valid record: a
+ * bad one is an error naming the file and line. Readers never change the file: a torn last line (a
+ * run stopped mid-write) is refused. Only the run that owns the file passes `repair` before it
+ * appends: a torn last line is then cut, and a whole last record missing its newline is ended.
+ * A symbolic link is refused, never followed.
+ */
+export async function readRecords<T extends z.ZodType>(
+  path: string,
+  schema: T,
+  options: { repair?: boolean } = {},
+): Promise<z.output<T>[]> {
+  const handle = await openNoFollow(path, options.repair ? constants.O_RDWR : constants.O_RDONLY);
+  if (!handle) return [];
+  try {
+    const bytes = await handle.readFile();
+    const text = bytes.toString('utf8');
+    const lines = text.split('\n');
+    const records: z.output<T>[] = [];
+    for (const [index, line] of lines.entries()) {
+      if (line.trim() === '') continue;
+      const parsed = parseLine(line, schema);
+      if (parsed?.success) {
+        records.push(parsed.data);
+        continue;
+      }
+      const where = `${path}:${index + 1}`;
+      if (index < lines.length - 1) {
+        const why = parsed ? `:\n${z.prettifyError(parsed.error)}` : ' (bad JSON)';
+        throw new NxtError('run', `${where}: not a valid record${why}`);
+      }
+      if (!options.repair) {
+        const hint = 'the command that writes this file repairs it when it runs again';
+        throw new NxtError('run', `${where}: the last line is incomplete (a write stopped halfway); ${hint}`);
+      }
+      // Byte offsets from the bytes read (a decoded text can differ in length where bytes are not UTF-8).
+      await handle.truncate(bytes.lastIndexOf(10) + 1);
+      return records;
+    }
+    // A whole last record without its newline: end it, or the next append would join the two lines.
+    if (options.repair && !text.endsWith('\n') && text.trim() !== '') await handle.write('\n', bytes.length);
+    return records;
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Writes `value` as JSON to `path` atomically (a temporary file renamed over it): never half a file. */

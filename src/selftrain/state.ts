@@ -36,6 +36,25 @@ export const SelftrainStateSchema = z.object({
 export type SelftrainState = z.infer<typeof SelftrainStateSchema>;
 
 /**
+ * What readers (the viewer's runs list, reports) take from a self-training run's summary.json
+ * (written by `summaryOf`): the base model's dev score and each iteration's.
+ */
+export const SelftrainSummarySchema = z.object({
+  baseModel: z.string(),
+  baseDev: z.record(z.string(), z.number()).nullable(),
+  best: z.number().int().nonnegative().nullable(),
+  iterations: z.array(
+    z.object({
+      iteration: z.number().int().nonnegative(),
+      accepted: z.number().int().nonnegative(),
+      trainFixRate: z.number().nullable(),
+      dev: z.record(z.string(), z.number()).nullable(),
+    }),
+  ),
+});
+export type SelftrainSummary = z.infer<typeof SelftrainSummarySchema>;
+
+/**
  * The run folder of a dev evaluation inside a self-training run: the base model's, or the model trained
  * in iteration `iteration` (its summary.json holds the dev pass@k with intervals).
  */

@@ -1,20 +1,28 @@
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'] as const;
 
 /**
- * Control characters a terminal acts on (C0 but newline and tab, DEL, C1) and the Unicode controls
- * that reorder what is shown (bidi overrides and isolates).
+ * Control characters a terminal acts on (C0 but newline and tab, DEL, C1), the line and paragraph
+ * separators, and every format character (Unicode category Cf): bidi marks, overrides and isolates
+ * that reorder what is shown (U+061C, U+200E, U+202A-U+202E, U+2066-U+2069...), and invisible ones
+ * that hide or join text (U+00AD, U+200B-U+200D, U+2060-U+2064, U+FEFF, tag characters...).
  */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
-const TERMINAL_CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const TERMINAL_CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\p{Cf}]/gu;
+
+/** `\u001b`-style escapes of each UTF-16 unit: a character beyond U+FFFF becomes its surrogate pair, as JSON writes it. */
+function escaped(char: string): string {
+  const units = Array.from({ length: char.length }, (_, index) => char.charCodeAt(index));
+  return units.map((unit) => `\\u${unit.toString(16).padStart(4, '0')}`).join('');
+}
 
 /**
  * Text as a terminal may show it: every control character a program could use to repaint, move the
- * cursor, set the title or write the clipboard (ESC, CSI, OSC 52, carriage return...) becomes a
- * visible `\u001b`-style escape. Inside JSON strings the escape means the same character, so JSON
- * output stays valid and equal.
+ * cursor, set the title or write the clipboard (ESC, CSI, OSC 52, carriage return...), and every
+ * invisible character that could reorder or hide what is read, becomes a visible `\u001b`-style
+ * escape. Inside JSON strings the escape means the same character, so JSON output stays valid and equal.
  */
 export function terminalSafe(text: string): string {
-  return text.replace(TERMINAL_CONTROLS, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(TERMINAL_CONTROLS, escaped);
 }
 
 /** Formats a byte count with binary units: `1 GiB`, `16 MiB`, `512 B`. */

@@ -1,23 +1,14 @@
 import { join } from 'node:path';
-import { z } from 'zod';
-import { appendRecords, readRecords } from '../eval/index.js';
+import {
+  appendRecords,
+  type Rating,
+  type RatingInput,
+  RatingRecordSchema,
+  RatingSchema,
+  readRecords,
+} from '../eval/index.js';
 
-/** A score the rater chose: 1 to 5, never a default standing in for a choice not made. */
-const score = () => {
-  const error = 'choose a score from 1 to 5';
-  return z.number({ error }).int({ error }).min(1, { error }).max(5, { error });
-};
-
-export const RatingSchema = z.strictObject({
-  taskId: z.string().min(1).max(200),
-  mode: z.enum(['sample', 'greedy']),
-  index: z.number().int().nonnegative(),
-  rater: z.string({ error: 'give your name' }).trim().min(1, { error: 'give your name' }).max(80),
-  correctness: score(),
-  helpfulness: score(),
-  comment: z.string().max(4000).default(''),
-});
-export type RatingInput = z.infer<typeof RatingSchema>;
+export { type Rating, RatingSchema };
 
 /** Validates a rating sent by the viewer's form; the message names each field to fix ("correctness: choose ..."). */
 export function parseRating(input: unknown): { rating: RatingInput; error: null } | { rating: null; error: string } {
@@ -28,19 +19,24 @@ export function parseRating(input: unknown): { rating: RatingInput; error: null 
   );
   return { rating: null, error: `rating not saved: ${problems.join('; ')}` };
 }
-const StoredRatingSchema = RatingSchema.extend({ at: z.string() });
-export type Rating = z.infer<typeof StoredRatingSchema>;
 
-/** Adds a rating to the run's ratings.jsonl (through the one JSONL writer: whole lines, never interleaved). */
+/**
+ * Adds a rating to the run's ratings.jsonl (through the one JSONL writer: whole lines, never
+ * interleaved). The viewer writes that file, so it first repairs what a stopped write left (a torn
+ * last line is cut, a whole one ended); a damaged line elsewhere or a link is a `run` error, and
+ * nothing is written.
+ */
 export async function appendRating(runDir: string, rating: RatingInput): Promise<Rating> {
+  const path = join(runDir, 'ratings.jsonl');
+  await readRecords(path, RatingRecordSchema, { repair: true });
   const stored = { ...rating, at: new Date().toISOString() };
-  await appendRecords(join(runDir, 'ratings.jsonl'), [stored]);
+  await appendRecords(path, [stored]);
   return stored;
 }
 
-/** Every rating of a run, oldest first; a damaged line is an error naming it (a torn last line is cut). */
+/** Every rating of a run, oldest first; a damaged line (a torn last one too) or a link is an error naming it. */
 export function readRatings(runDir: string): Promise<Rating[]> {
-  return readRecords(join(runDir, 'ratings.jsonl'), StoredRatingSchema);
+  return readRecords(join(runDir, 'ratings.jsonl'), RatingRecordSchema);
 }
 
 const csvCell = (value: unknown) => {

@@ -1,10 +1,15 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { describeRun, type RunDescription, RunManifestSchema, type Summary, SummarySchema } from '../eval/index.js';
-import { devRunDir } from '../selftrain/index.js';
+import {
+  describeRun,
+  type RunDescription,
+  RunManifestSchema,
+  readRunJson,
+  type Summary,
+  SummarySchema,
+} from '../eval/index.js';
+import { devRunDir, type SelftrainSummary, SelftrainSummarySchema } from '../selftrain/index.js';
 import { NxtError } from '../shared/index.js';
-import { readJson } from './run-index.js';
 
 export interface EvalRun {
   kind: 'eval';
@@ -12,18 +17,6 @@ export interface EvalRun {
   /** What kind of run and with what settings (eval, proxy or import). */
   run: RunDescription;
   summary: Summary;
-}
-
-interface SelftrainSummary {
-  baseModel: string;
-  baseDev: Record<string, number> | null;
-  best: number | null;
-  iterations: {
-    iteration: number;
-    accepted: number;
-    dev: Record<string, number> | null;
-    trainFixRate: number | null;
-  }[];
 }
 
 /** One row of a self-training table, and one point of its chart: the base model, then each iteration. */
@@ -47,29 +40,27 @@ export interface SelftrainRun {
 
 export type Run = EvalRun | SelftrainRun;
 
-/** Reads a run folder for the report: an evaluation (eval, proxy, import) or a self-training run. */
+/**
+ * Reads a run folder for the report: an evaluation (eval, proxy, import) or a self-training run. Its
+ * files are checked against their schemas; a link, or a file of the wrong shape, is an error naming it.
+ */
 export async function loadRun(dir: string): Promise<Run> {
-  const read = async (file: string) => JSON.parse(await readFile(join(dir, file), 'utf8'));
-  if (existsSync(join(dir, 'manifest.json'))) {
-    if (!existsSync(join(dir, 'summary.json')))
-      throw new NxtError('usage', `${dir} has no summary.json yet: finish or resume the run first`);
-    return {
-      kind: 'eval',
-      name: basename(dir),
-      run: describeRun(RunManifestSchema.parse(await read('manifest.json'))),
-      summary: SummarySchema.parse(await read('summary.json')),
-    };
+  const manifest = await readRunJson(join(dir, 'manifest.json'), RunManifestSchema);
+  if (manifest) {
+    const summary = await readRunJson(join(dir, 'summary.json'), SummarySchema);
+    if (!summary) throw new NxtError('usage', `${dir} has no summary.json yet: finish or resume the run first`);
+    return { kind: 'eval', name: basename(dir), run: describeRun(manifest), summary };
   }
-  if (existsSync(join(dir, 'state.json')) && existsSync(join(dir, 'summary.json'))) {
-    const summary: SelftrainSummary = await read('summary.json');
-    return { kind: 'selftrain', name: basename(dir), summary, rows: await selftrainRows(dir, summary) };
+  if (existsSync(join(dir, 'state.json'))) {
+    const summary = await readRunJson(join(dir, 'summary.json'), SelftrainSummarySchema);
+    if (summary) return { kind: 'selftrain', name: basename(dir), summary, rows: await selftrainRows(dir, summary) };
   }
   throw new NxtError('usage', `${dir} is not an nxt run folder (no manifest.json or self-training summary)`);
 }
 
 async function devInterval(runDir: string): Promise<[number, number] | null> {
-  const summary = SummarySchema.safeParse(await readJson(join(runDir, 'summary.json')));
-  return summary.success ? (summary.data['pass@k'].intervals['pass@1'] ?? null) : null;
+  const summary = await readRunJson(join(runDir, 'summary.json'), SummarySchema);
+  return summary?.['pass@k'].intervals['pass@1'] ?? null;
 }
 
 async function selftrainRows(dir: string, summary: SelftrainSummary): Promise<SelftrainRow[]> {

@@ -13,6 +13,15 @@ const ks = (runs: EvalRun[]) =>
     ),
   ].sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
 
+/**
+ * A name from a run folder as Markdown text: every character that could start markup (code, links,
+ * emphasis, HTML, entities, math, mentions, a table cell's end) is backslash-escaped, and line breaks
+ * become spaces, so a name stays one cell of one row and shows as written.
+ */
+function markdownText(value: string): string {
+  return value.replace(/\s*[\r\n\u2028\u2029]+\s*/g, ' ').replace(/[\\`*_{}[\]<>|&$@#~]/g, '\\$&');
+}
+
 /** A fraction as a percentage, with its 95% interval in percent when there is one: `41.7% [25.0, 50.0]`. */
 function withInterval(value: number | null | undefined, interval: readonly number[] | null | undefined): string {
   if (value === null || value === undefined) return '-';
@@ -34,7 +43,7 @@ function selftrainTable(run: SelftrainRun): { html: string; markdown: string } {
   const best = `Best iteration on dev: ${run.summary.best ?? '-'}.`;
   const html = `<h2>Self-training: ${escapeHtml(run.name)}</h2><table class="selftrain"><tr>${header.map((item) => `<th>${escapeHtml(item)}</th>`).join('')}</tr>${rows.map((row) => `<tr>${row.map((item) => `<td>${escapeHtml(item)}</td>`).join('')}</tr>`).join('')}</table><p>${escapeHtml(best)}</p>`;
   const markdown = [
-    `\n### Self-training: ${run.name}\n`,
+    `\n### Self-training: ${markdownText(run.name)}\n`,
     `| ${header.join(' | ')} |`,
     `|${header.map(() => '---').join('|')}|`,
     ...rows.map((row) => `| ${row.join(' | ')} |`),
@@ -67,7 +76,8 @@ function passTable(runs: EvalRun[]): { html: string; markdown: string } {
     'greedy pass@1',
     'sealed tests',
   ];
-  const rows = runs.map((run) => [
+  // Names come from run folders (anything); the numbers are ours.
+  const names = (run: EvalRun) => [
     run.name,
     run.run.kind,
     run.summary.dataset,
@@ -75,6 +85,9 @@ function passTable(runs: EvalRun[]): { html: string; markdown: string } {
     run.run.strategy,
     run.run.trace,
     run.run.shots,
+  ];
+  const rows = runs.map((run) => [
+    ...names(run),
     String(run.summary.tasks),
     ...columns.map((k) => cell(run, k)),
     run.summary.greedy ? percent(run.summary.greedy['pass@1']) : '-',
@@ -84,7 +97,10 @@ function passTable(runs: EvalRun[]): { html: string; markdown: string } {
   const markdown = [
     `| ${header.join(' | ')} |`,
     `|${header.map(() => '---').join('|')}|`,
-    ...rows.map((row) => `| ${row.join(' | ')} |`),
+    ...runs.map((run, position) => {
+      const row = rows[position] as string[];
+      return `| ${[...names(run).map(markdownText), ...row.slice(names(run).length)].join(' | ')} |`;
+    }),
   ].join('\n');
   return { html, markdown };
 }

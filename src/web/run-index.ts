@@ -1,12 +1,14 @@
-import { createReadStream, existsSync, statSync } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ResultRecord, ResultRecordSchema } from '../eval/index.js';
+import { z } from 'zod';
+import { openRunFile, type ResultRecord, ResultRecordSchema } from '../eval/index.js';
+import { NxtError } from '../shared/index.js';
 
 /** Where one result lives in results.jsonl, with the little needed to list and filter it. */
 export interface IndexEntry {
   offset: number;
   length: number;
+  /** 1-based line in results.jsonl, for messages. */
+  line: number;
   taskId: string;
   mode: 'sample' | 'greedy';
   index: number;
@@ -14,69 +16,118 @@ export interface IndexEntry {
   outcome: ResultRecord['outcome'];
 }
 
+/** The fields the index keeps, checked as the full record checks them. */
+const IndexFieldsSchema = ResultRecordSchema.pick({ taskId: true, mode: true, index: true, pass: true, outcome: true });
+
+/** Lines that are not results, kept for the run page (the first few: a damaged file can have many). */
+const MAX_PROBLEMS = 20;
+
 /**
  * An index of a run's results.jsonl: byte offsets and a few fields per line, built by streaming the file
  * (and extended when it grows), so a 100k-sample run is listed and paged without holding its records.
+ * A line that is not a result record is never listed: it is a problem named by file and line. The file
+ * is only read (never through a link), and a last line still being written is read once it is whole.
  */
 export class RunIndex {
   readonly path: string;
   entries: IndexEntry[] = [];
+  /** Lines that are not result records, each as `results.jsonl:LINE: why` (the first MAX_PROBLEMS). */
+  problems: string[] = [];
+  /** Lines that are not result records, all of them. */
+  problemCount = 0;
+  /** An incomplete last line (being written, or torn by a run that stopped), named; null when there is none. */
+  incomplete: string | null = null;
   #scanned = 0;
+  #lines = 0;
 
   constructor(runDir: string) {
     this.path = join(runDir, 'results.jsonl');
   }
 
-  /** Reads whatever was appended since the last call. */
+  /** Reads whatever was appended since the last call; a link or a file that is not a regular one is a `run` error. */
   async refresh(): Promise<void> {
-    if (!existsSync(this.path)) return;
-    const size = statSync(this.path).size;
-    if (size < this.#scanned) {
-      this.entries = [];
-      this.#scanned = 0;
+    const handle = await openRunFile(this.path);
+    if (!handle) return;
+    try {
+      const { size } = await handle.stat();
+      if (size < this.#scanned) this.#reset();
+      this.incomplete = null;
+      if (size > this.#scanned) await this.#scan(handle, size);
+    } finally {
+      await handle.close();
     }
-    if (size === this.#scanned) return;
+  }
+
+  /** The file shrank (rewritten): index it again from the start. */
+  #reset(): void {
+    this.entries = [];
+    this.problems = [];
+    this.problemCount = 0;
+    this.#scanned = 0;
+    this.#lines = 0;
+  }
+
+  async #scan(handle: NonNullable<Awaited<ReturnType<typeof openRunFile>>>, size: number): Promise<void> {
+    const buffer = Buffer.alloc(1 << 16);
     let offset = this.#scanned;
+    let position = this.#scanned;
     let pending: Buffer = Buffer.alloc(0);
-    for await (const chunk of createReadStream(this.path, { start: this.#scanned })) {
-      pending = pending.length ? Buffer.concat([pending, chunk as Buffer]) : (chunk as Buffer);
-      let newline = pending.indexOf(10);
-      while (newline >= 0) {
-        const line = pending.subarray(0, newline);
-        this.#add(line, offset);
+    while (position < size) {
+      const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, size - position), position);
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      pending = Buffer.concat([pending, buffer.subarray(0, bytesRead)]);
+      for (let newline = pending.indexOf(10); newline >= 0; newline = pending.indexOf(10)) {
+        this.#add(pending.subarray(0, newline), offset, true);
         offset += newline + 1;
+        this.#lines += 1;
         pending = pending.subarray(newline + 1);
-        newline = pending.indexOf(10);
       }
     }
+    // A last line without its newline: read when it is a whole record, else named and read again next time.
+    if (pending.length > 0 && this.#add(pending, offset, false)) offset += pending.length;
+    else if (pending.length > 0) this.incomplete = `${this.path}:${this.#lines + 1}: the last line is incomplete`;
     this.#scanned = offset;
   }
 
-  #add(line: Buffer, offset: number): void {
-    if (line.length === 0) return;
+  /** Indexes one line; false when it is not a result record (a whole line then counts as a problem). */
+  #add(line: Buffer, offset: number, whole: boolean): boolean {
+    if (line.toString('utf8').trim() === '') return true;
+    const number = this.#lines + 1;
+    let parsed: ReturnType<typeof IndexFieldsSchema.safeParse> | null = null;
     try {
-      const record = JSON.parse(line.toString('utf8')) as ResultRecord;
-      this.entries.push({
-        offset,
-        length: line.length,
-        taskId: record.taskId,
-        mode: record.mode,
-        index: record.index,
-        pass: record.pass,
-        outcome: record.outcome,
-      });
+      parsed = IndexFieldsSchema.safeParse(JSON.parse(line.toString('utf8')));
     } catch {
-      // a line being written right now: it is read on the next refresh
+      // not JSON
     }
+    if (parsed?.success) {
+      this.entries.push({ offset, length: line.length, line: number, ...parsed.data });
+      return true;
+    }
+    if (!whole) return false;
+    this.problemCount += 1;
+    const why = parsed ? `:\n${z.prettifyError(parsed.error)}` : ' (bad JSON)';
+    if (this.problems.length < MAX_PROBLEMS) this.problems.push(`${this.path}:${number}: not a valid result${why}`);
+    return false;
   }
 
-  /** Reads one full record by its index entry. */
+  /** Reads one full record by its index entry; a record of the wrong shape is a `run` error naming its line. */
   async read(entry: IndexEntry): Promise<ResultRecord> {
-    const handle = await open(this.path, 'r');
+    const handle = await openRunFile(this.path);
+    if (!handle) throw new NxtError('run', `${this.path} is gone`);
     try {
       const buffer = Buffer.alloc(entry.length);
       await handle.read(buffer, 0, entry.length, entry.offset);
-      return ResultRecordSchema.parse(JSON.parse(buffer.toString('utf8')));
+      let raw: unknown = null;
+      try {
+        raw = JSON.parse(buffer.toString('utf8'));
+      } catch {
+        // reported below
+      }
+      const parsed = ResultRecordSchema.safeParse(raw);
+      if (!parsed.success)
+        throw new NxtError('run', `${this.path}:${entry.line}: not a valid result:\n${z.prettifyError(parsed.error)}`);
+      return parsed.data;
     } finally {
       await handle.close();
     }
@@ -95,13 +146,14 @@ export class RunIndex {
     }
     return tasks;
   }
-}
 
-/** Reads a small JSON file of a run (manifest, summary), or null. */
-export async function readJson(path: string): Promise<unknown | null> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8'));
-  } catch {
-    return null;
+  /** Every line the run page cannot show, named: records of the wrong shape, then an incomplete last line. */
+  allProblems(): string[] {
+    const more = this.problemCount - this.problems.length;
+    return [
+      ...this.problems,
+      ...(more > 0 ? [`${this.path}: ${more} more lines that are not valid results`] : []),
+      ...(this.incomplete ? [this.incomplete] : []),
+    ];
   }
 }

@@ -43,7 +43,7 @@ function sealedCell(sealed: boolean | undefined): string {
 
 function header(result: ResultRecord, task: RepairTask | undefined): string {
   const verdict = `<span id="verdict" class="${result.pass ? 'pass' : 'fail'}">${result.pass ? 'fixed' : 'not fixed'}</span>`;
-  const title = `<h2>${escapeHtml(result.taskId)} · ${escapeHtml(result.mode)} ${result.index} · ${verdict}</h2>`;
+  const title = `<h2>${escapeHtml(result.taskId)} · ${escapeHtml(result.mode)} ${escapeHtml(result.index)} · ${verdict}</h2>`;
   if (!task) return title;
   return `${title}\n<p class="muted">${escapeHtml(task.bugLabel?.value ?? '')}</p><pre id="description">${escapeHtml(task.description)}</pre>`;
 }
@@ -82,10 +82,10 @@ function promptSection(prompt: PromptRecord): string {
     ? prompt.messages
         .map(
           (message) =>
-            `<div class="message"><p class="muted">${escapeHtml(message.role)}</p><pre style="white-space:pre-wrap">${escapeHtml(message.content)}</pre></div>`,
+            `<div class="message"><p class="muted">${escapeHtml(message.role)}</p><pre class="wrap">${escapeHtml(message.content)}</pre></div>`,
         )
         .join('')
-    : `<div class="message"><p class="muted">completion prompt</p><pre style="white-space:pre-wrap">${escapeHtml(prompt.prompt ?? '')}</pre></div>`;
+    : `<div class="message"><p class="muted">completion prompt</p><pre class="wrap">${escapeHtml(prompt.prompt ?? '')}</pre></div>`;
   return `<details id="prompt"><summary>The prompt (first turn)</summary>${messages}</details>`;
 }
 
@@ -94,7 +94,7 @@ function conversation(turns: NonNullable<ResultRecord['turns']>): string {
   const sections = turns
     .map(
       (turn) =>
-        `<section class="turn" id="turn-${turn.turn}"><h4>Turn ${turn.turn}: <span class="${turn.pass ? 'pass' : 'fail'}">${escapeHtml(turn.status)}</span></h4>${turn.feedback === null ? '<p class="muted">the run\'s prompt for this task</p>' : `<p class="muted">feedback (user turn)</p><pre class="feedback" style="white-space:pre-wrap">${escapeHtml(turn.feedback)}</pre>`}<p class="muted">the model's answer</p><pre class="completion" style="white-space:pre-wrap">${escapeHtml(turn.completion ?? '(no answer)')}</pre></section>`,
+        `<section class="turn" id="turn-${escapeHtml(turn.turn)}"><h4>Turn ${escapeHtml(turn.turn)}: <span class="${turn.pass ? 'pass' : 'fail'}">${escapeHtml(turn.status)}</span></h4>${turn.feedback === null ? '<p class="muted">the run\'s prompt for this task</p>' : `<p class="muted">feedback (user turn)</p><pre class="feedback wrap">${escapeHtml(turn.feedback)}</pre>`}<p class="muted">the model's answer</p><pre class="completion wrap">${escapeHtml(turn.completion ?? '(no answer)')}</pre></section>`,
     )
     .join('');
   return `<h3>Conversation (${turns.length} turns)</h3><div id="conversation">${sections}</div>`;
@@ -130,7 +130,7 @@ function testsSection(result: ResultRecord, task: RepairTask): string {
 function ratingForm(runName: string, result: ResultRecord): string {
   // No score is preselected: a rating records only what the rater chose.
   const scores = `<option value="" selected>choose…</option>${[1, 2, 3, 4, 5].map((n) => `<option>${n}</option>`).join('')}`;
-  return `<h3>Rate this rationale</h3><form id="rating" data-run="${escapeHtml(runName)}" data-task="${escapeHtml(result.taskId)}" data-mode="${escapeHtml(result.mode)}" data-index="${result.index}" novalidate><fieldset><label>rater <input name="rater" id="rater" required maxlength="80"></label><label>correctness <select name="correctness" id="correctness" required>${scores}</select></label><label>helpfulness <select name="helpfulness" id="helpfulness" required>${scores}</select></label><br><label>comment <textarea name="comment" id="comment" rows="2" cols="60" maxlength="4000"></textarea></label><br><button type="submit" id="submit-rating">save rating</button> <span id="rating-status" class="muted"></span></fieldset></form><script src="/static/rate.js"></script>`;
+  return `<h3>Rate this rationale</h3><form id="rating" data-run="${escapeHtml(runName)}" data-task="${escapeHtml(result.taskId)}" data-mode="${escapeHtml(result.mode)}" data-index="${escapeHtml(result.index)}" novalidate><fieldset><label>rater <input name="rater" id="rater" required maxlength="80"></label><label>correctness <select name="correctness" id="correctness" required>${scores}</select></label><label>helpfulness <select name="helpfulness" id="helpfulness" required>${scores}</select></label><br><label>comment <textarea name="comment" id="comment" rows="2" cols="60" maxlength="4000"></textarea></label><br><button type="submit" id="submit-rating">save rating</button> <span id="rating-status" class="muted"></span></fieldset></form><script src="/static/rate.js"></script>`;
 }
 
 /** The body of a sample's page: verdict, traces, rationale, prompt, turns, diff, tests and the rating form. */
@@ -138,7 +138,7 @@ export async function renderSamplePage(input: SamplePageInput): Promise<string> 
   const { runName, task, result, prompt } = input;
   const parts: string[] = [header(result, task), await traces(input)];
   parts.push(
-    `<h3>Rationale</h3><pre id="rationale" style="white-space:pre-wrap">${escapeHtml(result.rationale ?? `(${result.outcome})`)}</pre>`,
+    `<h3>Rationale</h3><pre id="rationale" class="wrap">${escapeHtml(result.rationale ?? `(${result.outcome})`)}</pre>`,
   );
   if (prompt) parts.push(promptSection(prompt));
   if (result.turns && result.turns.length > 0) parts.push(conversation(result.turns));

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -107,6 +107,21 @@ describe('nxt eval end to end', () => {
     expect(body.messages.at(-1)?.content).toMatch(/# \(\d+\) __exception__ = AssertionError\(\)/);
   });
 
+  it('resumed, repairs the lines a kill left: a torn last line is cut, a whole one missing its newline ended', async () => {
+    const out = join(dir, 'repaired');
+    cpSync(join(dir, 'run'), out, { recursive: true });
+    const lines = readFileSync(join(out, 'results.jsonl'), 'utf8').split('\n').filter(Boolean);
+    writeFileSync(join(out, 'results.jsonl'), lines.slice(0, 17).join('\n'));
+    writeFileSync(join(out, 'samples.jsonl'), `${readFileSync(join(out, 'samples.jsonl'), 'utf8')}{"schemaVers`);
+    const summary = await run(out, { greedy: true });
+    expect(summary['pass@k']).toEqual(
+      SummarySchema.parse(JSON.parse(readFileSync(join(dir, 'run', 'summary.json'), 'utf8')))['pass@k'],
+    );
+    const results = await readRecords(join(out, 'results.jsonl'), ResultRecordSchema);
+    expect(new Set(results.map((result) => `${result.taskId}#${result.mode}#${result.index}`)).size).toBe(20);
+    expect(readFileSync(join(out, 'samples.jsonl'), 'utf8')).toMatch(/\}\n$/);
+  });
+
   it('resumes without judging or asking again, and refuses different settings', async () => {
     const out = join(dir, 'run');
     const before = server.log.length;
@@ -144,7 +159,8 @@ describe('a killed eval, started again', () => {
       }
       first.kill('SIGKILL');
       await exited(first);
-      const partial = await readRecords(join(interrupted, 'results.jsonl'), ResultRecordSchema);
+      // Whole lines only (reading never repairs a line the kill tore; the resumed run does).
+      const partial = readFileSync(join(interrupted, 'results.jsonl'), 'utf8').split('\n').slice(0, -1);
       expect(partial.length).toBeGreaterThanOrEqual(4);
       expect(partial.length).toBeLessThan(16);
       expect(await exited(cli(interrupted, join(dir, 'killed.sqlite')))).toBe(0);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,7 +102,9 @@ describe('multi-turn strategies', () => {
       }
       first.kill('SIGKILL');
       await exited(first);
-      const partial = await readRecords(join(interrupted, 'results.jsonl'), ResultRecordSchema);
+      // Whole lines only (reading never repairs a line the kill tore; the resumed run does).
+      const written = join(interrupted, 'results.jsonl');
+      const partial = existsSync(written) ? readFileSync(written, 'utf8').split('\n').slice(0, -1) : [];
       expect(partial.length).toBeLessThan(6);
       expect(await exited(spawned(interrupted, cache))).toBe(0);
       const straight = join(dir, 'straight');
