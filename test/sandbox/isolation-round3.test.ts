@@ -183,7 +183,11 @@ def f():
         handle.write(b'x')
         out.append('tempfile')
     sqlite3.connect(':memory:').execute('create table t (x)')
-    out.append('sqlite')
+    on_disk = sqlite3.connect('/tmp/db.sqlite')  # takes file locks: they must not hang
+    on_disk.execute('create table t (x)')
+    on_disk.execute('insert into t values (1)')
+    on_disk.commit()
+    out.append('sqlite' if on_disk.execute('select x from t').fetchall() == [(1,)] else 'sqlite lost a row')
     left, right = socket.socketpair()
     left.send(b'x')
     out.append(right.recv(1).decode())
@@ -195,7 +199,7 @@ for (const [mode, options] of MODES) {
   describe.skipIf(noBubblewrap)(
     `round three, ${mode}: what ordinary programs do still works${noBubblewrap ? NO_BUBBLEWRAP : ''}`,
     () => {
-      it('threads, asyncio, process pools, subprocesses, temporary files, sqlite in memory, socket pairs', async () => {
+      it('threads, asyncio, process pools, subprocesses, temporary files, sqlite in memory and on a file, socket pairs', async () => {
         const sandbox = await createSandbox({ ...options, workers: 1 });
         try {
           const verdict = await sandbox.judgeProgram(

@@ -12,12 +12,17 @@ be removed):
   network       socket() of any family but AF_UNIX: there is no network, and IP sockets leave state in
                 the server's network namespace (TIME_WAIT entries, port choices, protocol counters).
   io_uring      its requests make system calls this filter never sees (sockets among them).
-  observers     file locks (flock, fcntl record and OFD locks, leases, dnotify) and inotify/fanotify on
-                the read-only files every program shares would let two programs running at once signal
-                each other; perf_event_open, bpf, userfaultfd and syslog observe or reach the host.
+  observers     file locks, inotify and fanotify on the read-only files every program shares would let
+                two programs running at once signal each other. Taking a lock (flock, fcntl record and
+                OFD locks) succeeds and locks nothing: a program alone in its namespaces has only its
+                own processes to exclude, and sqlite on a file in /tmp, say, must still work (it waits
+                for ever on a refused lock). Testing a lock asks the kernel (nothing holds one). Leases,
+                dnotify, inotify and fanotify are refused; perf_event_open, bpf, userfaultfd and syslog
+                observe or reach the host.
   page cache    preadv2/pwritev2 with RWF_NOWAIT, which tells exactly whether a page is cached.
 
-Every refusal is an errno the program can handle (EPERM, ENOLCK, EAFNOSUPPORT...), never a kill.
+Every refusal is an errno the program can handle (EPERM, EAFNOSUPPORT...), never a kill; a lock is
+"done" by returning 0 (SECCOMP_RET_ERRNO with errno 0 skips the call and reports success).
 Architectures other than x86_64 and aarch64 get no filter, and `install` says so.
 """
 
@@ -46,8 +51,10 @@ SECCOMP_MODE_FILTER = 2
 
 AF_UNIX = 1
 RWF_NOWAIT = 0x8
-# fcntl commands that take, test or watch locks, leases and directory notifications
-LOCK_COMMANDS = (5, 6, 7, 36, 37, 38, 1024, 1026)
+# fcntl commands that take locks (F_SETLK, F_SETLKW, F_OFD_SETLK, F_OFD_SETLKW): done as no-ops
+LOCK_COMMANDS = (6, 7, 37, 38)
+# fcntl commands that take leases or watch directories (F_SETLEASE, F_NOTIFY): refused
+WATCH_COMMANDS = (1024, 1026)
 # namespace flags of clone(2) (its low byte is the exit signal, so CLONE_NEWTIME is unshare's only)
 CLONE_NAMESPACES = 0x7E020000
 UNSHARE_NAMESPACES = CLONE_NAMESPACES | 0x80
@@ -71,7 +78,7 @@ _REFUSED = (
     ("add_key", errno.EPERM), ("request_key", errno.EPERM), ("keyctl", errno.EPERM),
     ("setns", errno.EPERM), ("clone3", errno.ENOSYS),
     ("io_uring_setup", errno.EPERM), ("io_uring_enter", errno.EPERM), ("io_uring_register", errno.EPERM),
-    ("flock", errno.ENOLCK), ("inotify_init", errno.EPERM), ("inotify_init1", errno.EPERM),
+    ("flock", 0), ("inotify_init", errno.EPERM), ("inotify_init1", errno.EPERM),
     ("fanotify_init", errno.EPERM), ("perf_event_open", errno.EPERM), ("bpf", errno.EPERM),
     ("userfaultfd", errno.EPERM), ("syslog", errno.EPERM),
 )
@@ -139,7 +146,9 @@ def build(machine):
     program.label("fcntl")
     program.load(_ARG_LOW + 8)
     for command in LOCK_COMMANDS:
-        program.jump(_JEQ, command, "errno-%d" % errno.ENOLCK)
+        program.jump(_JEQ, command, "errno-0")
+    for command in WATCH_COMMANDS:
+        program.jump(_JEQ, command, "errno-%d" % errno.EPERM)
     program.ret(_ALLOW)
     program.label("clone")
     program.load(_ARG_LOW)
@@ -155,8 +164,7 @@ def build(machine):
     program.ret(_ALLOW)
     program.label("foreign")
     program.ret(_ERRNO | errno.ENOSYS)
-    for code in sorted({number for _, number in _REFUSED} | {errno.EAFNOSUPPORT, errno.ENOLCK, errno.EPERM,
-                                                            errno.EOPNOTSUPP}):
+    for code in sorted({number for _, number in _REFUSED} | {0, errno.EAFNOSUPPORT, errno.EPERM, errno.EOPNOTSUPP}):
         program.label("errno-%d" % code)
         program.ret(_ERRNO | code)
     return program.assemble()
