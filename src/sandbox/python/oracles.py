@@ -12,6 +12,7 @@ import math
 RTOL = 1e-07
 _INT64_MIN = -(2 ** 63)
 _UINT64_END = 2 ** 64
+_MAX_DIMENSIONS = 64
 
 
 class Mismatch(Exception):
@@ -34,10 +35,11 @@ def _number(value):
 
 def _shape(value, depth=0):
     """The shape numpy gives nested lists and tuples (anything else is one element), or None when
-    numpy refuses to make one array of them (sublists of different lengths, a list beside a number)."""
+    numpy refuses to make one array of them (sublists of different lengths, a list beside a number,
+    more than numpy's 64 dimensions)."""
     if type(value) not in (list, tuple):
         return ()
-    if depth >= 32:
+    if depth >= _MAX_DIMENSIONS:
         return None
     shape = None
     for item in value:
