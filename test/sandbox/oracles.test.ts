@@ -86,6 +86,16 @@ describe("EvalPlus's float rule (numpy.allclose, rtol 1e-7)", () => {
     // numpy: each row of [[1.0, 2.0], [1.0, 2.0]] is close to [1.0, 2.0], so EvalPlus passes it; nxt does not.
     expect((await verdictOf('[[1.0, 2.0], [1.0, 2.0]]', '[1.0, 2.0]')).status).toBe('fail');
   });
+
+  it("gives a float-valued input's 1e-6 to that input only (decision 0013: on purpose)", async () => {
+    // EvalPlus's evaluator keeps the widened atol for the inputs after it, and passes 10000001 here.
+    const verdict = await sandbox.judgeProgram(
+      'def f(x):\n    return 1.5 if x == 0 else 10000001\n',
+      [{ kind: 'cases', function: 'f', inputs: '[[0], [1]]', expected: '[1.5, 10000000]' }],
+      { entryPoint: 'f', testTimeoutMs: 5000 },
+    );
+    expect(verdict.tests[0]).toMatchObject({ status: 'fail', cases: { total: 2, passed: 1 } });
+  });
 });
 
 describe("MBPP+'s formula oracles (surface_Area, digit_distance_nums)", () => {
