@@ -49,8 +49,8 @@ const server = await startTestServer({
 /**
  * Sample `choice`'s program. Default: the reference for even choices, the buggy program for odd ones.
  * With --distinct D, the choices cycle over D distinct programs (the reference, the buggy program,
- * then the reference with a harmless extra statement, each a different syntax tree), and every sample
- * is written differently (a comment naming it), so samples repeat programs, never texts: the share of
+ * then the reference with a harmless extra statement), each always the same text, as a model repeats a
+ * program it samples often (the execution cache reuses a verdict only for the same text): the share of
  * samples whose program repeats is 1 - D / samples.
  */
 function answer(task: RepairTask | undefined, choice: number): string {
@@ -58,8 +58,7 @@ function answer(task: RepairTask | undefined, choice: number): string {
   const buggy = task?.buggyProgram ?? '';
   if (!values.distinct) return choice % 2 === 0 ? reference : buggy;
   const variant = choice % Number(values.distinct);
-  const program = variant === 0 ? reference : variant === 1 ? buggy : `${reference}\n_variant = ${variant}\n`;
-  return `# sample ${choice}\n${program}`;
+  return variant === 0 ? reference : variant === 1 ? buggy : `${reference}\n_variant = ${variant}\n`;
 }
 
 const busy = { prompting: 0, sampling: 0, judging: 0 };

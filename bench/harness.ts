@@ -58,16 +58,12 @@ for (const problem of problems) {
     if (mutant) samples.push({ task_id: problem.id, solution: mutant.program, kind: `mutant:${mutant.kind}` });
   }
 }
-// --repeat R: every program R times, each copy written differently (a comment naming it), as repeated
-// samples of a model are: the same program, another text.
+// --repeat R: every program R times, as a model repeats a program it samples often. The copies are the
+// same text: the execution cache reuses a verdict only for the same text (a program can read its own
+// layout, so another layout of the same syntax tree is another program).
 const distinct = samples.length;
 if (Number(values.repeat) > 1) {
-  const copies = samples.splice(0).flatMap((sample) =>
-    Array.from({ length: Number(values.repeat) }, (_, copy) => ({
-      ...sample,
-      solution: copy === 0 ? sample.solution : `# sample copy ${copy}\n${sample.solution}`,
-    })),
-  );
+  const copies = samples.splice(0).flatMap((sample) => Array.from({ length: Number(values.repeat) }, () => sample));
   samples.push(...copies);
 }
 const samplesFile = join(work, 'samples.jsonl');

@@ -12,8 +12,11 @@ import { JudgedSchema } from './records.js';
 
 const require = createRequire(import.meta.url);
 
-/** Bumped whenever what a cached verdict means changes (judging, limits, the sandbox's rules). */
-export const EXEC_CACHE_VERSION = 1;
+/**
+ * Bumped whenever what a cached verdict means changes (judging, limits, the sandbox's rules, the key).
+ * 2: keyed by the program's exact text (1 keyed by its syntax tree without positions).
+ */
+export const EXEC_CACHE_VERSION = 2;
 
 const JudgedFixSchema = z.object({
   base: JudgedSchema.nullable(),
@@ -112,13 +115,16 @@ export function traceKey(
 }
 
 /**
- * Judges fixed programs, each distinct one once. Two programs are the same when their syntax trees
- * are (formatting and comments do not matter); the key also holds the task's tests (their content),
- * the limits rule and the sandbox's judge identity (its judging code, Python version and isolation
- * layers), so a changed judge never answers from an old one's verdicts. Within a run, identical
- * programs judged at the same time share one judgement; across runs and commands the cache answers.
- * Verdicts the judge itself failed on are never stored; timeouts are stored as judged, after the
- * re-check policy confirmed them (judge-fix.ts). Without a cache, every program is judged.
+ * Judges fixed programs, each distinct one once. Two programs are the same only when their texts are,
+ * byte for byte: a program can read its own line numbers (`f_lineno`, tracebacks), columns
+ * (`co_positions`) and source text (the loader's frame holds it), so the same syntax tree laid out or
+ * commented differently may behave differently; and a verdict's messages name its program's lines. The
+ * key also holds the task's tests (their content), the limits rule and the sandbox's judge identity (its
+ * judging code, Python version and isolation layers), so a changed judge never answers from an old one's
+ * verdicts. Within a run, identical programs judged at the same time share one judgement; across runs
+ * and commands the cache answers. Verdicts the judge itself failed on are never stored; timeouts are
+ * stored as judged, after the re-check policy confirmed them (judge-fix.ts). Without a cache, every
+ * program is judged.
  */
 export class FixJudge {
   /** Programs really judged, and results answered by an identical program's verdict. */
@@ -154,9 +160,7 @@ export class FixJudge {
       this.counts.judged += 1;
       return { verdict: await judgeFix(this.#sandbox, task, program, await limits()), reused: false };
     }
-    const [tree] = await this.#sandbox.normalize([program]);
-    // A program that does not parse is keyed by its text: its verdict names its syntax error's line.
-    const key = sha256(`${this.#context}\u0000${this.#taskKey(task)}\u0000${tree ?? `text:${program}`}`);
+    const key = sha256(`${this.#context}\u0000${this.#taskKey(task)}\u0000${program}`);
     const running = this.#inFlight.get(key);
     if (running) {
       this.counts.reused += 1;

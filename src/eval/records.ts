@@ -127,7 +127,7 @@ export const ResultRecordSchema = z.object({
   error: z.string().optional(),
   /** Multi-turn strategies: every turn; the fields above are the last turn's. */
   turns: z.array(TurnRecordSchema).optional(),
-  /** The verdict is an identical program's (same syntax tree, tests, limits rule, sandbox): see exec-cache.ts. */
+  /** The verdict is an identical program's (same text, tests, limits rule, sandbox): see exec-cache.ts. */
   reused: z.boolean().optional(),
 });
 export type ResultRecord = z.infer<typeof ResultRecordSchema>;

@@ -15,7 +15,7 @@ export const DATASET_TABLE = {
   'humanevalfix-plus': {
     kind: 'repair',
     description: 'HumanEvalFix judged also on EvalPlus HumanEval+ v0.1.10 tests',
-    files: ['humanevalpack', 'humanevalPlus'],
+    files: ['humanevalpack', 'humanevalPlus', 'humanevalPlusEvalplusFormat'],
   },
   humaneval: {
     kind: 'problems',
@@ -25,7 +25,7 @@ export const DATASET_TABLE = {
   'humaneval-plus': {
     kind: 'problems',
     description: 'HumanEval judged also on EvalPlus HumanEval+ v0.1.10 tests (EvalPlus prompts and references)',
-    files: ['humaneval', 'humanevalPlus'],
+    files: ['humaneval', 'humanevalPlus', 'humanevalPlusEvalplusFormat'],
   },
   mbpp: {
     kind: 'problems',

@@ -34,6 +34,8 @@ const PlusOriginRecord = z.object({
   canonical_solution: z.string(),
   prompt: z.string(),
 });
+/** The one field nxt reads from EvalPlus's own format (its OriginFmt test for HumanEval/32 does not state it). */
+const PlusToleranceRecord = z.object({ task_id: z.string(), atol: z.number().nonnegative() });
 const MbppPlusOriginRecord = z.object({
   task_id: z.number().int(),
   test: z.string(),
@@ -65,29 +67,39 @@ function docstring(prompt: string): string {
     .trim();
 }
 
-function plusFor(
-  origin: Map<string, z.infer<typeof PlusOriginRecord>>,
-  upstreamId: string,
-  entryPoint: string,
-  source: string,
-) {
-  const record = origin.get(upstreamId);
-  if (!record) throw new NxtError('data', `no EvalPlus tests for ${upstreamId}`);
-  return { source, ...toPlusTest(record.test, entryPoint, upstreamId, `${record.prompt}${record.canonical_solution}`) };
+/** EvalPlus's HumanEval+ tests by task id: the OriginFmt records, and the `atol` EvalPlus's evaluator uses. */
+interface HumanEvalPlusFiles {
+  origin: Map<string, z.infer<typeof PlusOriginRecord>>;
+  atol: Map<string, number>;
+}
+
+async function humanEvalPlusFiles(store: DataStore): Promise<HumanEvalPlusFiles> {
+  const origin = readRecords(await store.load('humanevalPlus'), PlusOriginRecord);
+  const stated = readRecords(await store.load('humanevalPlusEvalplusFormat'), PlusToleranceRecord, {
+    pythonNonFinite: true,
+  });
+  return {
+    origin: new Map(origin.map(({ record }) => [record.task_id, record])),
+    atol: new Map(stated.map(({ record }) => [record.task_id, record.atol])),
+  };
+}
+
+function plusFor(files: HumanEvalPlusFiles, upstreamId: string, entryPoint: string) {
+  const record = files.origin.get(upstreamId);
+  const atol = files.atol.get(upstreamId);
+  if (!record || atol === undefined) throw new NxtError('data', `no EvalPlus tests for ${upstreamId}`);
+  const header = `${record.prompt}${record.canonical_solution}`;
+  return { source: 'evalplus HumanEval+ v0.1.10', ...toPlusTest(record.test, entryPoint, upstreamId, header, atol) };
 }
 
 /** HumanEval; with `plus`, judged also on EvalPlus's HumanEval+ tests, with EvalPlus's prompt and reference. */
 async function humanEval(store: DataStore, plus: boolean): Promise<Problem[]> {
   const loaded = await store.load('humaneval');
-  const origin = plus
-    ? new Map(
-        readRecords(await store.load('humanevalPlus'), PlusOriginRecord).map(({ record }) => [record.task_id, record]),
-      )
-    : null;
+  const files = plus ? await humanEvalPlusFiles(store) : null;
   return readRecords(loaded, HumanEvalRecord).map(({ record, line }) => {
     const tests = splitCheckTests(record.test, record.entry_point);
-    const evalplus = origin?.get(record.task_id);
-    if (origin && !evalplus) throw new NxtError('data', `no EvalPlus tests for ${record.task_id}`);
+    const evalplus = files?.origin.get(record.task_id);
+    if (files && !evalplus) throw new NxtError('data', `no EvalPlus tests for ${record.task_id}`);
     const prompt = evalplus?.prompt ?? record.prompt;
     return {
       schemaVersion: TASK_SCHEMA_VERSION,
@@ -97,7 +109,7 @@ async function humanEval(store: DataStore, plus: boolean): Promise<Problem[]> {
       entryPoint: record.entry_point,
       promptTests: tests,
       tests,
-      plusTests: origin ? plusFor(origin, record.task_id, record.entry_point, 'evalplus HumanEval+ v0.1.10') : null,
+      plusTests: files ? plusFor(files, record.task_id, record.entry_point) : null,
       reference: `${prompt}${evalplus?.canonical_solution ?? record.canonical_solution}`,
       split: null,
       provenance: provenance(loaded, line, record.task_id),
@@ -108,11 +120,7 @@ async function humanEval(store: DataStore, plus: boolean): Promise<Problem[]> {
 
 async function humanEvalFix(store: DataStore, plus: boolean): Promise<RepairTask[]> {
   const loaded = await store.load('humanevalpack');
-  const origin: Map<string, z.infer<typeof PlusOriginRecord>> | null = plus
-    ? new Map(
-        readRecords(await store.load('humanevalPlus'), PlusOriginRecord).map(({ record }) => [record.task_id, record]),
-      )
-    : null;
+  const files = plus ? await humanEvalPlusFiles(store) : null;
   return readRecords(loaded, HumanEvalPackRecord).map(({ record, line }) => {
     const tests = splitCheckTests(record.test, record.entry_point);
     const number = record.task_id.split('/')[1];
@@ -124,12 +132,10 @@ async function humanEvalFix(store: DataStore, plus: boolean): Promise<RepairTask
       entryPoint: record.entry_point,
       promptTests: tests,
       tests,
-      plusTests: origin
-        ? plusFor(origin, `HumanEval/${number}`, record.entry_point, 'evalplus HumanEval+ v0.1.10')
-        : null,
+      plusTests: files ? plusFor(files, `HumanEval/${number}`, record.entry_point) : null,
       // EvalPlus corrected some HumanEval references (HumanEval/32's bisection misses its |poly(x)| <= 1e-4
       // oracle): with EvalPlus tests, EvalPlus's reference is the one that must pass.
-      reference: `${record.declaration}${origin?.get(`HumanEval/${number}`)?.canonical_solution ?? record.canonical_solution}`,
+      reference: `${record.declaration}${files?.origin.get(`HumanEval/${number}`)?.canonical_solution ?? record.canonical_solution}`,
       split: null,
       provenance: provenance(loaded, line, record.task_id),
       buggyProgram: `${record.declaration}${record.buggy_solution}`,

@@ -63,6 +63,15 @@ export const DATA_FILES = {
     records: 164,
     licence: 'Apache-2.0',
   },
+  /** EvalPlus's own format of HumanEval+ (what evalplus.evaluate reads): nxt takes each task's `atol` from it. */
+  humanevalPlusEvalplusFormat: {
+    path: 'evalplus/HumanEvalPlus-v0.1.10.jsonl.gz',
+    urls: [raw('evalplus/humanevalplus_release', '200defce9e3429d28ca215b6dd061c0f7f31c18b', 'HumanEvalPlus.jsonl.gz')],
+    sha256: '272720b90ac375502c8ed23cd791c2a93dfb22a911641a494da74a426c09f101',
+    bytes: 925932,
+    records: 164,
+    licence: 'Apache-2.0',
+  },
   mbppPlus: {
     path: 'evalplus/MbppPlus-OriginFmt-v0.2.0.jsonl.gz',
     urls: [raw('evalplus/mbppplus_release', 'dadf43da556a00f7bacd71cb154f2932757d9144', 'MbppPlus-OriginFmt.jsonl.gz')],

@@ -135,14 +135,17 @@ export function plusCases(origin: string, entryPoint: string, taskId: string, he
  * Turns an EvalPlus OriginFmt test into one self-contained test statement: the numpy helpers are
  * replaced by ours and a HumanEval-style `check` is called with the entry point. HumanEval/32's test
  * calls `_poly(*candidate(*inp), inp)`, which cannot run (upstream bug); it is rewritten the way
- * EvalPlus's own evaluator checks find_zero: |poly(coefficients, answer)| <= 1e-4. MBPP+ tasks get
- * EvalPlus's special oracles (set equality, or "is not None").
+ * EvalPlus's own evaluator checks find_zero, |poly(coefficients, answer)| within the bound the test
+ * states. MBPP+ tasks get EvalPlus's special oracles (set equality, or "is not None"). `statedAtol`:
+ * the task's `atol` as EvalPlus's own format states it; without it, the one the test passes to
+ * `assertion` (the same for every task but HumanEval/32, whose test passes none).
  */
 export function toPlusTest(
   origin: string,
   entryPoint: string,
   taskId: string,
   header = '',
+  statedAtol?: number,
 ): { test: string; inputs: number; atol: number; cases: PlusCases | null } {
   const kept = statements(logicalLines(origin))
     .map((group) => group.map((line) => line.text).join('\n'))
@@ -150,8 +153,8 @@ export function toPlusTest(
   let body = kept.join('\n\n');
   if (taskId === 'HumanEval/32') {
     body = body.replace(
-      'assert _poly(*candidate(*inp), inp) <= 0.0001',
-      'assert abs(_poly(*inp, candidate(*inp))) <= 0.0001',
+      /assert _poly\(\*candidate\(\*inp\), inp\) <= ([0-9.eE+-]+)/,
+      'assert abs(_poly(*inp, candidate(*inp))) <= $1',
     );
   }
   // EvalPlus's special oracles for MBPP+ (its evaluator applies them; the OriginFmt tests do not).
@@ -161,7 +164,7 @@ export function toPlusTest(
   } else if (taskId.startsWith('Mbpp/') && MBPP_NOT_NONE.has(entryPoint)) {
     body = body.replace(call, `assertion(${entryPoint}(*inp) is not None, exp,`);
   }
-  const atol = Number(/assertion\([^\n]*,\s*([0-9.eE+-]+)\)\s*$/m.exec(body)?.[1] ?? 0);
+  const atol = statedAtol ?? Number(/assertion\([^\n]*,\s*([0-9.eE+-]+)\)\s*$/m.exec(body)?.[1] ?? 0);
   const checkCall = /(^|\n)def check\(/.test(body) ? `\n\ncheck(${entryPoint})` : '';
   return {
     test: `${HELPERS}\n\n${body}${checkCall}\n`,

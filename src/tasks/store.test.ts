@@ -115,4 +115,14 @@ describe('readRecords', () => {
       readRecords(loaded('{"task_id": 1, "text": "a\u2028b"}\n{"task_id": 2, "text": "c"}\n'), Record),
     ).toHaveLength(2);
   });
+
+  it("reads Python's bare NaN and infinities as null when asked, and leaves strings as they are", () => {
+    const text =
+      '{"task_id": 1, "text": "NaN, \\"Infinity\\"", "x": [NaN, -Infinity, Infinity]}\n{"task_id": 2, "text": "c"}\n';
+    expect(() => readRecords(loaded(text), Record)).toThrow(/^data\/mbpp\.jsonl:1: not valid JSON/);
+    const read = readRecords(loaded(text), Record.extend({ x: z.array(z.null()).optional() }), {
+      pythonNonFinite: true,
+    });
+    expect(read[0]?.record).toEqual({ task_id: 1, text: 'NaN, "Infinity"', x: [null, null, null] });
+  });
 });

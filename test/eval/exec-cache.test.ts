@@ -1,13 +1,17 @@
 /**
- * The execution cache: a program identical to one judged before (same syntax tree, same tests, same
+ * The execution cache: a program identical to one judged before (the same text, same tests, same
  * limits rule, same judge) takes that verdict instead of being judged again, within a run and across runs.
+ * Only the same text: a program can read its own line numbers, columns and source, so the same syntax
+ * tree laid out differently may behave differently.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  DEFAULT_LIMITS_RULE,
   type EngineProgress,
+  FixJudge,
   importSamples,
   ResultRecordSchema,
   readRecords,
@@ -43,7 +47,7 @@ function programs(): string[] {
   ];
 }
 
-/** The same program five ways: as written, with comments, blank lines, other spacing and quotes. */
+/** The same syntax tree five ways: as written, with comments, blank lines, other spacing, more blank lines. */
 function spellings(program: string): string[] {
   return [
     program,
@@ -67,10 +71,14 @@ async function run(name: string, file: string, cache: VerdictCache | null) {
 }
 
 describe('the execution cache', () => {
-  it('judges 25 samples that are 5 programs 5 times, gives the same pass@k, and a second run judges nothing', async () => {
-    const samples = programs().flatMap((program) => spellings(program));
+  it('judges 25 samples that are 15 texts once each, gives the same pass@k, and a second run judges nothing', async () => {
+    // Each of the 5 programs: its text 3 times, and 2 other layouts of the same syntax tree.
+    const samples = programs().flatMap((program) => {
+      const [text, ...others] = spellings(program);
+      return [text, text, text, ...others.slice(0, 2)] as string[];
+    });
     expect(samples).toHaveLength(25);
-    expect(new Set(samples).size).toBe(25); // every sample's text differs
+    expect(new Set(samples).size).toBe(15);
     const file = join(dir, 'samples.jsonl');
     writeFileSync(file, samples.map((solution) => JSON.stringify({ task_id: task.id, solution })).join('\n'));
 
@@ -80,12 +88,12 @@ describe('the execution cache', () => {
     const cache = VerdictCache.open(join(dir, 'exec.sqlite'));
     try {
       const once = await run('cached', file, cache);
-      expect(once.progress).toMatchObject({ judged: 5, reused: 20 });
+      expect(once.progress).toMatchObject({ judged: 15, reused: 10 });
       const results = await readRecords(join(dir, 'cached', 'results.jsonl'), ResultRecordSchema);
-      expect(results.filter((result) => result.reused)).toHaveLength(20);
+      expect(results.filter((result) => result.reused)).toHaveLength(10);
       expect(once.summary['pass@k']).toEqual(all.summary['pass@k']);
       expect(once.summary.outcomes).toEqual(all.summary.outcomes);
-      expect(cache.size()).toBe(5);
+      expect(cache.size()).toBe(15);
 
       const again = await run('cached-again', file, cache);
       expect(again.progress).toMatchObject({ judged: 0, reused: 25 });
@@ -118,6 +126,44 @@ describe('the execution cache', () => {
       expect(other.summary['pass@k'].values['pass@1']).toBe(0);
     } finally {
       cache.close();
+    }
+  }, 60_000);
+
+  it('never gives a program the verdict of the same syntax tree at other lines or columns, either way', async () => {
+    // Each pair: one layout passes, the other fails, and their syntax trees (without positions) are equal.
+    const pairs = [
+      {
+        test: 'assert f() == 5',
+        right: 'import sys\n\n\ndef f():\n    return sys._getframe().f_lineno\n',
+        wrong: 'import sys\n\n\n\ndef f():\n    return sys._getframe().f_lineno\n',
+      },
+      {
+        test: 'assert f() == 35',
+        right: 'def f():\n    return max(c for _, _, c, _ in f.__code__.co_positions() if c is not None)\n',
+        wrong: 'def f():\n    return  max(c for _, _, c, _ in f.__code__.co_positions() if c is not None)\n',
+      },
+    ];
+    const trees = await sandbox.normalize(pairs.flatMap((pair) => [pair.right, pair.wrong]));
+    expect(trees[0]).toBe(trees[1]);
+    expect(trees[2]).toBe(trees[3]);
+    const limits = async () => ({ testTimeoutMs: 5000, programTimeoutMs: 10_000, plusTimeoutMs: 10_000 });
+    for (const pair of pairs) {
+      const own = { ...task, id: 'layout', entryPoint: 'f', tests: [pair.test], plusTests: null, reference: null };
+      for (const order of [
+        [pair.right, pair.wrong],
+        [pair.wrong, pair.right],
+      ] as const) {
+        const cache = VerdictCache.open(':memory:');
+        const judge = new FixJudge(sandbox, cache, DEFAULT_LIMITS_RULE);
+        const first = await judge.judge(own, order[0], limits);
+        const second = await judge.judge(own, order[1], limits);
+        cache.close();
+        const verdictOf = (program: string) => (program === pair.right ? 'pass' : 'fail');
+        expect(first.verdict.base?.status, pair.test).toBe(verdictOf(order[0]));
+        expect(second.verdict.base?.status, `${pair.test}, judged after the other layout`).toBe(verdictOf(order[1]));
+        expect(second.reused).toBe(false);
+        expect(judge.counts).toEqual({ judged: 2, reused: 0 });
+      }
     }
   }, 60_000);
 

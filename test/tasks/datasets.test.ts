@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkDataset } from '../../src/datagen/index.js';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
@@ -104,5 +107,33 @@ describe('MBPP and MBPP+', () => {
     expect(problems).toHaveLength(378);
     expect(problems[0]).toMatchObject({ id: 'Mbpp/2', entryPoint: 'similar_elements', split: 'prompt' });
     expect(problems.every((problem) => (problem.plusTests?.inputs ?? 0) > 0)).toBe(true);
+  });
+});
+
+describe("EvalPlus's tolerances", () => {
+  /** Each task's `atol` as EvalPlus's own files state it (the files evalplus.evaluate reads). */
+  function statedAtol(file: string): Map<string, number> {
+    const text = gunzipSync(readFileSync(join(sharedDataDir, 'evalplus', file))).toString('utf8');
+    const records = text
+      .split('\n')
+      .filter((line) => line.trim())
+      // Python wrote them: bare NaN and infinities, read here as null (inside a string the text stays valid JSON).
+      .map((line) => JSON.parse(line.replace(/-?Infinity|NaN/g, 'null')) as { task_id: string; atol: number });
+    return new Map(records.map((record) => [record.task_id, record.atol]));
+  }
+
+  it('every HumanEval+ and MBPP+ task has the atol its EvalPlus file states (HumanEval/32: 1e-4)', async () => {
+    const humanEval = statedAtol('HumanEvalPlus-v0.1.10.jsonl.gz');
+    const mbpp = statedAtol('MbppPlus-v0.2.0.jsonl.gz');
+    expect(humanEval.get('HumanEval/32')).toBe(1e-4);
+    for (const [name, stated] of [
+      ['humaneval-plus', humanEval],
+      ['humanevalfix-plus', humanEval],
+      ['mbpp-plus', mbpp],
+    ] as const) {
+      const tasks = await loadDataset(name, store);
+      const ours = new Map(tasks.map((task) => [task.id.replace(/^Python\//, 'HumanEval/'), task.plusTests?.atol]));
+      expect(ours, name).toEqual(stated);
+    }
   });
 });

@@ -21,7 +21,7 @@ import math
 import operator
 import sys
 
-from nxt import plain
+from nxt import oracles, plain
 
 STEP_BUDGET = 2_000_000
 MAX_ITEMS = 2_000_000
@@ -380,6 +380,10 @@ class Cases:
         self.reference = reference  # {"source", "function"} when outputs come from a reference function
 
     def prepare_fast(self):
+        """The expected outputs' encodings, so that an output with the same bytes passes undecoded;
+        not for oracles that never accept an output for equalling the expected one."""
+        if self.oracle in oracles.NOT_BY_EQUALITY:
+            return
         self.expected_bytes = [None if isinstance(value, plain.Digest) else plain.fast_bytes(value)
                                for value in self.expected]
 
