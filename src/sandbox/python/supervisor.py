@@ -23,7 +23,9 @@ COMPUTE_TIMEOUT_S = 120.0
 STOP_GRACE_S = 0.1  # after the verdict is known: time for the child to flush its output and exit
 CHUNK = 256  # inputs of a case batch per command; at most two chunks are unanswered at a time
 BROKEN_CHANNEL_EXIT = 86
-VALUE_LIMIT = 64 * 1024 * 1024
+VALUE_LIMIT = frames.MAX_PAYLOAD
+INFO_BYTES = 16 * 1024  # exception details: a type and a message of at most 2,000 characters, as UTF-8
+REASON_BYTES = 2000  # a reason a value is not plain: 500 characters are shown
 
 
 class Capture:
@@ -49,9 +51,11 @@ def _info(kind, message, line=None, source=None):
 
 def _decode_info(payload):
     """Exception info sent by a child: a dict of plain strings and ints, checked field by field."""
+    if len(payload) > INFO_BYTES:
+        return _info("JudgeError", "the program sent exception details of %d bytes, too large to read" % len(payload))
     try:
-        info = plain.decode(payload)
-    except ValueError:
+        info = plain.decode(payload, budget=True)
+    except (ValueError, plain.OverBudget):
         return _info("JudgeError", "the program sent unreadable exception details")
     if type(info) is not dict:
         return _info("JudgeError", "the program sent unreadable exception details")
@@ -72,8 +76,16 @@ def _digest_matches(payload, expected_bytes):
     return size == len(expected_bytes) and digest == plain.digest(expected_bytes)
 
 
-def _large(payload, comparable):
-    size = plain.DIGEST.unpack(payload)[0] if len(payload) == plain.DIGEST.size else 0
+def _digest_size(payload):
+    return plain.DIGEST.unpack(payload)[0] if len(payload) == plain.DIGEST.size else 0
+
+
+def _reason(payload):
+    """Why a program's value is not plain, as the child wrote it (bounded before it is decoded)."""
+    return payload[:REASON_BYTES].decode("utf-8", "replace")[:500]
+
+
+def _large(size, comparable):
     if comparable:
         return "a value of %d bytes that is not the expected one (compared by its exact encoding)" % size
     return "a value of %d bytes, too large to judge with this assertion" % size
@@ -481,7 +493,7 @@ class Session:
             info = _decode_info(payload)
             return self._end_test(test, "fail" if info["type"] == "AssertionError" else "error", ms, info, True)
         if kind == frames.NOT_PLAIN:
-            why = payload.decode("utf-8", "replace")[:500]
+            why = _reason(payload)
             return self._end_test(test, "fail", ms, _info("AssertionError", "%s %s" % (plan.call_text, why),
                                                           plan.line, "test"), True)
         if kind == frames.VALUE_DIGEST:
@@ -489,11 +501,14 @@ class Session:
             if matches:
                 return self._end_test(test, "pass", ms, None, True)
             return self._end_test(test, "fail", ms, _info("AssertionError", "%s returned %s" % (
-                plan.call_text, _large(payload, plan.expected_bytes is not None)), plan.line, "test"), True)
+                plan.call_text, _large(_digest_size(payload), plan.expected_bytes is not None)), plan.line, "test"), True)
         if plan.expected_bytes is not None and payload == plan.expected_bytes:
             return self._end_test(test, "pass", ms, None, True)
         try:
-            value = plain.decode(payload)
+            value = plain.decode(payload, budget=True)
+        except plain.OverBudget:
+            return self._end_test(test, "fail", ms, _info("AssertionError", "%s returned %s" % (
+                plan.call_text, _large(len(payload), plan.expected_bytes is not None)), plan.line, "test"), True)
         except ValueError as why:
             return self._end_test(test, "fail", ms, _info("AssertionError", "%s %s" % (plan.call_text, why),
                                                           plan.line, "test"), True)
@@ -514,8 +529,8 @@ class Session:
             failure = ("fail" if info["type"] == "AssertionError" else "error", info)
         elif kind == frames.NOT_PLAIN:
             if plan.oracle not in oracles.ACCEPTS_ANY_OUTPUT:
-                why = payload.decode("utf-8", "replace")[:500]
-                failure = ("fail", _info("AssertionError", "input %d of %d: %s %s" % (case, total, plan.function, why)))
+                failure = ("fail", _info("AssertionError", "input %d of %d: %s %s" % (case, total, plan.function,
+                                                                                        _reason(payload))))
         elif plan.oracle in oracles.ACCEPTS_ANY_OUTPUT:
             failure = None
         elif kind == frames.VALUE_DIGEST or isinstance(plan.expected[case], plain.Digest):
@@ -548,16 +563,22 @@ class Session:
         if kind == frames.VALUE_DIGEST:
             got = plain.DIGEST.unpack(payload)[1] if len(payload) == plain.DIGEST.size else None
         else:
-            got = plain.digest(payload) if plain.check_encoding(payload) else None
+            got = plain.digest(payload)  # bytes with the expected digest are the expected encoding
         if target is not None and got == target:
             return None
+        return Session._not_expected(plan, case, total)
+
+    @staticmethod
+    def _not_expected(plan, case, total):
         return "fail", _info("AssertionError", "input %d of %d: %s returned a value that is not the expected one "
                              "(a value this large is compared by its exact encoding)" % (case, total, plan.function))
 
     @staticmethod
     def _compare_case(plan, case, total, payload):
         try:
-            value = plain.decode(payload)
+            value = plain.decode(payload, budget=True)
+        except plain.OverBudget:
+            return Session._not_expected(plan, case, total)
         except ValueError as why:
             return "fail", _info("AssertionError", "input %d of %d: %s" % (case, total, why))
         try:
@@ -641,10 +662,12 @@ class Session:
         if case != self.runner_sequence:
             return self._violate("the judge's result channel carried an answer to a call not made")
         if kind == frames.VALUE:
-            if not plain.check_encoding(payload):
-                reply = ("reply", case, "notplain", b"returned a value that is not plain data")
-            else:
-                reply = ("reply", case, "value", payload)
+            reply = ("reply", case, "value", payload)
+            try:
+                if not plain.check_encoding(payload, budget=True):
+                    reply = ("reply", case, "notplain", b"returned a value that is not plain data")
+            except plain.OverBudget:
+                reply = ("reply", case, "notplain", b"returned a value too large to pass to the test")
         elif kind == frames.RAISED:
             reply = ("reply", case, "raised", plain.fast_bytes(_decode_info(payload)) or b"")
         elif kind == frames.VALUE_DIGEST:
