@@ -11,6 +11,7 @@ const MODULES = [
   'oracles',
   'seal',
   'tracer',
+  'trace_records',
   'mutate',
   'harness',
   'zygote',

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { forgedRecords, hugeValues } from './hostile-records.js';
+import { forgedRecords, forgedTraces, hugeValues } from './hostile-records.js';
 
 let sandbox: Sandbox;
 const OK = 'def ok():\n    x = 1\n    return x\n';
@@ -35,6 +35,24 @@ describe('huge and forged values get their verdict, within the judge budgets', (
       expect(verdict.status, said).toBe(item.expect?.status);
       expect(verdict.judgeFault).toBe(false);
       if (item.expect?.message) expect(said).toMatch(item.expect.message);
+      await stillServes(started);
+    }, 60_000);
+  }
+});
+
+describe('forged trace records end the trace, marked untraced, within the caps', () => {
+  for (const item of forgedTraces(false)) {
+    it(item.name, async () => {
+      const started = sandbox.serversStarted;
+      const result = await sandbox.traceProgram(item.program, item.tests as string[], { testIndex: 0 });
+      expect(result.status).toBe('traced');
+      if (result.status !== 'traced') return;
+      expect(result.trace.truncated).toBe('untraced');
+      expect(result.trace.outcome.exception?.type).toBe('TamperError');
+      // Within the default caps: 50,000 events (and the two that close an exception), about 20 MB of
+      // trace (4 M characters of values, each up to 4 bytes as JSON; python/tracer.py's limits).
+      expect(result.trace.events.length).toBeLessThanOrEqual(50_002);
+      expect(JSON.stringify(result.trace).length).toBeLessThan(32 * 1024 * 1024);
       await stillServes(started);
     }, 60_000);
   }

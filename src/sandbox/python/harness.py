@@ -413,10 +413,19 @@ class _Program:
 
     def traced(self, test, source, config):
         reporter = self.reporter
+        room = [tracer.limits(config)["bytes"]]
 
         def flush(record):
-            kind = frames.TRACE if record.get("k") == "trace" else frames.TRACE_END
-            reporter.record(kind, test, 0, _json(record).encode())
+            """Sends a chunk (False: it would pass the bytes of a trace, and is dropped) or the closing."""
+            data = _json(record).encode()
+            if record.get("k") != "trace":
+                reporter.record(frames.TRACE_END, test, 0, data)
+                return True
+            if _len(data) > room[0]:
+                return False
+            room[0] -= _len(data)
+            reporter.record(frames.TRACE, test, 0, data)
+            return True
 
         if config.get("phase") == "load":
             filename = "<program>"

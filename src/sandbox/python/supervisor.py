@@ -14,7 +14,7 @@ import select
 import signal
 import time
 
-from nxt import frames, oracles, plain, seal
+from nxt import frames, oracles, plain, seal, trace_records
 
 _perf = time.perf_counter
 DRAIN_READS = 64
@@ -166,7 +166,7 @@ class Session:
         self.cpu_limited = False
         self.cpu_share = None
         self.child_started = None
-        self.trace = {"frames": [], "events": [], "end": None}
+        self.trace = trace_records.TraceReader(job.trace) if job.trace is not None else None
         self.next_test = start  # the first test whose commands are not queued yet
         self.current = start  # the first test that has not finished
         self.case = 0  # results received for the current test (case batches, runner calls)
@@ -590,25 +590,10 @@ class Session:
         return None
 
     def _on_trace(self, kind, test, payload):
-        import json
-
-        if self.job.trace is None or test != self.job.trace["testIndex"]:
+        if self.trace is None or test != self.job.trace["testIndex"]:
             return self._violate("the judge's result channel carried an unexpected trace")
-        try:
-            record = json.loads(payload)
-        except (ValueError, RecursionError):
-            return self._violate("the judge's result channel carried a malformed trace")
-        if not isinstance(record, dict):
-            return self._violate("the judge's result channel carried a malformed trace")
-        if kind == frames.TRACE:
-            if not isinstance(record.get("frames"), list) or not isinstance(record.get("events"), list):
-                return self._violate("the judge's result channel carried a malformed trace")
-            self.trace["frames"].extend(record["frames"])
-            self.trace["events"].extend(record["events"])
-        else:
-            self.trace["end"] = {"truncated": record.get("truncated"), "steps": record.get("steps"),
-                                 "events": record.get("events")}
-        return None
+        why = self.trace.chunk(payload) if kind == frames.TRACE else self.trace.closing(payload)
+        return None if why is None else self._violate(why)
 
     # -- the runner ----------------------------------------------------------------------------
 
@@ -758,7 +743,7 @@ class Supervisor:
             session = Session(self, job, start, deadline, out, err).run()
             forks += 1
             if job.trace is not None:
-                traced = session.trace
+                traced = self._trace_of(session)
             for index, record in session.outcomes.items():
                 outcomes[index] = record
             first = program is None
@@ -803,6 +788,18 @@ class Supervisor:
             "trace": traced,
             "timeoutCpuShare": timeout_share,
         }
+
+    @staticmethod
+    def _trace_of(session):
+        """A traced session's trace. When the program tampered with its channel, what was read is kept,
+        marked untraced, and the traced test (if it was running) is an error that says what happened."""
+        if session.violation:
+            session.trace.untraced()
+            if type(session.running) is int:
+                session.outcomes[session.running] = {
+                    "status": "error", "ms": 0, "exception": _info("TamperError", session.violation),
+                    "sealed": False, "cases": None}
+        return session.trace.result()
 
     @staticmethod
     def _death(session):
