@@ -37,7 +37,7 @@ const OVER_ITEMS = 1_500_000;
 const EXACT_ONLY = /compared by its exact encoding/;
 
 /** A program whose `ok()` runs `body` (Python, with the forging helpers) and then returns 1. */
-function forging(body: string): string {
+export function forging(body: string): string {
   const indented = body
     .split('\n')
     .map((line) => `    ${line}`)
@@ -143,18 +143,21 @@ export function forgedRecords(full: boolean): RecordCase[] {
   ].map((item) => ({ mode: 'judge', tests: CHECK, ...item }) as RecordCase);
 }
 
+/**
+ * The body of a function that forges `megabytes` trace chunks of one 1 MB value each (600 of them
+ * made an answer too long for a JavaScript string, and nxt died).
+ */
+export function traceFlood(megabytes: number): string {
+  return `chunk = _json.dumps({"k": "trace", "frames": [], "events": [["l", 0, 1, -1, [["v", "x" * ${MiB}]], None]]}).encode()\nfor _ in range(${megabytes}):\n    forge(TRACE, 0, 0, chunk)`;
+}
+
 /** Records a program forges while one of its tests is traced. */
 export function forgedTraces(full: boolean): RecordCase[] {
   const size = (bench: number, test: number) => (full ? bench : test);
   const megabytes = size(600, 60);
   const chunks = size(2000, 100);
   return [
-    {
-      name: `floods the trace channel with ${megabytes} values of 1 MB`,
-      program: forging(
-        `chunk = _json.dumps({"k": "trace", "frames": [], "events": [["l", 0, 1, -1, [["v", "x" * ${MiB}]], None]]}).encode()\nfor _ in range(${megabytes}):\n    forge(TRACE, 0, 0, chunk)`,
-      ),
-    },
+    { name: `floods the trace channel with ${megabytes} values of 1 MB`, program: forging(traceFlood(megabytes)) },
     {
       name: `floods the trace channel with ${chunks * 2000} events`,
       program: forging(
