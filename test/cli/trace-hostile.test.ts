@@ -28,11 +28,11 @@ const CASES = [
   { name: 'floods the trace channel with 600 MB', body: traceFlood(600) },
   {
     name: 'sends a trace event whose step is NaN',
-    body: 'forge(TRACE, 0, 0, b\'{"k": "trace", "frames": [], "events": [["l", 0, 1, NaN, null, null]]}\')',
+    body: 'forge(TRACE, None, 0, b\'{"k": "trace", "frames": [], "events": [["l", 0, 1, NaN, null, null]]}\')',
   },
   {
     name: 'ends its trace with a negative step count, then says its test passed',
-    body: 'forge(TRACE_END, 0, 0, b\'{"k": "trace_end", "truncated": null, "steps": -5, "events": 1}\')\nforge(TEST_END, 0, 0, b"")\nforge(DONE, 0, 0, b"")\n_os._exit(0)',
+    body: 'forge(TRACE_END, None, 0, b\'{"k": "trace_end", "truncated": null, "steps": -5, "events": 1}\')\nforge(TEST_END, None, 0, b"")\nforge(DONE, 0, 0, b"")\n_os._exit(0)',
   },
 ];
 

@@ -19,7 +19,7 @@ const dir = mkdtempSync(join(tmpdir(), 'nxt-forged-trace-'));
 let tasks: RepairTask[];
 let server: TestServer;
 
-const WRONG_SHAPE = 'forge(TRACE, 0, 0, b\'{"k": "trace", "frames": [["a"]], "events": []}\')';
+const WRONG_SHAPE = 'forge(TRACE, None, 0, b\'{"k": "trace", "frames": [["a"]], "events": []}\')';
 
 /** The task's function, forging `body` (Python) on every call. */
 function forger(entry: string, body: string): string {

@@ -47,7 +47,7 @@ export function forging(body: string): string {
 
 /** Forges one trace chunk (the tracer's `{"k": "trace", ...}` record); both parts are Python str expressions. */
 function traceChunk(frames: string, events: string): string {
-  return `forge(TRACE, 0, 0, ('{"k": "trace", "frames": ' + ${frames} + ', "events": ' + ${events} + '}').encode())`;
+  return `forge(TRACE, None, 0, ('{"k": "trace", "frames": ' + ${frames} + ', "events": ' + ${events} + '}').encode())`;
 }
 
 /**
@@ -148,7 +148,7 @@ export function forgedRecords(full: boolean): RecordCase[] {
  * made an answer too long for a JavaScript string, and nxt died).
  */
 export function traceFlood(megabytes: number): string {
-  return `chunk = _json.dumps({"k": "trace", "frames": [], "events": [["l", 0, 1, -1, [["v", "x" * ${MiB}]], None]]}).encode()\nfor _ in range(${megabytes}):\n    forge(TRACE, 0, 0, chunk)`;
+  return `chunk = _json.dumps({"k": "trace", "frames": [], "events": [["l", 0, 1, -1, [["v", "x" * ${MiB}]], None]]}).encode()\nfor _ in range(${megabytes}):\n    forge(TRACE, None, 0, chunk)`;
 }
 
 /** Records a program forges while one of its tests is traced. */
@@ -161,7 +161,7 @@ export function forgedTraces(full: boolean): RecordCase[] {
     {
       name: `floods the trace channel with ${chunks * 2000} events`,
       program: forging(
-        `chunk = _json.dumps({"k": "trace", "frames": [], "events": [["l", 0, 1, -1, None, None]] * 2000}).encode()\nfor _ in range(${chunks}):\n    forge(TRACE, 0, 0, chunk)`,
+        `chunk = _json.dumps({"k": "trace", "frames": [], "events": [["l", 0, 1, -1, None, None]] * 2000}).encode()\nfor _ in range(${chunks}):\n    forge(TRACE, None, 0, chunk)`,
       ),
     },
     {
@@ -184,7 +184,7 @@ export function forgedTraces(full: boolean): RecordCase[] {
     {
       name: 'ends its trace with negative steps, then says its test passed',
       program: forging(
-        'forge(TRACE_END, 0, 0, b\'{"k": "trace_end", "truncated": "nonsense", "steps": -5, "events": 1e300}\')\nforge(TEST_END, 0, 0, b"")\nforge(DONE, 0, 0, b"")\n_os._exit(0)',
+        'forge(TRACE_END, None, 0, b\'{"k": "trace_end", "truncated": "nonsense", "steps": -5, "events": 1e300}\')\nforge(TEST_END, None, 0, b"")\nforge(DONE, 0, 0, b"")\n_os._exit(0)',
       ),
     },
   ].map((item) => ({ mode: 'trace', tests: CHECK, ...item }) as RecordCase);

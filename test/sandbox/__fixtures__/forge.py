@@ -8,18 +8,24 @@ _HEADER = _struct.Struct("<12sBIIId")
 PROGRAM_OK, PROGRAM_ERROR, VALUE, RAISED, NOT_PLAIN, TEST_END, TRACE, TRACE_END, DONE = range(1, 10)
 
 
-def _nonce():
-    frame = _sys._getframe(1)
+def _harness():
+    """The nonce, and the test the harness is running (its `test` argument in a caller's frame)."""
+    frame = _sys._getframe(2)
+    test = None
     while frame is not None:
+        if test is None and type(frame.f_locals.get("test")) is int:
+            test = frame.f_locals["test"]
         for value in list(frame.f_locals.values()):
             if type(value).__name__ == "Reporter":
-                return value.nonce
+                return value.nonce, test or 0
         frame = frame.f_back
     raise RuntimeError("no Reporter in any caller's frame")
 
 
 def forge(kind, test, case, payload, ms=0.0):
-    data = _HEADER.pack(_nonce(), kind, test, case, len(payload), ms) + payload
+    """Writes one record; `test` None: the test being run (or traced)."""
+    nonce, running = _harness()
+    data = _HEADER.pack(nonce, kind, running if test is None else test, case, len(payload), ms) + payload
     view = memoryview(data)
     while view:
         view = view[_os.write(3, view):]
