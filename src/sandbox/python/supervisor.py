@@ -272,7 +272,7 @@ class Session:
                     return
                 limit = self.stopping
             else:
-                limit = self.deadline if self.test_deadline is None else min(self.deadline, self.test_deadline)
+                limit = self._limit()
             if now >= limit:
                 self.ended = "deadline" if limit == self.deadline else "test_timeout"
                 return
@@ -308,12 +308,18 @@ class Session:
                         continue
                     self._feed(self.runner, chunk, self._on_runner)
 
+    def _limit(self):
+        return self.deadline if self.test_deadline is None else min(self.deadline, self.test_deadline)
+
     def _feed(self, process, chunk, handle):
         process.reader.feed(chunk)
         try:
             for kind, test, case, ms, payload in process.reader.records():
                 handle(kind, test, case, _ms(ms), payload)
                 if self.ended is not None:
+                    return
+                # Judging a record takes time too: past the deadline, the watch loop ends the session.
+                if self.stopping is None and _perf() >= self._limit():
                     return
         except ValueError as why:
             self._violate(str(why))
