@@ -178,6 +178,10 @@ export function forgedTraces(full: boolean): RecordCase[] {
       program: forging(traceChunk("'[]'", `'[["l", 0, 1, 3, [[1, {"a": 2}]], [1, 2]]]'`)),
     },
     {
+      name: 'a trace chunk of 4.2 M empty lists (about the most lists a chunk may hold)',
+      program: forging(traceChunk("'[]'", "'[' + '[],' * 4200000 + '[]]'")),
+    },
+    {
       name: 'a trace nested 100,000 lists deep',
       program: forging(traceChunk("'[]'", `'[' * 100000 + ']' * 100000`)),
     },
