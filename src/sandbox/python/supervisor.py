@@ -506,15 +506,13 @@ class Session:
             matches = _digest_matches(payload, plan.expected_bytes)
             if matches:
                 return self._end_test(test, "pass", ms, None, True)
-            return self._end_test(test, "fail", ms, _info("AssertionError", "%s returned %s" % (
-                plan.call_text, _large(_digest_size(payload), plan.expected_bytes is not None)), plan.line, "test"), True)
+            return self._too_large(test, plan, ms, _digest_size(payload))
         if plan.expected_bytes is not None and payload == plan.expected_bytes:
             return self._end_test(test, "pass", ms, None, True)
         try:
             value = plain.decode(payload, budget=True)
         except plain.OverBudget:
-            return self._end_test(test, "fail", ms, _info("AssertionError", "%s returned %s" % (
-                plan.call_text, _large(len(payload), plan.expected_bytes is not None)), plan.line, "test"), True)
+            return self._too_large(test, plan, ms, len(payload))
         except ValueError as why:
             return self._end_test(test, "fail", ms, _info("AssertionError", "%s %s" % (plan.call_text, why),
                                                           plan.line, "test"), True)
@@ -523,6 +521,12 @@ class Session:
             return self._end_test(test, "pass", ms, None, True)
         status, info = verdict
         return self._end_test(test, status, ms, info, True)
+
+    def _too_large(self, test, plan, ms, size):
+        """A value judged only by its exact encoding (sent as its digest, or over the decode budget)
+        that is not the expected one: the test fails."""
+        return self._end_test(test, "fail", ms, _info("AssertionError", "%s returned %s" % (
+            plan.call_text, _large(size, plan.expected_bytes is not None)), plan.line, "test"), True)
 
     def _on_case(self, test, plan, kind, case, ms, payload):
         self.case += 1
