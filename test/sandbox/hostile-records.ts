@@ -85,6 +85,12 @@ export function hugeValues(full: boolean): RecordCase[] {
       expect: { status: 'fail', message: /too large to judge with this assertion/ },
     },
     {
+      name: 'returns 100 ints of a million bits to a test that takes the square root of each',
+      program: 'def ok():\n    return [(1 << 990_000) + i for i in range(100)]\n',
+      tests: ['import math\nassert all(math.isqrt(x) < 2 for x in ok())'],
+      expect: { status: 'fail', message: /took more than 2 s on this result/ },
+    },
+    {
       name: `returns ${size(7, 1.5)} M floats within a tolerance of the expected ones (a case batch)`,
       program: 'def ok(n):\n    return [0.5 + 1e-12] * n\n',
       warmup: 'def ok(n):\n    return [0.5] * n\n',
