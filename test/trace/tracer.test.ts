@@ -319,6 +319,13 @@ describe('the tracer', () => {
     expect(valueChars(result)).toBeLessThan(2_000_000);
   });
 
+  it('drops a chunk with more brackets than the server parses, even inside a name', async () => {
+    const program = "def f():\n    globals()['[' * 5_000_000] = 1\n    return 0\n";
+    const result = await trace(program, 'assert f() == 1');
+    expect(result.truncated).toBe('size');
+    expect(result.outcome.exception?.type).toBe('AssertionError');
+  });
+
   it('counts function names against the caps: a 4,000-character name called 25,000 times', async () => {
     const program = `exec("def ${'g'.repeat(4000)}():\\n    return 1")\ndef f():\n    call = globals()["${'g'.repeat(4000)}"]\n    return sum(call() for _ in range(25000))\n`;
     const started = Date.now();
