@@ -8,8 +8,8 @@ Cost is bounded: values are shown with a bounded repr (characters, items, depth,
 user-defined __repr__), change detection compares those bounded reprs, and tracing switches itself off
 after `maxSteps` state changes, `maxEvents` events, `maxChars` characters of values or `maxSeconds`.
 Events go out in chunks, so a trace survives a program that is killed afterwards; the chunks of one run
-hold at most `limits(config)["bytes"]` bytes (a chunk that would pass it is dropped and recording ends,
-marked "size"). The server refuses a trace over `limits` as forged (supervisor.py).
+stay within `limits(config)` (the harness drops a chunk that would pass its bytes or brackets, and
+recording ends, marked "size"). The server refuses a trace over them as forged (trace_records.py).
 
 The tracer's own calls use the program's stack. When the program has used up nearly all of it, the
 tracer's work raises RecursionError: recording ends there, marked "stack", doing nothing that needs more
