@@ -25,8 +25,9 @@ function renderOptions(flags: TraceFlags): Partial<RenderOptions> {
 
 const PARSE_ERRORS: readonly string[] = ['SyntaxError', 'IndentationError', 'TabError'];
 
-/** Why a program has no trace at all: it does not compile, or it could not be run. */
+/** Why a program has no trace at all: it does not compile, or it could not be run or traced. */
 function programFailure(verdict: Verdict): UsageError {
+  if (verdict.judgeFault) return new UsageError(`the judge could not trace this program (${verdict.problem})`);
   const exception = verdict.program.exception;
   if (verdict.program.status === 'timeout')
     return new UsageError('the program timed out while loading, before any test ran');

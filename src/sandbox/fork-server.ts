@@ -49,6 +49,15 @@ export class JudgeFaultError extends NxtError {
 const STDERR_KEEP = 4096;
 
 /**
+ * The longest answer line read, in characters: V8's strings end near 2^29 (a longer line threw
+ * `Invalid string length` out of the stream handler and killed nxt). The server keeps its answers far
+ * under this (python/server.py); a longer one is skipped and fails its request as a judge fault.
+ */
+export const MAX_ANSWER_CHARS = 256 * 1024 * 1024;
+
+type Message = { id?: number; op?: string; ok?: boolean; result?: unknown; error?: string };
+
+/**
  * One long-lived Python process speaking JSON lines: requests on its fd 3, answers on its fd 4.
  * Answers come in request order; each carries the request's id.
  */
@@ -59,6 +68,10 @@ export class ForkServer {
   #nextId = 1;
   /** The unfinished last line, in the pieces it arrived in (joined once, when its newline comes). */
   #partial: string[] = [];
+  #partialChars = 0;
+  /** The unfinished line is over the limit: its characters are dropped until its newline. */
+  #skipping = false;
+  readonly #maxAnswerChars: number;
   #stderr = '';
   #hello: ServerHello | null = null;
   #dead: string | null = null;
@@ -69,7 +82,8 @@ export class ForkServer {
    * Starts the server; `command.preamble` is written to its fd 3 before any request (the module
    * bundle the bootstrap reads, see server-source.ts).
    */
-  constructor(command: ServerCommand, startupTimeoutMs: number) {
+  constructor(command: ServerCommand, startupTimeoutMs: number, maxAnswerChars = MAX_ANSWER_CHARS) {
+    this.#maxAnswerChars = maxAnswerChars;
     this.#process = spawn(command.file, command.args, {
       stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
       env: {},
@@ -158,28 +172,52 @@ export class ForkServer {
     return tail ? `; its stderr ends with:\n${tail}` : '';
   }
 
-  /** Splits answers on newlines, looking at each byte once however the answers are chunked. */
+  /**
+   * Splits answers on newlines, looking at each byte once however the answers are chunked. A line over
+   * the limit is dropped as it comes and fails the request it answers.
+   */
   #onData(chunk: string): void {
     let start = 0;
     let newline = chunk.indexOf('\n');
     while (newline >= 0) {
-      this.#partial.push(chunk.slice(start, newline));
-      const line = this.#partial.length === 1 ? (this.#partial[0] as string) : this.#partial.join('');
+      if (this.#take(chunk.slice(start, newline))) {
+        const line = this.#partial.length === 1 ? (this.#partial[0] as string) : this.#partial.join('');
+        if (line.trim()) this.#onMessage(line);
+      } else {
+        this.#skipping = false;
+        this.#failOldest(`the sandbox server's answer was over ${this.#maxAnswerChars} characters`);
+      }
       this.#partial = [];
-      if (line.trim()) this.#onMessage(line);
+      this.#partialChars = 0;
       start = newline + 1;
       newline = chunk.indexOf('\n', start);
     }
-    if (start < chunk.length) this.#partial.push(chunk.slice(start));
+    if (start < chunk.length) this.#take(chunk.slice(start));
+  }
+
+  /** Adds a piece to the unfinished line; false once the line is over the limit (its pieces are dropped). */
+  #take(piece: string): boolean {
+    if (this.#skipping) return false;
+    this.#partialChars += piece.length;
+    if (this.#partialChars > this.#maxAnswerChars) {
+      this.#skipping = true;
+      this.#partial = [];
+      return false;
+    }
+    this.#partial.push(piece);
+    return true;
   }
 
   #onMessage(line: string): void {
-    let message: { id?: number; op?: string; ok?: boolean; result?: unknown; error?: string };
+    let message: Message;
     try {
       message = JSON.parse(line);
     } catch {
-      this.#die(`the sandbox server sent a malformed answer: ${line.slice(0, 200)}`);
-      this.kill();
+      this.#failOldest(`the sandbox server sent a malformed answer: ${line.slice(0, 200)}`);
+      return;
+    }
+    if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+      this.#failOldest(`the sandbox server sent an answer that is not an object: ${line.slice(0, 200)}`);
       return;
     }
     const id = message.op === 'hello' ? 0 : (message.id ?? -1);
@@ -189,6 +227,23 @@ export class ForkServer {
     if (message.op === 'hello') pending.resolve(message);
     else if (message.ok) pending.resolve(message.result);
     else pending.reject(new JudgeFaultError(`the sandbox server failed: ${message.error ?? 'no reason given'}`));
+  }
+
+  /**
+   * An answer nxt cannot read: answers come in request order, so it was the oldest pending request's,
+   * which fails as a judge fault; the server goes on. Before the server's hello, the server is broken.
+   */
+  #failOldest(reason: string): void {
+    if (this.#pending.has(0)) {
+      this.#die(reason);
+      this.kill();
+      return;
+    }
+    const oldest = this.#pending.keys().next();
+    if (oldest.done) return;
+    const pending = this.#pending.get(oldest.value) as Pending;
+    this.#pending.delete(oldest.value);
+    pending.reject(new JudgeFaultError(reason));
   }
 
   #die(reason: string): void {

@@ -13,6 +13,7 @@ const MODULES = [
   'seal',
   'entry_points',
   'tracer',
+  'trace_records',
   'mutate',
   'harness',
   'zygote',

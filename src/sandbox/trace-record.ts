@@ -1,18 +1,29 @@
 import { z } from 'zod';
 import { TRACE_SCHEMA_VERSION, type Trace, type TraceEvent, type TracePhase, TraceSchema } from '../trace/index.js';
+import { JudgeFaultError } from './fork-server.js';
 import type { TestVerdict } from './verdict.js';
 
 const ChangesSchema = z.array(z.tuple([z.string(), z.string()])).nullable();
+/** A count or an index, as the server checks them (python/trace_records.py); -1 where it means none. */
+const count = (min = 0) =>
+  z
+    .number()
+    .int()
+    .min(min)
+    .max(2 ** 31 - 1);
 
-/** The compact trace a fork-server sends (see python/tracer.py), validated at the process boundary. */
+/**
+ * The compact trace a fork-server sends (see python/tracer.py), validated at the process boundary with
+ * the ranges the `Trace` artifact needs, so that a trace read here always expands into one.
+ */
 export const RawTraceSchema = z.object({
-  frames: z.array(z.tuple([z.number(), z.string(), z.number(), z.number(), z.enum(['program', 'test']), z.number()])),
+  frames: z.array(z.tuple([count(), z.string(), count(), count(-1), z.enum(['program', 'test']), count(1)])),
   events: z.array(
     z.tuple([
       z.enum(['c', 'l', 'r', 'y', 'x']),
-      z.number(),
-      z.number(),
-      z.number(),
+      count(),
+      count(),
+      count(-1),
       ChangesSchema,
       z.union([z.string(), z.tuple([z.string(), z.string(), z.string()]), z.null()]),
     ]),
@@ -20,8 +31,8 @@ export const RawTraceSchema = z.object({
   end: z
     .object({
       truncated: z.enum(['steps', 'events', 'size', 'time', 'untraced', 'fault', 'stack']).nullable(),
-      steps: z.number(),
-      events: z.number(),
+      steps: count(),
+      events: count(),
     })
     .nullable(),
 });
@@ -52,11 +63,14 @@ export interface TraceContext {
   outcome: TestVerdict;
 }
 
-/** Expands a fork-server's compact trace into the `Trace` artifact. */
+/**
+ * Expands a fork-server's compact trace into the `Trace` artifact. Throws `JudgeFaultError` if it does
+ * not make one (the server checks what the child sent; this is nxt's own check of the server).
+ */
 export function toTrace(raw: RawTrace, context: TraceContext): Trace {
   const events = raw.events.map(toEvent);
   const steps = raw.end?.steps ?? events.reduce((max, event) => Math.max(max, (event.step ?? -1) + 1), 0);
-  return TraceSchema.parse({
+  const trace = TraceSchema.safeParse({
     schemaVersion: TRACE_SCHEMA_VERSION,
     python: context.python,
     program: context.program,
@@ -80,4 +94,7 @@ export function toTrace(raw: RawTrace, context: TraceContext): Trace {
     })),
     events,
   });
+  if (!trace.success)
+    throw new JudgeFaultError(`the sandbox server sent a trace nxt cannot read: ${trace.error.message}`);
+  return trace.data;
 }

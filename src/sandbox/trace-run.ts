@@ -1,4 +1,4 @@
-import { UsageError } from '../shared/index.js';
+import { NxtError, UsageError } from '../shared/index.js';
 import type { Trace, TracePhase } from '../trace/index.js';
 import {
   type JudgeOptions,
@@ -10,7 +10,7 @@ import {
 } from './options.js';
 import { chooseTestToTrace } from './trace-choice.js';
 import { toTrace } from './trace-record.js';
-import { type RawResult, toVerdict, type Verdict } from './verdict.js';
+import { judgeFaultVerdict, type RawResult, toVerdict, type Verdict } from './verdict.js';
 
 type ResolvedTraceOptions = ReturnType<typeof resolveTraceOptions>;
 
@@ -18,7 +18,8 @@ type ResolvedTraceOptions = ReturnType<typeof resolveTraceOptions>;
  * What `traceProgram` did: traced a run, or found nothing to trace and why. A program that fails
  * while loading is traced up to the failure (`trace.phase` is `load`; `testIndex` is then the test
  * the run was for, the one named or else the first, which never ran); `program-failed` is left for a
- * program of which nothing ran (it does not compile) or that the judge could not run.
+ * program of which nothing ran (it does not compile) or that the judge could not run or trace (its
+ * verdict then has `judgeFault: true`).
  */
 export type TraceResult =
   | { status: 'traced'; trace: Trace; testIndex: number; verdict: Verdict | null }
@@ -55,6 +56,27 @@ function tracerConfig(options: ResolvedTraceOptions, testIndex: number, phase: T
   };
 }
 
+function isJudgeFault(error: unknown): error is NxtError {
+  return error instanceof NxtError && error.code === 'sandbox-judge-fault';
+}
+
+/**
+ * Runs `run` (a traced run and the reading of its trace); a fault of the judge on it becomes this
+ * program's judge-fault verdict, as judging makes one (whatever a program sends, tracing it never throws).
+ */
+async function orJudgeFault<T>(
+  host: TraceHost,
+  testCount: number,
+  run: () => Promise<T>,
+): Promise<{ done: T } | { fault: Verdict }> {
+  try {
+    return { done: await run() };
+  } catch (error) {
+    if (!isJudgeFault(error)) throw error;
+    return { fault: judgeFaultVerdict(testCount, error.message, host.pythonVersion) };
+  }
+}
+
 /** Whether the program ran and failed before any test could: it raised or timed out while loading. */
 function failedWhileLoading(verdict: Verdict): boolean {
   if (verdict.judgeFault) return false;
@@ -74,15 +96,15 @@ async function traceTest(
     testTimeoutMs: options.testTimeoutMs,
     limits: options.limits,
   });
-  const raw = await host.runTraced(program, tests, judge, tracerConfig(options, index, 'test'));
-  const verdict = toVerdict(raw, host.pythonVersion);
-  const outcome = verdict.tests[index];
-  if (verdict.program.status !== 'ok' || !raw.trace || !outcome) return { verdict, trace: null };
-  const test = tests[index] as string;
-  return {
-    verdict,
-    trace: toTrace(raw.trace, { program, test, testIndex: index, python: host.pythonVersion, outcome, phase: 'test' }),
-  };
+  const run = await orJudgeFault(host, tests.length, async () => {
+    const raw = await host.runTraced(program, tests, judge, tracerConfig(options, index, 'test'));
+    const verdict = toVerdict(raw, host.pythonVersion);
+    const outcome = verdict.tests[index];
+    if (verdict.program.status !== 'ok' || !raw.trace || !outcome) return { verdict, trace: null };
+    const context = { program, test: tests[index] as string, testIndex: index, python: host.pythonVersion, outcome };
+    return { verdict, trace: toTrace(raw.trace, { ...context, phase: 'test' }) };
+  });
+  return 'fault' in run ? { verdict: run.fault, trace: null } : run.done;
 }
 
 /**
@@ -105,13 +127,16 @@ async function traceLoading(
     sealing: 'off',
     limits: options.limits,
   });
-  const raw = await host.runTraced('', [program], judge, tracerConfig(options, 0, 'load'));
-  const outcome = toVerdict(raw, host.pythonVersion).tests[0];
-  // Not one frame: nothing ran, the program does not compile.
-  if (!raw.trace || raw.trace.frames.length === 0 || !outcome) return { status: 'program-failed', verdict: failed };
-  const context = { program, test: test.source, testIndex: test.index, python: host.pythonVersion, outcome };
-  const trace = toTrace(raw.trace, { ...context, phase: 'load' });
-  return { status: 'traced', trace, testIndex: test.index, verdict: chooser };
+  const run = await orJudgeFault(host, failed.tests.length, async (): Promise<TraceResult> => {
+    const raw = await host.runTraced('', [program], judge, tracerConfig(options, 0, 'load'));
+    const outcome = toVerdict(raw, host.pythonVersion).tests[0];
+    // Not one frame: nothing ran, the program does not compile.
+    if (!raw.trace || raw.trace.frames.length === 0 || !outcome) return { status: 'program-failed', verdict: failed };
+    const context = { program, test: test.source, testIndex: test.index, python: host.pythonVersion, outcome };
+    const trace = toTrace(raw.trace, { ...context, phase: 'load' });
+    return { status: 'traced', trace, testIndex: test.index, verdict: chooser };
+  });
+  return 'fault' in run ? { status: 'program-failed', verdict: run.fault } : run.done;
 }
 
 /**

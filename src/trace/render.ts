@@ -11,7 +11,8 @@ const TRUNCATION_NOTES: Record<TraceTruncation, string> = {
   size: 'recording stopped at the size limit',
   time: 'recording stopped at the time limit',
   killed: 'the program was stopped (time or memory limit) while it was being traced',
-  untraced: 'the program removed or replaced the tracer, so what it did next is not shown',
+  untraced:
+    "the program removed or replaced the tracer, or wrote to the judge's channel, so what it did next is not shown",
   fault: 'the tracer failed on a value the program made; what followed is not shown',
   stack: 'the stack ran out (RecursionError), so the deepest calls are not shown',
 };

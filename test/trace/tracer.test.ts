@@ -12,6 +12,15 @@ afterAll(async () => {
   await sandbox.close();
 });
 
+/** Characters (code points) of values a trace holds: what changed, what returned or yielded. */
+function valueChars(trace: Trace): number {
+  const length = (text: string) => [...text].length;
+  return trace.events.reduce(
+    (sum, event) => sum + length(event.value ?? '') + event.changes.reduce((n, change) => n + length(change.value), 0),
+    0,
+  );
+}
+
 async function trace(program: string, test: string, options: TraceOptions = {}): Promise<Trace> {
   const result = await sandbox.traceProgram(program, [test], { testIndex: 0, ...options });
   if (result.status !== 'traced') throw new Error(`not traced: ${result.status}`);
@@ -281,6 +290,40 @@ describe('the tracer', () => {
     }
     const shown = await trace(programs.sideEffectRepr, 'assert f(1) == 2');
     expect(renderTrace(shown, 'inline')).toContain('r=<R object>');
+  });
+
+  it('counts yielded values against the character cap', async () => {
+    const program =
+      "def gen():\n    while True:\n        yield 'x' * 900\n\ndef f():\n    return sum(1 for _ in zip(range(5000), gen()))\n";
+    const result = await trace(program, 'assert f() == 0', { maxChars: 50_000, maxSteps: 100_000 });
+    expect(result.truncated).toBe('size');
+    expect(valueChars(result)).toBeLessThan(52_000);
+  });
+
+  it('ends a line that changes more than the character cap holds at the cap', async () => {
+    const names = Array.from({ length: 100 }, (_, index) => `v${index}`).join(', ');
+    const program = `def f():\n    ${names} = ['x' * 900] * 100\n    return v0\n`;
+    const result = await trace(program, 'assert f() == 0', { maxChars: 10_000 });
+    expect(result.truncated).toBe('size');
+    expect(valueChars(result)).toBeLessThan(11_000);
+  });
+
+  it('cuts a trace at its bytes before the server would refuse it (values of emoji: 12 bytes each as JSON)', async () => {
+    const program = 'def f():\n    for i in range(100000):\n        s = chr(0x1F600 + i % 64) * 1000\n    return 0\n';
+    const result = await trace(program, 'assert f() == 1', { maxSteps: 100_000 });
+    expect(result.truncated).toBe('size');
+    expect(result.outcome.exception?.type).toBe('AssertionError');
+    // The trace's bytes (4 per character of the 4 M character cap, 64 per event and 1 MiB) run out
+    // at about 1.6 M characters of emoji; a whole chunk (2,000 events, 1 M characters here) that
+    // would pass them is dropped.
+    expect(valueChars(result)).toBeLessThan(2_000_000);
+  });
+
+  it('drops a chunk with more brackets than the server parses, even inside a name', async () => {
+    const program = "def f():\n    globals()['[' * 5_000_000] = 1\n    return 0\n";
+    const result = await trace(program, 'assert f() == 1');
+    expect(result.truncated).toBe('size');
+    expect(result.outcome.exception?.type).toBe('AssertionError');
   });
 
   it('counts function names against the caps: a 4,000-character name called 25,000 times', async () => {

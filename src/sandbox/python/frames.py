@@ -13,7 +13,7 @@ import struct
 NONCE_BYTES = 12
 HEADER = struct.Struct("<%dsBIIId" % NONCE_BYTES)
 COMMAND_LENGTH = struct.Struct("<I")
-MAX_PAYLOAD = 256 * 1024 * 1024
+MAX_PAYLOAD = 64 * 1024 * 1024  # a value over it is sent as its digest; a trace chunk is smaller
 
 # Record kinds (child -> server).
 PROGRAM_OK = 1

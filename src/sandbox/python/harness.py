@@ -413,10 +413,21 @@ class _Program:
 
     def traced(self, test, source, config):
         reporter = self.reporter
+        limits = tracer.limits(config)
+        room = [limits["bytes"]]
 
         def flush(record):
-            kind = frames.TRACE if record.get("k") == "trace" else frames.TRACE_END
-            reporter.record(kind, test, 0, _json(record).encode())
+            """Sends a chunk (False: it would pass what the server reads of a trace, and is dropped) or
+            the closing record."""
+            data = _json(record).encode()
+            if record.get("k") != "trace":
+                reporter.record(frames.TRACE_END, test, 0, data)
+                return True
+            if _len(data) > room[0] or data.count(b"[") + data.count(b"{") > limits["containers"]:
+                return False
+            room[0] -= _len(data)
+            reporter.record(frames.TRACE, test, 0, data)
+            return True
 
         if config.get("phase") == "load":
             filename = "<program>"

@@ -235,11 +235,44 @@ def _int32(data, pos):
     return int.from_bytes(data[pos:pos + 4], "little", signed=True)
 
 
-def check_encoding(data, max_depth=MAX_DEPTH):
-    """True when `data` is exactly one plain value in marshal v2 form (checked without building it)."""
+# What the judge spends on one value a program sends is bounded: a value is built (and then compared,
+# evaluated, described) only when it is small enough to do so in about a second and a bounded amount of
+# memory, whatever the program sent. A larger value is judged by its exact encoding only: equal bytes
+# pass, anything else fails (as for a value over the 64 MiB limit, sent as its digest). For `==` on
+# plain data this loses little: only a value equal to the expected one in another dict or set order, or
+# within a float tolerance, needs building. Measured with bench/hostile-records.ts.
+DECODE_ITEMS = 1_000_000  # values of every kind, nested ones included
+DECODE_BYTES = 128 * 1024 * 1024  # the built value's estimated size (see _COSTS)
+DECODE_INT_BITS = 1_000_000  # per int: a test may take its square root (superlinear in its size)
+# Estimated bytes a decoded item costs on 64-bit CPython: its slot in the container and its object.
+# Strings and bytes count 16 per byte: a test may split them into many small objects.
+_COSTS = {0x4E: 8, 0x54: 8, 0x46: 8, 0x69: 40, 0x67: 32, 0x79: 40, 0x6C: 40, 0x73: 48, 0x75: 64,
+          0x28: 64, 0x5B: 80, 0x3C: 232, 0x3E: 232, 0x7B: 88}
+_PER_BYTE = 16
+# Extra estimated bytes per item of a container beyond its slot (hash table entries).
+_ITEM_COSTS = {0x28: 0, 0x5B: 0, 0x3C: 40, 0x3E: 40}
+_DICT_ITEM_COST = 24
+_LONG_BITS_PER_DIGIT = 15
+
+
+class OverBudget(Exception):
+    """Raised (judge side) for data that would cost more to build than the decode budget allows. It may
+    or may not be plain: such a value is judged only by whether its bytes are the expected ones."""
+
+    def __init__(self, size):
+        Exception.__init__(self, "a value of %d bytes, too large to build on the judge's side" % size)
+        self.size = size
+
+
+def check_encoding(data, max_depth=MAX_DEPTH, budget=False):
+    """True when `data` is exactly one plain value in marshal v2 form (checked without building it).
+    With `budget`, raises OverBudget as soon as building it would exceed DECODE_ITEMS, DECODE_BYTES or
+    DECODE_INT_BITS (so the check itself costs at most that many items)."""
     end = _len(data)
     pos = 0
-    stack = [[0, 1]]  # [kind, remaining]: kind 0 = sequence, 1 = dict expecting a key, 2 = dict value
+    items = DECODE_ITEMS if budget else -1
+    room = DECODE_BYTES if budget else -1
+    stack = [[0, 1, 0]]  # [kind, remaining, extra cost per item]: kind 0 = sequence, 1 = dict key, 2 = dict value
     while stack:
         frame = stack[-1]
         if frame[0] == 0:
@@ -259,6 +292,11 @@ def check_encoding(data, max_depth=MAX_DEPTH):
             return False
         code = data[pos]
         pos += 1
+        if items >= 0:
+            items -= 1
+            room -= _COSTS.get(code, 0) + frame[2]
+            if items < 0 or room < 0:
+                raise OverBudget(end)
         if code in (0x4E, 0x54, 0x46):  # N T F
             continue
         if code == 0x69:  # i
@@ -270,7 +308,12 @@ def check_encoding(data, max_depth=MAX_DEPTH):
         elif code == 0x6C:  # l: signed digit count, then 15-bit digits
             if pos + 4 > end:
                 return False
-            pos += 4 + 2 * abs(_int32(data, pos))
+            digits = abs(_int32(data, pos))
+            pos += 4 + 2 * digits
+            if room >= 0:
+                room -= 2 * digits
+                if room < 0 or digits * _LONG_BITS_PER_DIGIT > DECODE_INT_BITS:
+                    raise OverBudget(end)
         elif code in (0x73, 0x75):  # s u
             if pos + 4 > end:
                 return False
@@ -278,6 +321,10 @@ def check_encoding(data, max_depth=MAX_DEPTH):
             if size < 0:
                 return False
             pos += 4 + size
+            if room >= 0:
+                room -= _PER_BYTE * size
+                if room < 0:
+                    raise OverBudget(end)
         elif code in (0x28, 0x5B, 0x3C, 0x3E):  # ( [ < >
             if pos + 4 > end:
                 return False
@@ -285,11 +332,11 @@ def check_encoding(data, max_depth=MAX_DEPTH):
             pos += 4
             if count < 0 or count > end - pos or _len(stack) > max_depth:
                 return False
-            stack.append([0, count])
+            stack.append([0, count, _ITEM_COSTS[code]])
         elif code == 0x7B:  # {
             if _len(stack) > max_depth:
                 return False
-            stack.append([1, 0])
+            stack.append([1, 0, _DICT_ITEM_COST])
         else:
             return False
         if pos > end:
@@ -297,9 +344,10 @@ def check_encoding(data, max_depth=MAX_DEPTH):
     return pos == end
 
 
-def decode(data):
-    """Builds a checked value. Raises ValueError when the bytes are not plain data."""
-    if not check_encoding(data):
+def decode(data, budget=False):
+    """Builds a checked value. Raises ValueError when the bytes are not plain data, and with `budget`
+    OverBudget when the value is too large to build (see check_encoding)."""
+    if not check_encoding(data, budget=budget):
         raise ValueError("the value is not plain data")
     try:
         return _loads(data)

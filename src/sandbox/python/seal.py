@@ -20,12 +20,17 @@ import builtins
 import math
 import operator
 import sys
+import time
 
 from nxt import oracles, plain
 
 STEP_BUDGET = 2_000_000
 MAX_ITEMS = 2_000_000
 MAX_INT_BITS = 2_000_000
+# Judging one result: builtins on a large value (isqrt of a big int, sorting, `in` over a long list) cost
+# far more than one step each; past this the assertion is an error (a result that costly is no answer).
+JUDGE_SECONDS = 2.0
+_perf = time.perf_counter
 
 
 class Unsealable(Exception):
@@ -112,15 +117,18 @@ def _sized(value):
 class ConstantEvaluator:
     """Evaluates an expression that involves no program code, with a bounded number of steps."""
 
-    def __init__(self, env=None, modules=()):
+    def __init__(self, env=None, modules=(), deadline=None):
         self.env = dict(env or {})
         self.modules = set(modules)
         self.steps = STEP_BUDGET
+        self.deadline = deadline  # judging a result only: planning must not depend on the machine's speed
 
     def eval(self, node):
         self.steps -= 1
         if self.steps < 0:
             raise Unsealable("too much work for a constant")
+        if self.deadline is not None and _perf() > self.deadline:
+            raise Unsealable("it took more than %g s on this result" % JUDGE_SECONDS)
         method = getattr(self, "_" + type(node).__name__, None)
         if method is None:
             raise Unsealable("%s is not a constant expression" % type(node).__name__)
@@ -342,7 +350,7 @@ class Sealed:
             if self.has_expected:
                 ok = value == self.expected
             else:
-                evaluator = ConstantEvaluator(self.env, self.modules)
+                evaluator = ConstantEvaluator(self.env, self.modules, _perf() + JUDGE_SECONDS)
                 evaluator.env[RESULT] = value
                 ok = bool(evaluator.eval(self.check))
         except Unsealable as why:

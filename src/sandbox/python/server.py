@@ -33,6 +33,8 @@ from nxt import baseline, entry_points, harness, jail, mutate, plain, seal, supe
 PROTO_IN = 3
 PROTO_OUT = 4
 PLAN_CACHE_BYTES = 256 * 1024 * 1024
+# An answer is one JSON line nxt reads as one string: well under what it accepts (fork-server.ts).
+ANSWER_BYTES = 192 * 1024 * 1024
 _dumps = json.dumps
 
 
@@ -118,8 +120,20 @@ def read_requests(fd):
                 yield json.loads(line)
 
 
+def answer_line(message):
+    """A message as one JSON line. Raises ValueError for a NaN or an infinity (JSON has neither, and
+    nxt would not read the line) or a line over ANSWER_BYTES."""
+    data = (_dumps(message, allow_nan=False) + "\n").encode()
+    if len(data) > ANSWER_BYTES:
+        raise ValueError("the answer would be %d bytes, over the %d an answer may have" % (len(data), ANSWER_BYTES))
+    return data
+
+
 def send(fd, message):
-    data = (_dumps(message) + "\n").encode()
+    write(fd, answer_line(message))
+
+
+def write(fd, data):
     view = memoryview(data)
     while view:
         written = os.write(fd, view)
@@ -192,14 +206,15 @@ def _answer(judge, request):
             result = "pong"
         else:
             raise ValueError("unknown request %r" % (op,))
+        data = answer_line({"id": request["id"], "ok": True, "result": result})
     except zygote.ZygoteGone as exc:
         # Nothing can be judged without the zygote: exit, so nxt starts a new server and retries.
         sys.stderr.write("nxt: the zygote died (%s)\n" % exc)
         os._exit(3)
     except Exception as exc:  # a fault of the judge itself, reported to nxt
-        send(PROTO_OUT, {"id": request.get("id"), "ok": False, "error": "%s: %s" % (type(exc).__name__, exc)})
-        return True
-    send(PROTO_OUT, {"id": request["id"], "ok": True, "result": result})
+        error = ("%s: %s" % (type(exc).__name__, exc))[:2000]
+        data = answer_line({"id": request.get("id"), "ok": False, "error": error})
+    write(PROTO_OUT, data)
     return True
 
 

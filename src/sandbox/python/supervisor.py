@@ -14,7 +14,7 @@ import select
 import signal
 import time
 
-from nxt import frames, oracles, plain, seal
+from nxt import frames, oracles, plain, seal, trace_records
 
 _perf = time.perf_counter
 DRAIN_READS = 64
@@ -23,7 +23,9 @@ COMPUTE_TIMEOUT_S = 120.0
 STOP_GRACE_S = 0.1  # after the verdict is known: time for the child to flush its output and exit
 CHUNK = 256  # inputs of a case batch per command; at most two chunks are unanswered at a time
 BROKEN_CHANNEL_EXIT = 86
-VALUE_LIMIT = 64 * 1024 * 1024
+VALUE_LIMIT = frames.MAX_PAYLOAD
+INFO_BYTES = 16 * 1024  # exception details: a type and a message of at most 2,000 characters, as UTF-8
+REASON_BYTES = 2000  # a reason a value is not plain: 500 characters are shown
 
 
 class Capture:
@@ -49,9 +51,11 @@ def _info(kind, message, line=None, source=None):
 
 def _decode_info(payload):
     """Exception info sent by a child: a dict of plain strings and ints, checked field by field."""
+    if len(payload) > INFO_BYTES:
+        return _info("JudgeError", "the program sent exception details of %d bytes, too large to read" % len(payload))
     try:
-        info = plain.decode(payload)
-    except ValueError:
+        info = plain.decode(payload, budget=True)
+    except (ValueError, plain.OverBudget):
         return _info("JudgeError", "the program sent unreadable exception details")
     if type(info) is not dict:
         return _info("JudgeError", "the program sent unreadable exception details")
@@ -72,8 +76,16 @@ def _digest_matches(payload, expected_bytes):
     return size == len(expected_bytes) and digest == plain.digest(expected_bytes)
 
 
-def _large(payload, comparable):
-    size = plain.DIGEST.unpack(payload)[0] if len(payload) == plain.DIGEST.size else 0
+def _digest_size(payload):
+    return plain.DIGEST.unpack(payload)[0] if len(payload) == plain.DIGEST.size else 0
+
+
+def _reason(payload):
+    """Why a program's value is not plain, as the child wrote it (bounded before it is decoded)."""
+    return payload[:REASON_BYTES].decode("utf-8", "replace")[:500]
+
+
+def _large(size, comparable):
     if comparable:
         return "a value of %d bytes that is not the expected one (compared by its exact encoding)" % size
     return "a value of %d bytes, too large to judge with this assertion" % size
@@ -154,7 +166,7 @@ class Session:
         self.cpu_limited = False
         self.cpu_share = None
         self.child_started = None
-        self.trace = {"frames": [], "events": [], "end": None}
+        self.trace = trace_records.TraceReader(job.trace) if job.trace is not None else None
         self.next_test = start  # the first test whose commands are not queued yet
         self.current = start  # the first test that has not finished
         self.case = 0  # results received for the current test (case batches, runner calls)
@@ -260,7 +272,7 @@ class Session:
                     return
                 limit = self.stopping
             else:
-                limit = self.deadline if self.test_deadline is None else min(self.deadline, self.test_deadline)
+                limit = self._limit()
             if now >= limit:
                 self.ended = "deadline" if limit == self.deadline else "test_timeout"
                 return
@@ -296,12 +308,18 @@ class Session:
                         continue
                     self._feed(self.runner, chunk, self._on_runner)
 
+    def _limit(self):
+        return self.deadline if self.test_deadline is None else min(self.deadline, self.test_deadline)
+
     def _feed(self, process, chunk, handle):
         process.reader.feed(chunk)
         try:
             for kind, test, case, ms, payload in process.reader.records():
                 handle(kind, test, case, _ms(ms), payload)
                 if self.ended is not None:
+                    return
+                # Judging a record takes time too: past the deadline, the watch loop ends the session.
+                if self.stopping is None and _perf() >= self._limit():
                     return
         except ValueError as why:
             self._violate(str(why))
@@ -483,19 +501,20 @@ class Session:
             info = _decode_info(payload)
             return self._end_test(test, "fail" if info["type"] == "AssertionError" else "error", ms, info, True)
         if kind == frames.NOT_PLAIN:
-            why = payload.decode("utf-8", "replace")[:500]
+            why = _reason(payload)
             return self._end_test(test, "fail", ms, _info("AssertionError", "%s %s" % (plan.call_text, why),
                                                           plan.line, "test"), True)
         if kind == frames.VALUE_DIGEST:
             matches = _digest_matches(payload, plan.expected_bytes)
             if matches:
                 return self._end_test(test, "pass", ms, None, True)
-            return self._end_test(test, "fail", ms, _info("AssertionError", "%s returned %s" % (
-                plan.call_text, _large(payload, plan.expected_bytes is not None)), plan.line, "test"), True)
+            return self._too_large(test, plan, ms, _digest_size(payload))
         if plan.expected_bytes is not None and payload == plan.expected_bytes:
             return self._end_test(test, "pass", ms, None, True)
         try:
-            value = plain.decode(payload)
+            value = plain.decode(payload, budget=True)
+        except plain.OverBudget:
+            return self._too_large(test, plan, ms, len(payload))
         except ValueError as why:
             return self._end_test(test, "fail", ms, _info("AssertionError", "%s %s" % (plan.call_text, why),
                                                           plan.line, "test"), True)
@@ -504,6 +523,12 @@ class Session:
             return self._end_test(test, "pass", ms, None, True)
         status, info = verdict
         return self._end_test(test, status, ms, info, True)
+
+    def _too_large(self, test, plan, ms, size):
+        """A value judged only by its exact encoding (sent as its digest, or over the decode budget)
+        that is not the expected one: the test fails."""
+        return self._end_test(test, "fail", ms, _info("AssertionError", "%s returned %s" % (
+            plan.call_text, _large(size, plan.expected_bytes is not None)), plan.line, "test"), True)
 
     def _on_case(self, test, plan, kind, case, ms, payload):
         self.case += 1
@@ -516,8 +541,8 @@ class Session:
             failure = ("fail" if info["type"] == "AssertionError" else "error", info)
         elif kind == frames.NOT_PLAIN:
             if plan.oracle not in oracles.ACCEPTS_ANY_OUTPUT:
-                why = payload.decode("utf-8", "replace")[:500]
-                failure = ("fail", _info("AssertionError", "input %d of %d: %s %s" % (case, total, plan.function, why)))
+                failure = ("fail", _info("AssertionError", "input %d of %d: %s %s" % (case, total, plan.function,
+                                                                                        _reason(payload))))
         elif plan.oracle in oracles.ACCEPTS_ANY_OUTPUT:
             failure = None
         elif kind == frames.VALUE_DIGEST or isinstance(plan.expected[case], plain.Digest):
@@ -550,16 +575,22 @@ class Session:
         if kind == frames.VALUE_DIGEST:
             got = plain.DIGEST.unpack(payload)[1] if len(payload) == plain.DIGEST.size else None
         else:
-            got = plain.digest(payload) if plain.check_encoding(payload) else None
+            got = plain.digest(payload)  # bytes with the expected digest are the expected encoding
         if target is not None and got == target:
             return None
+        return Session._not_expected(plan, case, total)
+
+    @staticmethod
+    def _not_expected(plan, case, total):
         return "fail", _info("AssertionError", "input %d of %d: %s returned a value that is not the expected one "
                              "(a value this large is compared by its exact encoding)" % (case, total, plan.function))
 
     @staticmethod
     def _compare_case(plan, case, total, payload):
         try:
-            value = plain.decode(payload)
+            value = plain.decode(payload, budget=True)
+        except plain.OverBudget:
+            return Session._not_expected(plan, case, total)
         except ValueError as why:
             return "fail", _info("AssertionError", "input %d of %d: %s" % (case, total, why))
         try:
@@ -571,25 +602,10 @@ class Session:
         return None
 
     def _on_trace(self, kind, test, payload):
-        import json
-
-        if self.job.trace is None or test != self.job.trace["testIndex"]:
+        if self.trace is None or test != self.job.trace["testIndex"]:
             return self._violate("the judge's result channel carried an unexpected trace")
-        try:
-            record = json.loads(payload)
-        except (ValueError, RecursionError):
-            return self._violate("the judge's result channel carried a malformed trace")
-        if not isinstance(record, dict):
-            return self._violate("the judge's result channel carried a malformed trace")
-        if kind == frames.TRACE:
-            if not isinstance(record.get("frames"), list) or not isinstance(record.get("events"), list):
-                return self._violate("the judge's result channel carried a malformed trace")
-            self.trace["frames"].extend(record["frames"])
-            self.trace["events"].extend(record["events"])
-        else:
-            self.trace["end"] = {"truncated": record.get("truncated"), "steps": record.get("steps"),
-                                 "events": record.get("events")}
-        return None
+        why = self.trace.chunk(payload) if kind == frames.TRACE else self.trace.closing(payload)
+        return None if why is None else self._violate(why)
 
     # -- the runner ----------------------------------------------------------------------------
 
@@ -647,10 +663,12 @@ class Session:
         if case != self.runner_sequence:
             return self._violate("the judge's result channel carried an answer to a call not made")
         if kind == frames.VALUE:
-            if not plain.check_encoding(payload):
-                reply = ("reply", case, "notplain", b"returned a value that is not plain data")
-            else:
-                reply = ("reply", case, "value", payload)
+            reply = ("reply", case, "value", payload)
+            try:
+                if not plain.check_encoding(payload, budget=True):
+                    reply = ("reply", case, "notplain", b"returned a value that is not plain data")
+            except plain.OverBudget:
+                reply = ("reply", case, "notplain", b"returned a value too large to pass to the test")
         elif kind == frames.RAISED:
             reply = ("reply", case, "raised", plain.fast_bytes(_decode_info(payload)) or b"")
         elif kind == frames.VALUE_DIGEST:
@@ -743,7 +761,7 @@ class Supervisor:
             session = Session(self, job, start, deadline, out, err).run()
             forks += 1
             if job.trace is not None:
-                traced = session.trace
+                traced = self._trace_of(session)
             for index, record in session.outcomes.items():
                 outcomes[index] = record
             first = program is None
@@ -788,6 +806,18 @@ class Supervisor:
             "trace": traced,
             "timeoutCpuShare": timeout_share,
         }
+
+    @staticmethod
+    def _trace_of(session):
+        """A traced session's trace. When the program tampered with its channel, what was read is kept,
+        marked untraced, and the traced test (if it was running) is an error that says what happened."""
+        if session.violation:
+            session.trace.untraced()
+            if type(session.running) is int:
+                session.outcomes[session.running] = {
+                    "status": "error", "ms": 0, "exception": _info("TamperError", session.violation),
+                    "sealed": False, "cases": None}
+        return session.trace.result()
 
     @staticmethod
     def _death(session):

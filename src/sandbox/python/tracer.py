@@ -7,7 +7,9 @@ comprehensions, generators. Standard-library frames are never traced.
 Cost is bounded: values are shown with a bounded repr (characters, items, depth, and a time budget for
 user-defined __repr__), change detection compares those bounded reprs, and tracing switches itself off
 after `maxSteps` state changes, `maxEvents` events, `maxChars` characters of values or `maxSeconds`.
-Events go out in chunks, so a trace survives a program that is killed afterwards.
+Events go out in chunks, so a trace survives a program that is killed afterwards; the chunks of one run
+stay within `limits(config)` (the harness drops a chunk that would pass its bytes or brackets, and
+recording ends, marked "size"). The server refuses a trace over them as forged (trace_records.py).
 
 The tracer's own calls use the program's stack. When the program has used up nearly all of it, the
 tracer's work raises RecursionError: recording ends there, marked "stack", doing nothing that needs more
@@ -40,6 +42,8 @@ _NUMBERS = frozenset((int, float, bool, type(None)))
 _NUMBERS_AND_TEXT = frozenset((int, float, bool, type(None), str))
 _HIDDEN_TYPES = (type(_sys), type(len), type(lambda: 0), type, staticmethod, classmethod, property)
 _CODE_FLAGS_GENERATOR = 0x20 | 0x80 | 0x200  # generator, coroutine, async generator
+DEFAULT_MAX_EVENTS = 50000
+DEFAULT_MAX_CHARS = 4000000
 
 
 _COLLECTIONS = (_collections.Counter, _collections.OrderedDict, _collections.defaultdict, _collections.deque)
@@ -48,6 +52,19 @@ _type_mro = type.__dict__["__mro__"].__get__
 _type_dict = type.__dict__["__dict__"].__get__
 _type_name_of = type.__dict__["__name__"].__get__
 _C_METHODS = (type(object.__repr__), type(object().__repr__), type(len), type(str.join))
+CHUNK_EVENTS = 2000
+MAX_BYTES = 48 * 1024 * 1024  # under frames.MAX_PAYLOAD: a whole trace fits one record
+
+
+def limits(config):
+    """The most a traced run sends, for a tracer config: bytes of trace chunks (JSON, ASCII: a character
+    of a value takes up to 6 bytes escaped, most take 1), events (follow_to_end adds two past the cap),
+    frames (each call is an event, or a module frame whose name counts as characters), and lists and
+    dicts in one chunk (so that the server bounds what parsing a forged chunk builds)."""
+    chars = config.get("maxChars", DEFAULT_MAX_CHARS)
+    events = config.get("maxEvents", DEFAULT_MAX_EVENTS)
+    return {"bytes": min(MAX_BYTES, 4 * chars + 64 * events + (1 << 20)), "events": events + 2,
+            "frames": events + chars // 8 + 1, "containers": chars + 4 * (events + CHUNK_EVENTS) + 1024}
 
 
 def _type_name(kind):
@@ -262,8 +279,8 @@ class Tracer:
     def __init__(self, config, sources, flush):
         self.repr = BoundedRepr(config.get("valueChars", 1000), config.get("valueItems", 100))
         self.max_steps = config.get("maxSteps", 1000)
-        self.max_events = config.get("maxEvents", 50000)
-        self.max_chars = config.get("maxChars", 4000000)
+        self.max_events = config.get("maxEvents", DEFAULT_MAX_EVENTS)
+        self.max_chars = config.get("maxChars", DEFAULT_MAX_CHARS)
         self.deadline = _time.perf_counter() + config.get("maxSeconds", 5.0)
         self.sources = sources  # filename -> list of source lines
         self.flush_out = flush
@@ -328,17 +345,23 @@ class Tracer:
 
     def flush(self):
         if self.events or self.new_frames:
-            self.flush_out({"k": "trace", "frames": self.new_frames, "events": self.events})
+            sent = self.flush_out({"k": "trace", "frames": self.new_frames, "events": self.events})
             self.events = []
             self.new_frames = []
+            if sent is False and self.truncated is None:  # over the bytes of a trace: recording ends
+                self.stop("size")
 
     # -- recording -----------------------------------------------------------------------------
 
     def _emit(self, record):
+        if self.truncated is not None:
+            return  # recording has ended (a frame may still finish what it was doing)
         self.events.append(record)
         self.event_count += 1
-        if len(self.events) >= 2000:
+        if len(self.events) >= CHUNK_EVENTS:
             self.flush()
+            if self.truncated is not None:
+                return
         if self.event_count >= self.max_events:
             self.stop("events")
         elif self.step >= self.max_steps:
@@ -403,6 +426,8 @@ class Tracer:
             values[name] = (value, text)
             self.chars += len(name) + len(text)
             changes.append([name, text])
+            if self.chars >= self.max_chars:
+                break  # one event must not carry more than the trace may: recording ends after it
         return changes
 
     def on_call(self, frame, event, arg):
@@ -541,7 +566,9 @@ class Tracer:
         if self.stack and self.stack[-1] is state:
             self.stack.pop()
         if yielding:
-            self._emit(["y", state.call, line, self._next_step(), None, self.repr(value)])
+            text = self.repr(value)
+            self.chars += len(text)
+            self._emit(["y", state.call, line, self._next_step(), None, text])
             return
         self.states.pop(id(frame), None)
         if state.raised or state.comprehension or code.co_name == "<module>":
