@@ -245,7 +245,7 @@ function programLayers(
     name: 'syscall-filter',
     active: true,
     detail:
-      'seccomp and no_new_privs: kernel keyrings, new namespaces, sockets other than Unix, io_uring, file locks, inotify, perf events and bpf are refused',
+      'seccomp and no_new_privs: kernel keyrings, new user namespaces, sockets other than Unix, io_uring, inotify, perf events and bpf are refused; file locks lock nothing',
     risk: '',
   });
   layers.push(

@@ -290,9 +290,10 @@ class _MountAttr(ctypes.Structure):
                 ("userns_fd", ctypes.c_uint64)]
 
 
-def _seal_mounts():
-    """Every mount of this (new, private) mount namespace becomes read-only, nosuid and private: one
-    mount_setattr(2) call, or a remount per mount point on kernels before 5.12."""
+def seal_mounts():
+    """Every mount of this process's (own, never the host's) mount namespace becomes read-only, nosuid
+    and private: one mount_setattr(2) call, or a remount per mount point on kernels before 5.12. The
+    server does it once when its children get namespaces of their own: they inherit copies."""
     attr = _MountAttr(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID, 0, MS_PRIVATE, 0)
     result = libc().syscall(ctypes.c_long(_SYS_MOUNT_SETATTR), ctypes.c_int(AT_FDCWD), b"/",
                             ctypes.c_uint(AT_RECURSIVE), ctypes.byref(attr), ctypes.c_size_t(ctypes.sizeof(attr)))
@@ -312,10 +313,11 @@ def _seal_mounts():
 
 
 def enter_program_root(scratch):
-    """In a child forked with PROGRAM_NAMESPACES, before it drops its privileges: seals every mount it
-    inherited and gives it a fresh tmpfs on /tmp (holding its working directory) and on /dev/shm.
-    Returns the working directory."""
-    _seal_mounts()
+    """In a child forked with PROGRAM_NAMESPACES, before it drops its privileges: a fresh tmpfs on /tmp
+    (holding its working directory) and on /dev/shm, over the server's sealed (read-only) mounts, or
+    over its own copies sealed here (`scratch["seal"]`). Returns the working directory."""
+    if scratch.get("seal"):
+        seal_mounts()
     for path, size in (("/tmp", scratch["tmpBytes"]), ("/dev/shm", scratch["shmBytes"])):
         mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=%d,nr_inodes=16384,mode=1777" % size)
     os.mkdir(PROGRAM_WORKDIR, 0o700)

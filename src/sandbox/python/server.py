@@ -152,7 +152,15 @@ def _probe_children(config):
         found["programPidNamespace"] = jail.probe_own_pid_namespace()
         config["pidNamespace"] = found["programPidNamespace"] is None
     if config.get("programNamespaces"):
-        found["programNamespaces"] = jail.probe_program_namespaces(config["programScratch"])
+        # Everything but each child's own /tmp and /dev/shm is read-only and nosuid for programs: sealed
+        # once here, or in each child's own mount namespace where the kernel refuses it here (the
+        # server's mounts can belong to a user namespace above ours, as under bubblewrap as non-root).
+        scratch = config["programScratch"]
+        try:
+            jail.seal_mounts()
+        except OSError:
+            scratch["seal"] = True
+        found["programNamespaces"] = jail.probe_program_namespaces(scratch)
         config["programNamespaces"] = found["programNamespaces"] is None
     if config.get("syscallFilter"):
         syscalls.prepare()

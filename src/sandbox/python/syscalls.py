@@ -7,8 +7,12 @@ be removed):
   keyrings      add_key, request_key, keyctl: keys live per uid in the user namespace (the user and
                 user-session keyrings, the persistent keyring) and outlive every process; no namespace
                 nxt can make scopes them. Container runtimes refuse them for the same reason.
-  namespaces    unshare, setns, clone with a namespace flag, clone3 (its flags cannot be inspected, so
-                ENOSYS: glibc falls back to clone): a program must stay in the namespaces it was given.
+  namespaces    a new user namespace (clone or unshare with CLONE_NEWUSER) would give a program every
+                capability inside it; unshare of any namespace, setns and clone3 (its flags cannot be
+                inspected, so ENOSYS: glibc falls back to clone) are refused too. Other namespaces
+                need CAP_SYS_ADMIN, which no program has: the kernel refuses them to programs, while
+                the zygote (which installs this filter once, for itself and every child it forks)
+                still forks each child into namespaces of its own.
   network       socket() of any family but AF_UNIX: there is no network, and IP sockets leave state in
                 the server's network namespace (TIME_WAIT entries, port choices, protocol counters).
   io_uring      its requests make system calls this filter never sees (sockets among them).
@@ -55,9 +59,9 @@ RWF_NOWAIT = 0x8
 LOCK_COMMANDS = (6, 7, 37, 38)
 # fcntl commands that take leases or watch directories (F_SETLEASE, F_NOTIFY): refused
 WATCH_COMMANDS = (1024, 1026)
-# namespace flags of clone(2) (its low byte is the exit signal, so CLONE_NEWTIME is unshare's only)
-CLONE_NAMESPACES = 0x7E020000
-UNSHARE_NAMESPACES = CLONE_NAMESPACES | 0x80
+# clone(2): a new user namespace; unshare(2): any namespace (CLONE_NEWTIME, 0x80, is unshare's only)
+CLONE_NEWUSER = 0x10000000
+UNSHARE_NAMESPACES = 0x7E020000 | 0x80
 
 _TABLES = {
     "x86_64": (0xC000003E, {
@@ -152,7 +156,7 @@ def build(machine):
     program.ret(_ALLOW)
     program.label("clone")
     program.load(_ARG_LOW)
-    program.jump(_JSET, CLONE_NAMESPACES, "errno-%d" % errno.EPERM, "allow")
+    program.jump(_JSET, CLONE_NEWUSER, "errno-%d" % errno.EPERM, "allow")
     program.label("unshare")
     program.load(_ARG_LOW)
     program.jump(_JSET, UNSHARE_NAMESPACES, "errno-%d" % errno.EPERM, "allow")
@@ -193,7 +197,9 @@ def prepare():
 
 
 def install():
-    """Sets no_new_privs and installs the filter on this process. Returns None, or why it could not."""
+    """Sets no_new_privs and installs the filter on this process (and so on every process it forks
+    after). Returns None, or why it could not. Installing costs about 0.35 ms (the kernel compiles the
+    filter), which is why the zygote installs it once rather than each child."""
     if _compiled is None:
         prepare()
     if isinstance(_compiled, str):

@@ -215,6 +215,11 @@ class Zygote:
         _prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: die with the server
         _prctl(4, 0)  # PR_SET_DUMPABLE 0: the programs' uid must not read or trace us
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # No program gains privileges through exec (a setuid binary), whatever is mounted where; and
+        # every child runs under the system-call filter, installed once here (children inherit it).
+        jail.prctl(jail.PR_SET_NO_NEW_PRIVS, 1)
+        if self.filter and syscalls.install() is not None:
+            raise ZygoteGone("the system-call filter could not be installed")
         gc.collect()
         gc.freeze()  # children never touch (and copy) the pages of these objects
         while True:
@@ -258,13 +263,8 @@ class Zygote:
             try:
                 if self.scratch is not None:
                     workdir = jail.enter_program_root(self.scratch)
-                jail.new_session_keyring()
                 if self.pid_namespace:
                     jail.drop_capabilities()  # ours are the user namespace's: no program may have them
-                # No program gains privileges through exec (a setuid binary), whatever is mounted where.
-                jail.prctl(jail.PR_SET_NO_NEW_PRIVS, 1)
-                if self.filter and syscalls.install() is not None:
-                    os._exit(harness.BROKEN_CHANNEL_EXIT)  # never run a program without its filter
             except BaseException:
                 os._exit(harness.BROKEN_CHANNEL_EXIT)
             harness.child_main(nonce, job_r, result_w, out_w, err_w, workdir, self.uid)
