@@ -215,3 +215,42 @@ for (const [mode, options] of MODES) {
     },
   );
 }
+
+describe('round three, without namespaces: a work dir is never handed on', () => {
+  it('each program gets a new work dir, not one another used (its xattrs, times and mode would carry over)', async () => {
+    const sandbox = await createSandbox({ bubblewrap: 'off', namespaces: 'off', workers: 1 });
+    try {
+      const marker = `import os
+def f():
+    here = os.getcwd()
+    try:
+        os.setxattr('.', 'user.nxt-mark', b'1')
+    except OSError:
+        pass
+    os.utime('.', ns=(1234567890123456789, 1234567890123456789))
+    os.chmod('.', 0o750)
+    return here
+`;
+      const looker = `import os
+def f():
+    info = os.stat('.')
+    return [os.getcwd(), os.listxattr('.'), info.st_mtime_ns == 1234567890123456789, oct(info.st_mode & 0o777)]
+`;
+      const seen = new Set<string>();
+      for (let round = 0; round < 3; round++) {
+        const marked = await sandbox.judgeProgram(marker, ['assert f() == 0'], { entryPoint: 'f' });
+        const dir = /returned '([^']+)'/.exec(marked.tests[0]?.exception?.message ?? '')?.[1];
+        expect(dir).toBeDefined();
+        expect(seen.has(dir as string)).toBe(false);
+        seen.add(dir as string);
+        const looked = await sandbox.judgeProgram(looker, ['assert f() == 0'], { entryPoint: 'f' });
+        const message = looked.tests[0]?.exception?.message ?? '';
+        expect(message).not.toContain(`'${dir}'`);
+        expect(message).toMatch(/returned \['[^']+', \[\], False, '0o700'\]/);
+        seen.add(/returned \['([^']+)'/.exec(message)?.[1] as string);
+      }
+    } finally {
+      await sandbox.close();
+    }
+  }, 60_000);
+});
