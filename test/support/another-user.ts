@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 export async function bundleForAnotherUser(fixture: string): Promise<string> {
   const { buildSync } = await import('esbuild');
   const dir = mkdtempSync(join(tmpdir(), 'nxt-bundle-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const outfile = join(dir, 'fixture.mjs');
   buildSync({
     entryPoints: [fixture],
