@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 import { findBubblewrap } from '../../src/sandbox/isolation.js';
 import { claimUidRange, UID_RANGE_SIZE } from '../../src/sandbox/uid-range.js';
-import { asUser, bundleForAnotherUser, hasSetpriv } from '../support/another-user.js';
+import { asUser, bundleForAnotherUser, hasSetpriv, removeBundle } from '../support/another-user.js';
 import { NO_BUBBLEWRAP } from '../support/processes.js';
 
 const FIXTURE = join(import.meta.dirname, '__fixtures__', 'judge-stream.ts');
@@ -27,6 +27,7 @@ async function judgeStream(options: Record<string, unknown>, user: number | null
     user === null
       ? [process.execPath, '--import', 'tsx', FIXTURE, JSON.stringify(options)]
       : [process.execPath, await bundleForAnotherUser(FIXTURE), JSON.stringify(options)];
+  const bundle = user === null ? null : (node[1] as string);
   const [file, ...args] = user === null ? node : [...asUser(user), ...node];
   return new Promise((resolve, reject) => {
     const child = spawn(file as string, args, { env: { PATH: process.env['PATH'], HOME: tmpdir() } });
@@ -39,6 +40,7 @@ async function judgeStream(options: Record<string, unknown>, user: number | null
       stderr += chunk;
     });
     child.on('close', (code) => {
+      if (bundle) removeBundle(bundle);
       if (code !== 0) reject(new Error(`judge-stream exited ${code}: ${stderr.slice(-2000)}`));
       else resolve(JSON.parse(stdout) as StreamResult);
     });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createSandbox } from '../../src/sandbox/index.js';
 import { findBubblewrap } from '../../src/sandbox/isolation.js';
-import { asUser, bundleForAnotherUser, hasSetpriv } from '../support/another-user.js';
+import { asUser, bundleForAnotherUser, hasSetpriv, removeBundle } from '../support/another-user.js';
 import { NO_BUBBLEWRAP } from '../support/processes.js';
 
 const FIXTURE = join(import.meta.dirname, '__fixtures__', 'state-channels.ts');
@@ -50,6 +50,7 @@ async function channels(options: Record<string, unknown>, user: number | null): 
     user === null
       ? [process.execPath, '--import', 'tsx', FIXTURE, fixtureOptions]
       : [process.execPath, await bundleForAnotherUser(FIXTURE), fixtureOptions];
+  const bundle = user === null ? null : (node[1] as string);
   const command = [...(user === null ? [] : asUser(user)), python, '-c', LAUNCHER, ...node];
   return new Promise((resolve, reject) => {
     const child = spawn(command[0] as string, command.slice(1), {
@@ -64,6 +65,7 @@ async function channels(options: Record<string, unknown>, user: number | null): 
       stderr += chunk;
     });
     child.on('close', (code) => {
+      if (bundle) removeBundle(bundle);
       if (code !== 0) reject(new Error(`state-channels exited ${code}: ${stderr.slice(-3000)}`));
       else resolve(JSON.parse(stdout) as Report);
     });

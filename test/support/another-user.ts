@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /**
  * A fixture as one JavaScript file another user can run: the checkout (and its node_modules) may live
@@ -11,7 +11,6 @@ import { join } from 'node:path';
 export async function bundleForAnotherUser(fixture: string): Promise<string> {
   const { buildSync } = await import('esbuild');
   const dir = mkdtempSync(join(tmpdir(), 'nxt-bundle-'));
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const outfile = join(dir, 'fixture.mjs');
   buildSync({
     entryPoints: [fixture],
@@ -41,4 +40,9 @@ export function hasSetpriv(): boolean {
 /** The command prefix that runs what follows as `uid` with no supplementary groups. */
 export function asUser(uid: number): string[] {
   return ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups'];
+}
+
+/** Removes a bundle made by `bundleForAnotherUser`. */
+export function removeBundle(outfile: string): void {
+  rmSync(dirname(outfile), { recursive: true, force: true });
 }
