@@ -139,7 +139,7 @@ def _makedirs(path):
 
 def _build_root(new, spec):
     mount(None, "/", None, MS_REC | MS_PRIVATE)
-    mount("tmpfs", new, "tmpfs", MS_NOSUID, "size=1m,mode=0755")
+    mount("tmpfs", new, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
     for path in SYSTEM_DIRS:
         try:
             info = os.lstat(path)
@@ -181,7 +181,7 @@ def _pivot(new):
     os.chdir("/")
     _check(libc().umount2(b"/.old", MNT_DETACH), "umount the old root")
     os.rmdir("/.old")
-    mount(None, "/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID)
+    mount(None, "/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
 
 
 def enter(spec):
