@@ -10,8 +10,7 @@ import type { CliIo } from './io.js';
 import { jsonLines, writeOutput } from './output.js';
 import { sandboxOptions } from './sandbox-flags.js';
 import { startSandbox } from './sandbox-start.js';
-
-const VERSION = '0.1.0';
+import { NXT_VERSION } from './version.js';
 
 /** A dataset's name for folder names: a task file's name without its folder and .jsonl. */
 function datasetName(dataset: string): string {
@@ -137,7 +136,7 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
           ]),
         ),
         countTokens: await createTokenCounter('cl100k_base'),
-        nxtVersion: VERSION,
+        nxtVersion: NXT_VERSION,
         ...(execCache ? { execCache } : {}),
         ...(flags.batch
           ? {
@@ -210,7 +209,7 @@ export async function proxyCommand(flags: ProxyFlags, io: CliIo): Promise<number
   const sandbox = await startSandbox(sandboxOptions(flags, io.env), io, true);
   try {
     const summary = await runProxy(from, out, tasks, createLlmClient(spec, { cache }), sandbox, {
-      nxtVersion: VERSION,
+      nxtVersion: NXT_VERSION,
       onProgress: progressPrinter(io, 'proxy'),
       ...(flags.shard === undefined ? {} : { shard: flags.shard }),
       ...(execCache ? { execCache } : {}),
@@ -290,7 +289,7 @@ export async function importCommand(flags: ImportFlags, io: CliIo): Promise<numb
   const execCache = await openExecCache(flags.noExecCache, undefined, io);
   try {
     const summary = await importSamples(resolve(io.cwd, flags.samplesFile), out, tasks, sandbox, {
-      nxtVersion: VERSION,
+      nxtVersion: NXT_VERSION,
       dataset: flags.dataset,
       model: `imported:${flags.samplesFile}`,
       onProgress: progressPrinter(io, 'import'),

@@ -6,6 +6,11 @@ export interface CliIo {
   cwd: string;
   /** Whether stdout is a terminal (colours and progress only then). */
   isTty: boolean;
+  /**
+   * Called as a command that resumes (its table entry says `interrupt: 'resumes'`) starts: Ctrl-C then
+   * says that running it again continues. Absent in tests.
+   */
+  onResumable?: () => void;
 }
 
 /** The process's real streams and environment. */
@@ -16,5 +21,13 @@ export function processIo(): CliIo {
     env: process.env,
     cwd: process.cwd(),
     isTty: Boolean(process.stdout.isTTY),
+    onResumable: () => {
+      process.once('SIGINT', () => {
+        process.stderr.write(
+          '\nnxt: interrupted. Nothing finished is lost: run the same command again to continue where this one stopped.\n',
+        );
+        process.exit(130);
+      });
+    },
   };
 }

@@ -10,14 +10,4 @@ for (const stream of [process.stdout, process.stderr]) {
     process.exit(process.exitCode ?? 0);
   });
 }
-// Commands that write run folders resume where they stopped: say so on Ctrl-C (the viewer stops itself).
-const RESUMABLE = new Set(['eval', 'selftrain', 'data']);
-if (RESUMABLE.has(argv[0] ?? '')) {
-  process.once('SIGINT', () => {
-    process.stderr.write(
-      '\nnxt: interrupted. Nothing finished is lost: run the same command again to continue where this one stopped.\n',
-    );
-    process.exit(130);
-  });
-}
 process.exitCode = await runCli(argv, processIo());

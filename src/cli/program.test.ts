@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCapture } from '../../test/support/cli.js';
+import { runCli } from './program.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nxt-cli-'));
 const repo = join(import.meta.dirname, '..', '..');
@@ -499,5 +500,40 @@ describe('--model', () => {
       code: 2,
       stderr: "nxt: --model m@http://: 'http://' is not a server URL (http://host:port/v1)\n",
     });
+  });
+});
+
+describe('Ctrl-C', () => {
+  /** Which commands, once started, promise that running them again continues (the table's `resumes`). */
+  async function promises(...argv: string[]): Promise<number> {
+    let calls = 0;
+    const io = {
+      stdout: () => {},
+      stderr: () => {},
+      env: {},
+      cwd: dir,
+      isTty: false,
+      onResumable: () => {
+        calls += 1;
+      },
+    };
+    await runCli(argv, io);
+    return calls;
+  }
+
+  it('only commands that resume say that running them again continues (data show and eval export do not)', async () => {
+    expect(await promises('data', 'show', 'no-such-task', '--dataset', 'humanevalfix')).toBe(0);
+    expect(await promises('eval', 'export', join(dir, 'no-such-run'), '--out', '-')).toBe(0);
+    expect(await promises('run', 'inc.py', '--test', 'assert inc(1) == 2')).toBe(0);
+    expect(await promises('data', 'build', 'synthetic', '--problems', 'mbpp', '--data-dir', join(dir, 'no-data'))).toBe(
+      1,
+    );
+  });
+});
+
+describe('nxt --version', () => {
+  it("is package.json's version", async () => {
+    const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string };
+    expect((await cli('--version')).stdout.trim()).toBe(pkg.version);
   });
 });

@@ -3,8 +3,7 @@ import { describeError, NxtError, terminalSafe, UsageError } from '../shared/ind
 import { type AnyCommand, COMMANDS, type Exits, GROUPS } from './commands.js';
 import { addFlags, readFlags } from './flags.js';
 import type { CliIo } from './io.js';
-
-const VERSION = '0.1.0';
+import { NXT_VERSION } from './version.js';
 
 const EXIT_CODES = {
   ok: 'success',
@@ -55,6 +54,8 @@ function addCommand(parent: Command, spec: AnyCommand, io: CliIo, setCode: (code
   command.addHelpText('after', `${spec.after ? `\n${spec.after}\n` : ''}${commandExitCodes(spec.exits)}`);
   command.action(async (...values: unknown[]) => {
     const args = values.slice(0, spec.args.length) as Parameters<AnyCommand['run']>[0];
+    // The table says which commands resume: only they promise, on Ctrl-C, that running again continues.
+    if (spec.exits.interrupt === 'resumes') io.onResumable?.();
     setCode(await spec.run(args, readFlags(command, spec.flags), io));
   });
   return command;
@@ -63,7 +64,7 @@ function addCommand(parent: Command, spec: AnyCommand, io: CliIo, setCode: (code
 function build(io: CliIo, setCode: (code: number) => void): Command {
   const program = new Command('nxt')
     .description('Execution-aware program repair for code LLMs (NExT): run, trace and judge Python programs')
-    .version(VERSION)
+    .version(NXT_VERSION)
     .exitOverride()
     // A command's options belong to it: `nxt eval import --out D` is import's --out, never eval's.
     .enablePositionalOptions()

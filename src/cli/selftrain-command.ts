@@ -12,6 +12,7 @@ import { formatFlags } from './flags.js';
 import type { CliIo } from './io.js';
 import { sandboxOptions } from './sandbox-flags.js';
 import { startSandbox } from './sandbox-start.js';
+import { NXT_VERSION } from './version.js';
 
 /** Plan file < flags: the self-training configuration as the loop's schema sees it. */
 async function configuration(flags: SelftrainFlags, io: CliIo): Promise<Record<string, unknown>> {
@@ -121,7 +122,7 @@ export async function selftrainCommand(flags: SelftrainFlags, io: CliIo): Promis
         return model;
       },
       countTokens: await createTokenCounter('cl100k_base'),
-      nxtVersion: '0.1.0',
+      nxtVersion: NXT_VERSION,
       log: (message) => io.stderr(`nxt: ${message}\n`),
       ...(flags.trainedModel ? { trainedModel: flags.trainedModel } : {}),
       ...(execCache ? { execCache } : {}),
