@@ -284,6 +284,8 @@ export async function runEval(configInput: EvalConfigInput, deps: EvalDeps, outD
       testTimeoutMs: config.testTimeoutMs,
       floorMs: config.timeoutFloorMs,
       plusTimeoutMs: config.plusTimeoutMs,
+      plusFloorMs: config.plusMinTimeLimitMs,
+      plusFactor: config.plusTimeLimitFactor,
     },
     conversation: {
       strategy: STRATEGIES[config.strategy],
