@@ -1,15 +1,20 @@
-import { join } from 'node:path';
 import type { LlmClient } from '../llm/index.js';
 import { stripCode } from '../prompt/index.js';
+import {
+  differingFields,
+  manifestBasics,
+  openRunFolder,
+  type ResultRecord,
+  readResults,
+  type Shard,
+  type Summary,
+} from '../runs/index.js';
 import type { Sandbox } from '../sandbox/index.js';
 import type { RepairTask } from '../tasks/index.js';
 import { type AnswerSource, type EngineProgress, type Opening, runEngine } from './engine.js';
 import type { VerdictCache } from './exec-cache.js';
 import { DEFAULT_LIMITS_RULE } from './judge-fix.js';
-import { manifestBasics, type ResultRecord, ResultRecordSchema, readRecords, type Shard } from './records.js';
-import { openRunFolder } from './run-folder.js';
 import { shardTasks } from './shard.js';
-import type { Summary } from './summary.js';
 
 const SYSTEM =
   'You are a Python programmer. A colleague has analysed a bug; use the analysis to write the fixed program.';
@@ -70,7 +75,7 @@ export async function runProxy(
   options: ProxyOptions = {},
 ): Promise<Summary> {
   const teacher = new Map<string, Map<number, ResultRecord>>();
-  for (const result of await readRecords(join(fromDir, 'results.jsonl'), ResultRecordSchema)) {
+  for (const result of await readResults(fromDir)) {
     if (result.mode !== 'sample') continue;
     const ofTask = teacher.get(result.taskId) ?? new Map<number, ResultRecord>();
     ofTask.set(result.index, result);
@@ -96,10 +101,11 @@ export async function runProxy(
       ...(options.shard ? { shard: options.shard, taskIds: mine.map((task) => task.id) } : {}),
     },
     (existing) =>
-      existing.kind === 'proxy' &&
-      existing.from === fromDir &&
-      existing.student === student.spec.model &&
-      JSON.stringify(existing.shard) === JSON.stringify(options.shard),
+      differingFields(existing, { from: fromDir, student: student.spec.model, shard: options.shard }, [
+        'from',
+        'student',
+        'shard',
+      ]),
   );
   const sampling = (temperature: number) => ({ temperature, maxTokens: options.maxTokens ?? 1024 });
   const temperature = options.temperature ?? 0;

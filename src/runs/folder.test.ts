@@ -2,14 +2,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compareRuns } from './compare.js';
-import { describeRun, isRunFolder, readManifest } from './run-folder.js';
+import { isRunFolder, readManifest } from './folder.js';
+import { describeRun } from './manifest.js';
 
 describe('run folders', () => {
   it('are recognised one way, and a folder that is not one is an error, not an empty run', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'nxt-not-a-run-'));
     expect(isRunFolder(empty)).toBe(false);
-    await expect(compareRuns(empty, empty)).rejects.toThrow(/is not an nxt run folder/);
+    await expect(readManifest(empty)).rejects.toThrow(/is not an nxt run folder/);
     writeFileSync(join(empty, 'manifest.json'), '{"kind": "something else"}');
     expect(isRunFolder(empty)).toBe(true);
     await expect(readManifest(empty)).rejects.toThrow(/is not an nxt run manifest/);
