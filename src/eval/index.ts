@@ -53,7 +53,7 @@ export {
   type LimitsRule,
   limitsPolicy,
 } from './judge-fix.js';
-export { type ProxyOptions, proxyPrompt, runProxy } from './proxy.js';
+export { type ProxyOptions, proxyPrompt, runProxy, teacherManifest } from './proxy.js';
 export {
   type EvalConfig,
   type EvalConfigInput,

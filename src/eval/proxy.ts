@@ -2,14 +2,17 @@ import type { LlmClient } from '../llm/index.js';
 import { stripCode } from '../prompt/index.js';
 import {
   differingFields,
+  type EvalManifest,
   manifestBasics,
   openRunFolder,
   type ResultRecord,
+  readManifest,
   readResults,
   type Shard,
   type Summary,
 } from '../runs/index.js';
 import type { Sandbox } from '../sandbox/index.js';
+import { UsageError } from '../shared/index.js';
 import type { RepairTask } from '../tasks/index.js';
 import { type AnswerSource, type EngineProgress, type Opening, runEngine } from './engine.js';
 import type { VerdictCache } from './exec-cache.js';
@@ -61,6 +64,26 @@ export interface ProxyOptions {
 }
 
 /**
+ * The manifest of the run whose rationales a proxy run reads, which must be an eval run: an import
+ * holds programs without rationales, and a proxy run's rationales are its teacher's. Either is a
+ * usage error saying so; a folder that is not a run is a `run` error naming what is wrong.
+ */
+export async function teacherManifest(fromDir: string): Promise<EvalManifest> {
+  const manifest = await readManifest(fromDir);
+  if (manifest.kind === 'import') {
+    throw new UsageError(
+      `${fromDir} is an import: it holds programs without rationales; eval proxy reads the rationales of an eval run (nxt eval)`,
+    );
+  }
+  if (manifest.kind === 'proxy') {
+    throw new UsageError(
+      `${fromDir} is a proxy run: its rationales are those of ${manifest.from}; give that run with --from`,
+    );
+  }
+  return manifest;
+}
+
+/**
  * Proxy rationale quality: a student model writes a fix from each rationale of a run (code removed);
  * the student's pass@k over the same tasks measures how useful the rationales are. A proxy run is a
  * run of the engine whose first answers are the student's: sample i of a task is the student's fix
@@ -74,6 +97,7 @@ export async function runProxy(
   sandbox: Sandbox,
   options: ProxyOptions = {},
 ): Promise<Summary> {
+  await teacherManifest(fromDir);
   const teacher = new Map<string, Map<number, ResultRecord>>();
   for (const result of await readResults(fromDir)) {
     if (result.mode !== 'sample') continue;
