@@ -1,8 +1,8 @@
-import { type Rating, type RunDescription, type Summary, sealingLine } from '../eval/index.js';
+import { sealingLine } from '../eval/index.js';
+import type { Rating, RunDescription, RunIndex, Summary } from '../runs/index.js';
 import type { RepairTask } from '../tasks/index.js';
 import { escapeHtml, percent, problemsHtml } from './html.js';
 import { type Agreement, agreement } from './ratings.js';
-import type { RunIndex } from './run-index.js';
 
 const PAGE_SIZE = 50;
 
