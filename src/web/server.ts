@@ -7,6 +7,7 @@ import {
   appendRating,
   describeRun,
   isRunFolder,
+  RUN_FILES,
   RunIndex,
   readPrompts,
   readRatings,
@@ -249,7 +250,8 @@ function ratingRoutes(app: Hono, folders: RunFolders, token: string): void {
     c.header('Content-Type', 'application/x-ndjson; charset=utf-8');
     return c.body(formatJsonLines(ratings));
   };
-  app.get('/run/:name/ratings.jsonl', exportRatings('jsonl'));
+  // The JSONL export is the run's ratings file as validated records: it has its name.
+  app.get(`/run/:name/${RUN_FILES.ratings}`, exportRatings('jsonl'));
   app.get('/run/:name/ratings.csv', exportRatings('csv'));
 }
 
