@@ -309,7 +309,8 @@ export async function importCommand(flags: ImportFlags, io: CliIo): Promise<numb
 
 export async function exportRunCommand(dir: string, flags: ExportRunFlags, io: CliIo): Promise<number> {
   if (!flags.out) throw new UsageError('give the output file with --out FILE (or --out - for standard output)');
-  const { readManifest, sampleLines } = await import('../eval/index.js');
+  const { sampleLines } = await import('../eval/index.js');
+  const { readManifest } = await import('../runs/index.js');
   await readManifest(resolve(io.cwd, dir)); // a folder that is not a run is an error, not an empty export
   const lines = await sampleLines(resolve(io.cwd, dir));
   const wrote = await writeOutput(flags.out, jsonLines(lines), io);

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { countsByTask, runEval, type Summary, taskPromptInput, type VerdictCache } from '../eval/index.js';
+import { countsByTask, runEval, taskPromptInput, type VerdictCache } from '../eval/index.js';
 import { FineTuner, type LlmClient } from '../llm/index.js';
 import { chatPrompt, formatAnswer } from '../prompt/index.js';
 import {
@@ -14,6 +14,7 @@ import {
   readSelftrainState,
   type SelftrainState,
   type SelftrainSummary,
+  type Summary,
   selftrainLayout,
   writeSelftrainState,
   writeSelftrainSummary,

@@ -1,4 +1,4 @@
-import { type Rating, type RatingInput, RatingSchema } from '../runs/index.js';
+import { type Rating, type RatingInput, RatingSchema, resultKey } from '../runs/index.js';
 
 /** Validates a rating sent by the viewer's form; the message names each field to fix ("correctness: choose ..."). */
 export function parseRating(input: unknown): { rating: RatingInput; error: null } | { rating: null; error: string } {
@@ -56,7 +56,7 @@ export interface Agreement {
 export function agreement(ratings: readonly Rating[]): Agreement {
   const latest = new Map<string, Map<string, Rating>>();
   for (const rating of ratings) {
-    const sample = `${rating.taskId}#${rating.mode}#${rating.index}`;
+    const sample = resultKey(rating.taskId, rating.mode, rating.index);
     const byRater = latest.get(sample) ?? new Map<string, Rating>();
     byRater.set(rating.rater, rating);
     latest.set(sample, byRater);
