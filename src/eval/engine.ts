@@ -163,7 +163,7 @@ export async function runEngine<Context, Task extends Problem>(
     progress.lastFailure = message;
   };
 
-  /** A sample record written: its tokens and cache use count. */
+  /** A sample record being written: its tokens and cache use count. */
   const noteSample = (record: SampleRecord) => {
     progress.promptTokens += record.promptTokens;
     progress.completionTokens += record.completionTokens;
