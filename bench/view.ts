@@ -8,7 +8,8 @@ import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { RunIndex, startViewer } from '../src/web/index.js';
+import { RunIndex } from '../src/runs/index.js';
+import { startViewer } from '../src/web/index.js';
 
 const { values } = parseArgs({ options: { samples: { type: 'string', default: '100000' } } });
 const total = Number(values.samples);

@@ -3,6 +3,8 @@
  * command module receives (`FlagsOf`). A command may give an option a more specific sentence or its
  * own default; spelling and kind are the table's.
  */
+
+import { REPORT_FILE, RUN_FILES } from '../runs/files.js';
 import { listChoices } from '../shared/index.js';
 import { REPAIR_DATASET_NAMES } from '../tasks/catalog.js';
 import type { FlagsOf } from './flags.js';
@@ -72,7 +74,7 @@ export const DATA_BUILD = {
   seed: O.seed.describe('seed (synthetic: mutant order, default 0; mbpp-r: sampling seed)'),
   perProblem: O.perProblem,
   limit: O.limit.describe('only the first N problems'),
-  out: O.out.describe('the folder to write (tasks and manifest.json; default: the kind of set)'),
+  out: O.out.describe(`the folder to write (tasks and ${RUN_FILES.manifest}; default: the kind of set)`),
   model: O.model.describe('mbpp-r: the model that writes the solutions'),
   samples: O.samples.describe('mbpp-r: samples per problem').default(32),
   temperature: O.temperature.describe('mbpp-r: sampling temperature').default(0.8),
@@ -189,7 +191,7 @@ export const VIEW = {
 };
 
 export const REPORT = {
-  out: O.outFile.describe('the HTML report (- for standard output)').default({ stdout: false, path: 'report.html' }),
+  out: O.outFile.describe('the HTML report (- for standard output)').default({ stdout: false, path: REPORT_FILE }),
   markdown: O.markdown.describe(
     'the Markdown summary (- for standard output; default: next to the HTML, none when the HTML goes to standard output)',
   ),

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { RUN_FILES } from '../runs/files.js';
 import type { Sandbox } from '../sandbox/index.js';
 import { UsageError } from '../shared/index.js';
 import {
@@ -209,7 +210,8 @@ async function writeBuild(
 ): Promise<void> {
   await mkdir(dir, { recursive: true });
   for (const [name, tasks] of Object.entries(files)) await writeTaskFile(join(dir, name), tasks);
-  await writeFile(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  // How the set was built, in a manifest named as a run folder's.
+  await writeFile(join(dir, RUN_FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 export async function buildCommand(kind: string, flags: BuildFlags, io: CliIo): Promise<number> {

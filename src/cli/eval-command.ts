@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { EvalProgress } from '../eval/index.js';
 import type { Accounting } from '../llm/index.js';
 import { formatDuration, listChoices, UsageError } from '../shared/index.js';
@@ -193,12 +193,12 @@ async function openExecCache(noExecCache: boolean, llmCache: string | undefined,
 
 /** `nxt eval proxy`: the student's pass@k from a run's rationales, next to the run's own. */
 export async function proxyCommand(flags: ProxyFlags, io: CliIo): Promise<number> {
-  const { ManifestSchema, SummarySchema, formatSummary, readRunJson, runProxy } = await import('../eval/index.js');
+  const { formatSummary, runProxy, teacherManifest } = await import('../eval/index.js');
+  const { readRunSummary, RUN_FILES } = await import('../runs/index.js');
   const from = resolve(io.cwd, flags.from);
-  const manifest = await readRunJson(join(from, 'manifest.json'), ManifestSchema);
-  if (!manifest) throw new UsageError(`${from} is not a run folder (no manifest.json)`);
-  const original = await readRunJson(join(from, 'summary.json'), SummarySchema);
-  if (!original) throw new UsageError(`${from} has no summary.json yet: finish or resume that run first`);
+  const manifest = await teacherManifest(from);
+  const original = await readRunSummary(from);
+  if (!original) throw new UsageError(`${from} has no ${RUN_FILES.summary} yet: finish or resume that run first`);
   const config = loadConfig(flags.config, io.cwd, io.env);
   const spec = resolveModel(flags.student, config, io.env);
   const tasks = await repairTasks(manifest.config.dataset, flags, io, undefined);
@@ -308,7 +308,8 @@ export async function importCommand(flags: ImportFlags, io: CliIo): Promise<numb
 
 export async function exportRunCommand(dir: string, flags: ExportRunFlags, io: CliIo): Promise<number> {
   if (!flags.out) throw new UsageError('give the output file with --out FILE (or --out - for standard output)');
-  const { readManifest, sampleLines } = await import('../eval/index.js');
+  const { sampleLines } = await import('../eval/index.js');
+  const { readManifest } = await import('../runs/index.js');
   await readManifest(resolve(io.cwd, dir)); // a folder that is not a run is an error, not an empty export
   const lines = await sampleLines(resolve(io.cwd, dir));
   const wrote = await writeOutput(flags.out, jsonLines(lines), io);

@@ -1,4 +1,4 @@
-import type { Shard } from '../eval/index.js';
+import type { Shard } from '../runs/index.js';
 import { listChoices } from '../shared/index.js';
 
 /**

@@ -6,8 +6,8 @@ import {
   type SampleRequest,
   sampleWithBatch,
 } from '../llm/index.js';
+import type { Summary } from '../runs/index.js';
 import { NxtError } from '../shared/index.js';
-import type { Summary } from './summary.js';
 
 export interface BatchRoundsOptions {
   pollIntervalMs?: number;

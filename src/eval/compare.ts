@@ -1,6 +1,4 @@
-import { join } from 'node:path';
-import { ResultRecordSchema, readRecords } from './records.js';
-import { describeRun, type RunDescription, readManifest } from './run-folder.js';
+import { describeRun, type RunDescription, readManifest, readResults } from '../runs/index.js';
 import { pairedBootstrap } from './stats.js';
 import { countsByTask } from './summary.js';
 
@@ -26,8 +24,8 @@ export interface Comparison {
 export async function compareRuns(dirA: string, dirB: string): Promise<Comparison> {
   // Two run folders of any kind (eval, proxy, import): a path that is not one is a mistake, not 0%.
   const [manifestA, manifestB] = [await readManifest(dirA), await readManifest(dirB)];
-  const a = countsByTask(await readRecords(join(dirA, 'results.jsonl'), ResultRecordSchema));
-  const b = countsByTask(await readRecords(join(dirB, 'results.jsonl'), ResultRecordSchema));
+  const a = countsByTask(await readResults(dirA));
+  const b = countsByTask(await readResults(dirB));
   const shared = [...a.keys()].filter((id) => b.has(id)).sort((x, y) => x.localeCompare(y, 'en', { numeric: true }));
   const unmatched = [...a.keys(), ...b.keys()].filter((id) => !(a.has(id) && b.has(id)));
   const rate = (entry: { n: number; c: number } | undefined) => (entry && entry.n > 0 ? entry.c / entry.n : 0);

@@ -1,24 +1,25 @@
-import { join } from 'node:path';
 import type { ChatMessage, LlmClient, SampleOutcome } from '../llm/index.js';
 import { COMPLETION_STOP, parseAnswer } from '../prompt/index.js';
+import {
+  type ResultRecord,
+  RUN_SCHEMA_VERSION,
+  readResults,
+  readSamples,
+  resultKey,
+  resumeRunLogs,
+  type SampleRecord,
+  type Summary,
+  sampleKey,
+  type TurnRecord,
+  writeRunSummary,
+} from '../runs/index.js';
 import type { Sandbox } from '../sandbox/index.js';
 import { isRepairTask, type Problem } from '../tasks/index.js';
 import type { TraceFormat } from '../trace/index.js';
 import { FixJudge, type VerdictCache } from './exec-cache.js';
 import { DEFAULT_LIMITS_RULE, type LimitsRule, limitsPolicy, unjudged } from './judge-fix.js';
-import {
-  appendRecords,
-  type ResultRecord,
-  ResultRecordSchema,
-  RUN_SCHEMA_VERSION,
-  readRecords,
-  type SampleRecord,
-  SampleRecordSchema,
-  type TurnRecord,
-  writeJsonAtomic,
-} from './records.js';
 import type { RepairStrategy } from './strategies/index.js';
-import { type Summary, summarize } from './summary.js';
+import { summarize } from './summary.js';
 
 export type Mode = 'sample' | 'greedy';
 
@@ -111,10 +112,6 @@ export interface EngineOptions<Context, Task extends Problem> {
   summary: { dataset: string; model: string; samples: number; k?: readonly number[] };
 }
 
-const key = (taskId: string, mode: string, index: number) => `${taskId}\u0000${mode}\u0000${index}`;
-const turnKey = (taskId: string, mode: string, index: number, turn: number) =>
-  turn === 1 ? key(taskId, mode, index) : `${key(taskId, mode, index)}\u0000${turn}`;
-
 /**
  * Whether a failed model call is the sample's final answer: a request the server refuses as such
  * (400 context length, 413, 422...) gets the same answer next time. A server that is down, overloaded
@@ -134,15 +131,10 @@ export async function runEngine<Context, Task extends Problem>(
   options: EngineOptions<Context, Task>,
 ): Promise<Summary> {
   const { outDir, tasks, source, sandbox, client } = options;
-  const samplesPath = join(outDir, 'samples.jsonl');
-  const resultsPath = join(outDir, 'results.jsonl');
   // This run owns the folder and is about to append: a line a kill left torn is repaired first.
-  const previousSamples = await readRecords(samplesPath, SampleRecordSchema, { repair: true });
-  const previousResults = await readRecords(resultsPath, ResultRecordSchema, { repair: true });
-  const sampled = new Set(
-    previousSamples.map((record) => turnKey(record.taskId, record.mode, record.index, record.turn)),
-  );
-  const done = new Map(previousResults.map((record) => [key(record.taskId, record.mode, record.index), record]));
+  const logs = await resumeRunLogs(outDir);
+  const previousSamples = logs.samples.recorded;
+  const previousResults = logs.results.recorded;
   const expected = tasks.reduce(
     (sum, task) => sum + source.plan(task).reduce((count, entry) => count + entry.indexes.length, 0),
     0,
@@ -171,9 +163,8 @@ export async function runEngine<Context, Task extends Problem>(
     progress.lastFailure = message;
   };
 
-  /** A sample record about to be written: it is sampled now, and its tokens and cache use count. */
+  /** A sample record being written: its tokens and cache use count. */
   const noteSample = (record: SampleRecord) => {
-    sampled.add(turnKey(record.taskId, record.mode, record.index, record.turn));
     progress.promptTokens += record.promptTokens;
     progress.completionTokens += record.completionTokens;
     if (record.cached) progress.cached += 1;
@@ -269,10 +260,10 @@ export async function runEngine<Context, Task extends Problem>(
         noteMissing(next.error.message);
         return null;
       }
-      if (!sampled.has(turnKey(task.id, mode, outcome.index, turn))) {
+      if (!logs.samples.has(sampleKey(task.id, mode, outcome.index, turn))) {
         const record = sampleRecord(task.id, mode, outcome.index, next, turn);
         noteSample(record);
-        await appendRecords(samplesPath, [record]);
+        await logs.samples.append([record]);
       }
       current = await judgeOutcome(task, mode, { ...next, index: outcome.index }, opening.rationale);
       turns.push(turnOf(turn, feedback, next.status === 'ok' ? next.sample.text : null, current));
@@ -293,7 +284,7 @@ export async function runEngine<Context, Task extends Problem>(
       .plan(task)
       .map((entry) => ({
         mode: entry.mode,
-        indexes: entry.indexes.filter((index) => !done.has(key(task.id, entry.mode, index))),
+        indexes: entry.indexes.filter((index) => !logs.results.has(resultKey(task.id, entry.mode, index))),
       }))
       .filter((entry) => entry.indexes.length > 0);
     if (plan.length === 0) return;
@@ -301,7 +292,7 @@ export async function runEngine<Context, Task extends Problem>(
     for (const { mode, indexes } of plan) {
       const wanted = new Set(indexes);
       const openings = (await source.open(task, mode, indexes, context)).filter((opening) => {
-        if (!wanted.has(opening.index) || done.has(key(task.id, mode, opening.index))) return false;
+        if (!wanted.has(opening.index) || logs.results.has(resultKey(task.id, mode, opening.index))) return false;
         // A call that may succeed later is recorded nowhere: the sample is missing and a rerun asks again.
         if (opening.from === 'model' && opening.outcome.status === 'failed' && !isFinalFailure(opening.outcome.error)) {
           noteMissing(opening.outcome.error.message);
@@ -310,18 +301,17 @@ export async function runEngine<Context, Task extends Problem>(
         return true;
       });
       const sampleRecords = openings.flatMap((opening) =>
-        opening.from === 'model' && !sampled.has(key(task.id, mode, opening.index))
+        opening.from === 'model' && !logs.samples.has(sampleKey(task.id, mode, opening.index))
           ? [sampleRecord(task.id, mode, opening.index, opening.outcome, 1)]
           : [],
       );
-      await appendRecords(samplesPath, sampleRecords);
+      await logs.samples.append(sampleRecords);
       for (const record of sampleRecords) noteSample(record);
       const results = (await Promise.all(openings.map((opening) => finish(task, mode, opening)))).filter(
         (result): result is ResultRecord => result !== null,
       );
-      await appendRecords(resultsPath, results);
+      await logs.results.append(results);
       for (const result of results) {
-        done.set(key(task.id, mode, result.index), result);
         progress.done += 1;
         if (result.pass) progress.passed += 1;
       }
@@ -378,8 +368,8 @@ export async function writeSummary(
   costUsd: number | null,
   extra: { expectedResults?: number } = {},
 ): Promise<Summary> {
-  const results = await readRecords(join(outDir, 'results.jsonl'), ResultRecordSchema);
-  const samples = await readRecords(join(outDir, 'samples.jsonl'), SampleRecordSchema);
+  const results = await readResults(outDir);
+  const samples = await readSamples(outDir);
   const taskIds = new Set(tasks.map((task) => task.id));
   const summary = summarize({
     dataset: config.dataset,
@@ -403,6 +393,6 @@ export async function writeSummary(
     cachedSamples: samples.filter((record) => record.cached && taskIds.has(record.taskId)).length,
     ...extra,
   });
-  await writeJsonAtomic(join(outDir, 'summary.json'), summary);
+  await writeRunSummary(outDir, summary);
   return summary;
 }

@@ -4,11 +4,11 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { z } from 'zod';
+import { JudgedSchema } from '../runs/index.js';
 import type { Sandbox } from '../sandbox/index.js';
 import { NxtError } from '../shared/index.js';
 import type { Problem } from '../tasks/index.js';
 import { type FixLimits, judgeFix, type LimitsRule } from './judge-fix.js';
-import { JudgedSchema } from './records.js';
 
 const require = createRequire(import.meta.url);
 

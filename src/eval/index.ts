@@ -1,3 +1,37 @@
+// The run folder (its files, records, manifests and summaries) is runs/'s: its names stay reachable here,
+// where the library's users import them.
+export {
+  appendRecords,
+  describeRun,
+  ImportManifestSchema,
+  isRunFolder,
+  type Judged,
+  openRunFile,
+  type PromptRecord,
+  PromptRecordSchema,
+  ProxyManifestSchema,
+  type Rating,
+  type RatingInput,
+  RatingRecordSchema,
+  RatingSchema,
+  type ResultRecord,
+  ResultRecordSchema,
+  type RunDescription,
+  type RunManifest,
+  RunManifestSchema,
+  readManifest,
+  readRecords,
+  readRunFile,
+  readRunJson,
+  type SampleRecord,
+  SampleRecordSchema,
+  type Shard,
+  type Summary,
+  SummarySchema,
+  type TurnRecord,
+  TurnRecordSchema,
+  writeJsonAtomic,
+} from '../runs/index.js';
 export { type BatchRoundsOptions, inBatchRounds } from './batch-rounds.js';
 export { type Comparison, compareRuns } from './compare.js';
 export {
@@ -19,26 +53,7 @@ export {
   type LimitsRule,
   limitsPolicy,
 } from './judge-fix.js';
-export { type ProxyOptions, proxyPrompt, runProxy } from './proxy.js';
-export { type Rating, type RatingInput, RatingRecordSchema, RatingSchema } from './rating-record.js';
-export {
-  appendRecords,
-  type Judged,
-  openRunFile,
-  type PromptRecord,
-  PromptRecordSchema,
-  type ResultRecord,
-  ResultRecordSchema,
-  readRecords,
-  readRunFile,
-  readRunJson,
-  type SampleRecord,
-  SampleRecordSchema,
-  type Shard,
-  type TurnRecord,
-  TurnRecordSchema,
-  writeJsonAtomic,
-} from './records.js';
+export { type ProxyOptions, proxyPrompt, runProxy, teacherManifest } from './proxy.js';
 export {
   type EvalConfig,
   type EvalConfigInput,
@@ -52,16 +67,6 @@ export {
   taskPromptInput,
   writeSummary,
 } from './run.js';
-export {
-  describeRun,
-  ImportManifestSchema,
-  isRunFolder,
-  ProxyManifestSchema,
-  type RunDescription,
-  type RunManifest,
-  RunManifestSchema,
-  readManifest,
-} from './run-folder.js';
 export { mergeShards, shardTasks } from './shard.js';
 export { bootstrapInterval, mean, pairedBootstrap, passAtK } from './stats.js';
 export {
@@ -72,4 +77,4 @@ export {
   STRATEGY_NAMES,
   type StrategyName,
 } from './strategies/index.js';
-export { countsByTask, type Summary, SummarySchema, sealingLine, sealingOf, summarize } from './summary.js';
+export { countsByTask, sealingLine, sealingOf, summarize } from './summary.js';

@@ -1,16 +1,22 @@
+import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { z } from 'zod';
+import {
+  differingFields,
+  manifestBasics,
+  openRunFolder,
+  readResults,
+  type Shard,
+  type Summary,
+} from '../runs/index.js';
 import type { Sandbox } from '../sandbox/index.js';
-import { NxtError } from '../shared/index.js';
+import { NxtError, parseJsonLines } from '../shared/index.js';
 import type { Problem } from '../tasks/index.js';
 import { type AnswerSource, type EngineProgress, runEngine } from './engine.js';
 import type { VerdictCache } from './exec-cache.js';
 import { DEFAULT_LIMITS_RULE, type LimitsRule } from './judge-fix.js';
-import { manifestBasics, ResultRecordSchema, readRecords, type Shard } from './records.js';
-import { fileSha256, openRunFolder } from './run-folder.js';
 import { shardTasks } from './shard.js';
-import type { Summary } from './summary.js';
 
 /**
  * One sample line: EvalPlus's `{task_id, solution}` (a whole program) or human-eval's `{task_id,
@@ -100,10 +106,7 @@ export async function importSamples(
       fileSha256: sha256,
       ...(options.shard ? { shard: options.shard, taskIds: mine.map((task) => task.id) } : {}),
     },
-    (existing) =>
-      existing.kind === 'import' &&
-      existing.fileSha256 === sha256 &&
-      JSON.stringify(existing.shard) === JSON.stringify(options.shard),
+    (existing) => differingFields(existing, { fileSha256: sha256, shard: options.shard }, ['fileSha256', 'shard']),
   );
   const source: AnswerSource<undefined> = {
     plan: (task) => [{ mode: 'sample', indexes: (samples.get(task.id) ?? []).map((_, index) => index) }],
@@ -135,33 +138,23 @@ async function readSampleFile(file: string, tasks: readonly Problem[]): Promise<
   const resolve = taskResolver(tasks);
   const dataset = tasks[0]?.dataset ?? 'the dataset';
   const samples = new Map<string, string[]>();
-  const lines = (await readFile(file, 'utf8')).split('\n');
-  for (const [number, line] of lines.entries()) {
-    if (line.trim() === '') continue;
-    const where = `${file}:${number + 1}`;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      throw new NxtError('data', `${where}: not valid JSON`);
-    }
-    const parsed = SampleLineSchema.safeParse(value);
-    if (!parsed.success) {
-      throw new NxtError(
-        'data',
-        `${where}: expected {"task_id": ..., "solution": ...} (EvalPlus) or {"task_id": ..., "completion": ...} (human-eval)`,
-      );
-    }
-    const task = resolve(parsed.data.task_id);
-    if (!task) throw new NxtError('data', `${where}: ${dataset} has no task ${parsed.data.task_id}`);
+  const { records } = parseJsonLines(await readFile(file, 'utf8'), SampleLineSchema, {
+    from: file,
+    code: 'data',
+    what: 'sample: expected {"task_id": ..., "solution": ...} (EvalPlus) or {"task_id": ..., "completion": ...} (human-eval)',
+  });
+  for (const { record, line } of records) {
+    const where = `${file}:${line}`;
+    const task = resolve(record.task_id);
+    if (!task) throw new NxtError('data', `${where}: ${dataset} has no task ${record.task_id}`);
     let program: string;
-    if ('solution' in parsed.data) program = parsed.data.solution;
+    if ('solution' in record) program = record.solution;
     else if (task.prompt === null) {
       throw new NxtError(
         'data',
         `${where}: ${task.dataset} has no prompt a completion continues; give whole programs as {"task_id", "solution"}`,
       );
-    } else program = `${task.prompt}${parsed.data.completion}`;
+    } else program = `${task.prompt}${record.completion}`;
     const programs = samples.get(task.id) ?? [];
     programs.push(program);
     samples.set(task.id, programs);
@@ -171,9 +164,7 @@ async function readSampleFile(file: string, tasks: readonly Problem[]): Promise<
 
 /** A run's programs as EvalPlus-style sample lines (`task_id`, `solution`), one per sample. */
 export async function sampleLines(runDir: string): Promise<string[]> {
-  const results = (await readRecords(join(runDir, 'results.jsonl'), ResultRecordSchema)).filter(
-    (result) => result.mode === 'sample',
-  );
+  const results = (await readResults(runDir)).filter((result) => result.mode === 'sample');
   return results.map((result) => JSON.stringify({ task_id: result.taskId, solution: result.program ?? '' }));
 }
 
@@ -182,4 +173,11 @@ export async function exportSamples(runDir: string, file: string): Promise<numbe
   const lines = await sampleLines(runDir);
   await writeFile(file, lines.length ? `${lines.join('\n')}\n` : '');
   return lines.length;
+}
+
+/** sha256 of a file, for the manifest of the run that imports it. */
+async function fileSha256(path: string): Promise<string> {
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 }

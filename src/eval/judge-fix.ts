@@ -1,6 +1,6 @@
+import { type Judged, type ResultRecord, RUN_SCHEMA_VERSION } from '../runs/index.js';
 import type { Sandbox, Verdict } from '../sandbox/index.js';
 import { PLUS_MEMORY_BYTES, type Problem, plusTestOf } from '../tasks/index.js';
-import { type Judged, type ResultRecord, RUN_SCHEMA_VERSION } from './records.js';
 
 export interface FixLimits {
   testTimeoutMs: number | number[];

@@ -1,15 +1,23 @@
-import { join } from 'node:path';
 import type { LlmClient } from '../llm/index.js';
 import { stripCode } from '../prompt/index.js';
+import {
+  differingFields,
+  type EvalManifest,
+  manifestBasics,
+  openRunFolder,
+  type ResultRecord,
+  readManifest,
+  readResults,
+  type Shard,
+  type Summary,
+} from '../runs/index.js';
 import type { Sandbox } from '../sandbox/index.js';
+import { UsageError } from '../shared/index.js';
 import type { RepairTask } from '../tasks/index.js';
 import { type AnswerSource, type EngineProgress, type Opening, runEngine } from './engine.js';
 import type { VerdictCache } from './exec-cache.js';
 import { DEFAULT_LIMITS_RULE } from './judge-fix.js';
-import { manifestBasics, type ResultRecord, ResultRecordSchema, readRecords, type Shard } from './records.js';
-import { openRunFolder } from './run-folder.js';
 import { shardTasks } from './shard.js';
-import type { Summary } from './summary.js';
 
 const SYSTEM =
   'You are a Python programmer. A colleague has analysed a bug; use the analysis to write the fixed program.';
@@ -56,6 +64,26 @@ export interface ProxyOptions {
 }
 
 /**
+ * The manifest of the run whose rationales a proxy run reads, which must be an eval run: an import
+ * holds programs without rationales, and a proxy run's rationales are its teacher's. Either is a
+ * usage error saying so; a folder that is not a run is a `run` error naming what is wrong.
+ */
+export async function teacherManifest(fromDir: string): Promise<EvalManifest> {
+  const manifest = await readManifest(fromDir);
+  if (manifest.kind === 'import') {
+    throw new UsageError(
+      `${fromDir} is an import: it holds programs without rationales; eval proxy reads the rationales of an eval run (nxt eval)`,
+    );
+  }
+  if (manifest.kind === 'proxy') {
+    throw new UsageError(
+      `${fromDir} is a proxy run: its rationales are those of ${manifest.from}; give that run with --from`,
+    );
+  }
+  return manifest;
+}
+
+/**
  * Proxy rationale quality: a student model writes a fix from each rationale of a run (code removed);
  * the student's pass@k over the same tasks measures how useful the rationales are. A proxy run is a
  * run of the engine whose first answers are the student's: sample i of a task is the student's fix
@@ -69,8 +97,9 @@ export async function runProxy(
   sandbox: Sandbox,
   options: ProxyOptions = {},
 ): Promise<Summary> {
+  await teacherManifest(fromDir);
   const teacher = new Map<string, Map<number, ResultRecord>>();
-  for (const result of await readRecords(join(fromDir, 'results.jsonl'), ResultRecordSchema)) {
+  for (const result of await readResults(fromDir)) {
     if (result.mode !== 'sample') continue;
     const ofTask = teacher.get(result.taskId) ?? new Map<number, ResultRecord>();
     ofTask.set(result.index, result);
@@ -96,10 +125,11 @@ export async function runProxy(
       ...(options.shard ? { shard: options.shard, taskIds: mine.map((task) => task.id) } : {}),
     },
     (existing) =>
-      existing.kind === 'proxy' &&
-      existing.from === fromDir &&
-      existing.student === student.spec.model &&
-      JSON.stringify(existing.shard) === JSON.stringify(options.shard),
+      differingFields(existing, { from: fromDir, student: student.spec.model, shard: options.shard }, [
+        'from',
+        'student',
+        'shard',
+      ]),
   );
   const sampling = (temperature: number) => ({ temperature, maxTokens: options.maxTokens ?? 1024 });
   const temperature = options.temperature ?? 0;

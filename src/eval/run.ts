@@ -1,6 +1,3 @@
-import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { z } from 'zod';
 import type { LlmClient } from '../llm/index.js';
 import {
@@ -13,6 +10,19 @@ import {
   promptHash,
   type Shot,
 } from '../prompt/index.js';
+import {
+  differingFields,
+  type EvalManifest,
+  EvalManifestSchema,
+  manifestBasics,
+  openRunFolder,
+  type PromptRecord,
+  promptKey,
+  RUN_SCHEMA_VERSION,
+  RunConfigSchema,
+  resumePromptLog,
+  type Summary,
+} from '../runs/index.js';
 import type { Sandbox } from '../sandbox/index.js';
 import { NxtError } from '../shared/index.js';
 import type { RepairTask } from '../tasks/index.js';
@@ -20,71 +30,24 @@ import { fitTrace, PROMPT_TRACE_FORMATS, type TraceFormat, TraceSchema } from '.
 import { type BatchRoundsOptions, inBatchRounds } from './batch-rounds.js';
 import { type AnswerSource, type Conversation, type EngineProgress, runEngine, writeSummary } from './engine.js';
 import { traceKey, type VerdictCache } from './exec-cache.js';
-import {
-  appendRecords,
-  checkSamePython,
-  manifestBasics,
-  type PromptRecord,
-  PromptRecordSchema,
-  RUN_SCHEMA_VERSION,
-  readRecords,
-  ShardFields,
-  ShardSchema,
-  writeJsonAtomic,
-} from './records.js';
 import { STRATEGIES, STRATEGY_NAMES } from './strategies/index.js';
-import { formatSummary, type Summary } from './summary.js';
+import { formatSummary } from './summary.js';
 
-/** Everything that decides what a run produces; a run folder holds exactly one of these. */
-export const EvalConfigSchema = z.strictObject({
-  dataset: z.string(),
-  model: z.string(),
-  api: z.enum(['chat', 'completions']),
-  samples: z.number().int().positive(),
-  temperature: z.number().min(0).max(2),
-  topP: z.number().positive().max(1).optional(),
-  maxTokens: z.number().int().positive().default(1024),
-  greedy: z.boolean().default(false),
+/**
+ * Everything that decides what a run produces; a run folder holds exactly one of these (its manifest's
+ * `config`). The folder records the trace format and the strategy by name; here they must be names
+ * in the tables of trace formats and strategies.
+ */
+export const EvalConfigSchema = RunConfigSchema.extend({
   trace: z.enum(PROMPT_TRACE_FORMATS),
-  shots: z.union([z.literal(0), z.literal(3)]),
-  /** Rendered traces are shrunk to fit this many tokens (cl100k_base). */
-  traceBudgetTokens: z.number().int().positive().default(2048),
-  seed: z.number().int().optional(),
-  /** Per-test limit when a task has no reference to calibrate from (otherwise max(floor, 4 × reference)). */
-  testTimeoutMs: z.number().int().positive().default(5000),
-  /** Floor of the calibrated per-test limit, as EvalPlus does. */
-  timeoutFloorMs: z.number().int().positive().default(1000),
-  plusTimeoutMs: z.number().int().positive().default(60_000),
-  /** EvalPlus tests: each input's limit is max(this, plusTimeLimitFactor x the reference's time on it). */
-  plusMinTimeLimitMs: z.number().int().positive().default(4000),
-  plusTimeLimitFactor: z.number().positive().default(4),
-  /** How to repair (strategies.ts): `nxt` answers once; multi-turn strategies answer feedback. */
+  /** How to repair (strategies/): `nxt` answers once; multi-turn strategies answer feedback. */
   strategy: z.enum(STRATEGY_NAMES).default('nxt'),
-  /** Most answers per sample (the first one included). */
-  turns: z.number().int().min(1).max(10).default(1),
-  /** This run is one shard of a run split across machines (shard.ts); `nxt merge` joins the shards. */
-  shard: ShardSchema.optional(),
 });
 export type EvalConfig = z.output<typeof EvalConfigSchema>;
 export type EvalConfigInput = z.input<typeof EvalConfigSchema>;
 
-export const ManifestSchema = z.object({
-  schemaVersion: z.literal(RUN_SCHEMA_VERSION),
-  kind: z.literal('eval'),
-  createdAt: z.string(),
-  nxtVersion: z.string(),
-  config: EvalConfigSchema,
-  dataset: z.object({ name: z.string(), tasks: z.number(), files: z.record(z.string(), z.string()) }),
-  prompt: z.object({ version: z.string(), hash: z.string(), form: z.enum(['chat', 'completion']) }),
-  python: z.string(),
-  /** The interpreter's path (missing in older runs). */
-  pythonExecutable: z.string().optional(),
-  sandbox: z.array(z.string()),
-  /** Where the model was served: base URLs and the cache identity (missing in older runs). */
-  endpoint: z.object({ baseUrls: z.array(z.string()), cacheKey: z.string().optional() }).optional(),
-  taskIds: ShardFields.taskIds,
-  mergedFrom: ShardFields.mergedFrom,
-});
+/** An eval run's manifest, its config checked against the tables (runs/ reads it with names as recorded). */
+export const ManifestSchema = EvalManifestSchema.extend({ config: EvalConfigSchema });
 export type Manifest = z.infer<typeof ManifestSchema>;
 
 /** How far a run is (the engine reports it for every kind of run). */
@@ -111,33 +74,12 @@ export interface EvalDeps {
   endpoint?: { baseUrls: readonly string[]; cacheKey?: string };
 }
 
+/**
+ * Creates or resumes the run folder: a folder holding a run with other settings (config keys named),
+ * another Python or another prompt is refused.
+ */
 async function prepareRun(outDir: string, config: EvalConfig, deps: EvalDeps, shotHash: string): Promise<void> {
-  await mkdir(outDir, { recursive: true });
-  const path = join(outDir, 'manifest.json');
-  if (existsSync(path)) {
-    const existing = ManifestSchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
-    if (!existing.success) throw new NxtError('run', `${path} is not an nxt run manifest; choose another --out`);
-    const differs = Object.keys({ ...existing.data.config, ...config }).filter(
-      (name) =>
-        JSON.stringify(existing.data.config[name as keyof EvalConfig]) !==
-        JSON.stringify(config[name as keyof EvalConfig]),
-    );
-    if (differs.length > 0) {
-      throw new NxtError(
-        'run',
-        `${outDir} holds a run with different settings (${differs.join(', ')}); resume it with the same flags or choose another --out`,
-      );
-    }
-    checkSamePython(outDir, existing.data, manifestBasics(deps.sandbox, deps.nxtVersion));
-    if (existing.data.prompt.hash !== shotHash) {
-      throw new NxtError(
-        'run',
-        `${outDir} was run with another prompt (${existing.data.prompt.hash}, now ${shotHash}); choose another --out`,
-      );
-    }
-    return;
-  }
-  const manifest: Manifest = {
+  const manifest: EvalManifest = {
     ...manifestBasics(deps.sandbox, deps.nxtVersion),
     kind: 'eval',
     config,
@@ -146,7 +88,14 @@ async function prepareRun(outDir: string, config: EvalConfig, deps: EvalDeps, sh
     ...(deps.endpoint ? { endpoint: { ...deps.endpoint, baseUrls: [...deps.endpoint.baseUrls] } } : {}),
     ...(config.shard ? { taskIds: deps.tasks.map((task) => task.id) } : {}),
   };
-  await writeJsonAtomic(path, manifest);
+  // A name (strategy, trace format) recorded that is not in today's tables differs from the config's.
+  const existing = await openRunFolder(outDir, manifest, (recorded) => differingFields(recorded.config, config));
+  if (existing && existing.prompt.hash !== shotHash) {
+    throw new NxtError(
+      'run',
+      `${outDir} was run with another prompt (${existing.prompt.hash}, now ${shotHash}); choose another --out`,
+    );
+  }
 }
 
 /** Renders the program the model sees: traced on its failing test with the run's renderer, within budget. */
@@ -224,12 +173,7 @@ export async function runEval(configInput: EvalConfigInput, deps: EvalDeps, outD
   const shots = await buildShots(config, deps);
   const form = config.api === 'chat' ? 'chat' : 'completion';
   await prepareRun(outDir, config, deps, promptHash(shots, config.trace, form));
-  const promptsPath = join(outDir, 'prompts.jsonl');
-  const prompted = new Set(
-    (await readRecords(promptsPath, PromptRecordSchema, { repair: true })).map(
-      (record) => `${record.taskId}\u0000${record.mode}`,
-    ),
-  );
+  const prompts = await resumePromptLog(outDir);
   const sampling = (temperature: number) => ({
     temperature,
     maxTokens: config.maxTokens,
@@ -249,10 +193,9 @@ export async function runEval(configInput: EvalConfigInput, deps: EvalDeps, outD
         : { prompt: completionPrompt(input, shots), stop: [...COMPLETION_STOP] };
     },
     async open(task, mode, _indexes, first) {
-      if (!prompted.has(`${task.id}\u0000${mode}`)) {
+      if (!prompts.has(promptKey(task.id, mode))) {
         // What the model was asked, once per task and mode: the first turn of every sample's conversation.
-        prompted.add(`${task.id}\u0000${mode}`);
-        await appendRecords(promptsPath, [
+        await prompts.append([
           {
             schemaVersion: RUN_SCHEMA_VERSION,
             taskId: task.id,

@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { folderBytes, resultRecord, writeHandMadeRun } from '../../test/support/hand-made-run.js';
+import { ResultRecordSchema, readRecords } from '../runs/index.js';
 import type { Problem } from '../tasks/index.js';
-import { ResultRecordSchema, readRecords } from './records.js';
 import { mergeShards } from './shard.js';
 
 const problem = (id: string): Problem => ({

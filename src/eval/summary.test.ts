@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ResultRecord } from './records.js';
+import type { ResultRecord } from '../runs/index.js';
 import { formatSummary, summarize } from './summary.js';
 
 function result(taskId: string, index: number, pass: boolean): ResultRecord {

@@ -85,6 +85,13 @@ describe('the Batch API', () => {
     expect(server.log.filter((entry) => entry.path === '/files')).toHaveLength(1);
   });
 
+  it("refuses an output line that is not what the Batch API writes, naming the output file's line", async () => {
+    server = await startTestServer({ batchPolls: 1, batchOutputTail: '{"custom_id": "x", "response": {"status_c' });
+    const failed = sampleWithBatch(client(server.url), requests, { pollIntervalMs: 1 });
+    await expect(failed).rejects.toMatchObject({ code: 'llm-batch' });
+    await expect(failed).rejects.toThrow(/^the batch's output file file-\w+:7: not valid JSON \(/);
+  });
+
   it('asks only for what the cache lacks', async () => {
     server = await startTestServer({ batchPolls: 1 });
     const llm = client(server.url);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { toFile } from 'openai';
-import { NxtError } from '../shared/index.js';
+import { z } from 'zod';
+import { formatJsonLines, NxtError, parseJsonLines } from '../shared/index.js';
 import { endpointIdentity, requestKey } from './cache-key.js';
 import { type LlmClient, worstCaseTokens } from './client.js';
 import type { Sample, SampleOutcome, SampleRequest } from './types.js';
@@ -35,11 +36,12 @@ function body(client: LlmClient, request: SampleRequest, n: number): Record<stri
   };
 }
 
-interface OutputLine {
-  custom_id: string;
-  response?: { status_code: number; body?: Record<string, unknown> } | null;
-  error?: { message?: string } | null;
-}
+/** A line of the batch's output file: only what is read of it (an external response, checked). */
+const OutputLineSchema = z.object({
+  custom_id: z.string(),
+  response: z.object({ status_code: z.number(), body: z.record(z.string(), z.unknown()).optional() }).nullish(),
+});
+type OutputLine = z.infer<typeof OutputLineSchema>;
 
 function samplesOf(line: Line, output: OutputLine, chat: boolean): Sample[] {
   const response = output.response?.body as
@@ -159,11 +161,11 @@ async function runBatch(
   let batchId = cache.getBatch(jobKey)?.batchId;
   let batch = batchId ? await sdk.batches.retrieve(batchId) : null;
   if (!batch || ['failed', 'expired', 'cancelled'].includes(batch.status)) {
-    const jsonl = lines
-      .map((line) => JSON.stringify({ custom_id: line.customId, method: 'POST', url: endpoint, body: line.body }))
-      .join('\n');
+    const jsonl = formatJsonLines(
+      lines.map((line) => ({ custom_id: line.customId, method: 'POST', url: endpoint, body: line.body })),
+    );
     const file = await sdk.files.create({
-      file: await toFile(Buffer.from(`${jsonl}\n`), 'nxt-batch.jsonl'),
+      file: await toFile(Buffer.from(jsonl), 'nxt-batch.jsonl'),
       purpose: 'batch',
     });
     batch = await sdk.batches.create({ input_file_id: file.id, endpoint, completion_window: '24h' });
@@ -184,9 +186,11 @@ async function runBatch(
   if (!batch.output_file_id) return;
   const text = await (await sdk.files.content(batch.output_file_id)).text();
   const byId = new Map(lines.map((line) => [line.customId, line]));
-  for (const raw of text.split('\n')) {
-    if (!raw.trim()) continue;
-    const output = JSON.parse(raw) as OutputLine;
+  const outputs = parseJsonLines(text, OutputLineSchema, {
+    from: `the batch's output file ${batch.output_file_id}`,
+    code: 'llm-batch',
+  });
+  for (const { record: output } of outputs.records) {
     const line = byId.get(output.custom_id);
     if (!line) continue;
     const samples = samplesOf(line, output, client.spec.api === 'chat');

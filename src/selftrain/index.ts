@@ -6,14 +6,4 @@ export {
   TrainerSchema,
 } from './config.js';
 export { formatSelftrain, runSelftrain, type SelftrainDeps, type SelftrainResult, summaryOf } from './loop.js';
-export {
-  devRunDir,
-  type IterationState,
-  loadState,
-  type SelftrainState,
-  SelftrainStateSchema,
-  type SelftrainSummary,
-  SelftrainSummarySchema,
-  saveState,
-} from './state.js';
 export { isTrainerName, TRAINER_NAMES, TRAINERS, type TrainerFlags, type TrainerName } from './trainers.js';

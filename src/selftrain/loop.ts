@@ -3,29 +3,26 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  countsByTask,
-  ResultRecordSchema,
-  readRecords,
-  runEval,
-  type Summary,
-  taskPromptInput,
-  type VerdictCache,
-} from '../eval/index.js';
+import { countsByTask, runEval, taskPromptInput, type VerdictCache } from '../eval/index.js';
 import { FineTuner, type LlmClient } from '../llm/index.js';
 import { chatPrompt, formatAnswer } from '../prompt/index.js';
-import type { Sandbox } from '../sandbox/index.js';
-import { NxtError } from '../shared/index.js';
-import type { RepairTask } from '../tasks/index.js';
-import { type SelftrainConfig, type SelftrainConfigInput, SelftrainConfigSchema } from './config.js';
 import {
   devRunDir,
   type IterationState,
   IterationStateSchema,
-  loadState,
+  readResults,
+  readSelftrainState,
   type SelftrainState,
-  saveState,
-} from './state.js';
+  type SelftrainSummary,
+  type Summary,
+  selftrainLayout,
+  writeSelftrainState,
+  writeSelftrainSummary,
+} from '../runs/index.js';
+import type { Sandbox } from '../sandbox/index.js';
+import { formatJsonLines, NxtError } from '../shared/index.js';
+import type { RepairTask } from '../tasks/index.js';
+import { type SelftrainConfig, type SelftrainConfigInput, SelftrainConfigSchema } from './config.js';
 
 export interface SelftrainDeps {
   sandbox: Sandbox;
@@ -81,7 +78,7 @@ function defaultRunCommand(command: string, cwd: string, logFile: string): Promi
 
 /** Per-task pass@1 from a run folder's results. */
 async function passRates(dir: string): Promise<Map<string, number>> {
-  const counts = countsByTask(await readRecords(join(dir, 'results.jsonl'), ResultRecordSchema));
+  const counts = countsByTask(await readResults(dir));
   return new Map([...counts].map(([id, entry]) => [id, entry.n > 0 ? entry.c / entry.n : 0]));
 }
 
@@ -98,7 +95,7 @@ export async function runSelftrain(configInput: SelftrainConfigInput, deps: Self
   const dir = config.out;
   await mkdir(dir, { recursive: true });
   const configHash = hashConfig(config);
-  let state = await loadState(dir);
+  let state = await readSelftrainState(dir);
   if (state && state.configHash !== configHash) {
     throw new NxtError(
       'run',
@@ -117,7 +114,7 @@ export async function runSelftrain(configInput: SelftrainConfigInput, deps: Self
     waiting: null,
     best: null,
   };
-  const save = async () => saveState(dir, state as SelftrainState);
+  const save = async () => writeSelftrainState(dir, state as SelftrainState);
   await save();
 
   const evaluate = async (
@@ -164,7 +161,8 @@ export async function runSelftrain(configInput: SelftrainConfigInput, deps: Self
         phase: 'sampling',
       });
     state.iterations[index] = current;
-    const iterDir = join(dir, `iter-${index}`);
+    const layout = selftrainLayout(dir).iteration(index);
+    const iterDir = layout.dir;
     await mkdir(iterDir, { recursive: true });
 
     if (current.phase === 'sampling') {
@@ -175,12 +173,12 @@ export async function runSelftrain(configInput: SelftrainConfigInput, deps: Self
       const summary = await evaluate(
         current.model,
         tasks,
-        join(iterDir, 'train'),
+        layout.train,
         config.samples,
         index === 0 ? config.shots : 0,
         config.trainTasks,
       );
-      const rates = await passRates(join(iterDir, 'train'));
+      const rates = await passRates(layout.train);
       if (index === 0)
         state.hardSet = trainAll
           .filter((task) => (rates.get(task.id) ?? 0) < config.hardThreshold)
@@ -194,8 +192,7 @@ export async function runSelftrain(configInput: SelftrainConfigInput, deps: Self
       current.tokens = summary.tokens;
       current.costUsd = summary.costUsd;
       const accepted = await writeTrainingSet(
-        iterDir,
-        join(iterDir, 'train'),
+        layout,
         trainAll.filter((task) => hard.has(task.id)),
         config,
         deps,
@@ -268,23 +265,22 @@ export async function runSelftrain(configInput: SelftrainConfigInput, deps: Self
       ).iteration ?? null)
     : null;
   await save();
-  await writeFile(join(dir, 'summary.json'), `${JSON.stringify(summaryOf(state, config), null, 2)}\n`);
+  await writeSelftrainSummary(dir, summaryOf(state, config));
   return { status: 'done', message: formatSelftrain(state, config), state };
 }
 
 async function writeTrainingSet(
-  iterDir: string,
-  runDir: string,
+  layout: ReturnType<ReturnType<typeof selftrainLayout>['iteration']>,
   hardTasks: readonly RepairTask[],
   config: SelftrainConfig,
   deps: SelftrainDeps,
   iteration: number,
 ): Promise<{ samples: number; tasks: number }> {
-  const results = (await readRecords(join(runDir, 'results.jsonl'), ResultRecordSchema))
+  const results = (await readResults(layout.train))
     .filter((result) => result.pass && result.mode === 'sample' && result.program !== null)
     .sort((a, b) => a.taskId.localeCompare(b.taskId, 'en', { numeric: true }) || a.index - b.index);
-  const openai: string[] = [];
-  const hf: string[] = [];
+  const openai: { messages: unknown[] }[] = [];
+  const hf: Record<string, unknown>[] = [];
   const perTask = new Map<string, number>();
   for (const task of hardTasks) {
     const mine = results.filter((result) => result.taskId === task.id);
@@ -307,12 +303,12 @@ async function writeTrainingSet(
       perTask.set(task.id, (perTask.get(task.id) ?? 0) + 1);
       const answer = formatAnswer(result.rationale ?? '', result.program as string);
       const messages = [...prompt, { role: 'assistant' as const, content: answer }];
-      openai.push(JSON.stringify({ messages }));
-      hf.push(JSON.stringify({ messages, task_id: task.id, iteration, sample: result.index }));
+      openai.push({ messages });
+      hf.push({ messages, task_id: task.id, iteration, sample: result.index });
     }
   }
-  await writeFile(join(iterDir, 'sft.openai.jsonl'), openai.length ? `${openai.join('\n')}\n` : '');
-  await writeFile(join(iterDir, 'sft.hf.jsonl'), hf.length ? `${hf.join('\n')}\n` : '');
+  await writeFile(layout.sftOpenai, formatJsonLines(openai));
+  await writeFile(layout.sftHf, formatJsonLines(hf));
   return { samples: openai.length, tasks: perTask.size };
 }
 
@@ -375,8 +371,8 @@ async function train(
   return { status: 'trained', model: deps.derive(config.baseModel, model) };
 }
 
-/** The per-iteration table as data. */
-export function summaryOf(state: SelftrainState, config: SelftrainConfig) {
+/** The per-iteration table as data (what summary.json holds). */
+export function summaryOf(state: SelftrainState, config: SelftrainConfig): SelftrainSummary {
   return {
     schemaVersion: 1,
     baseModel: config.baseModel,

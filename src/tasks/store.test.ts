@@ -106,7 +106,7 @@ describe('readRecords', () => {
       /^data\/mbpp\.jsonl:2: not valid JSON/,
     );
     expect(() => readRecords(loaded('{"task_id": 1, "text": "a"}\n{"task_id": 2}\n'), Record)).toThrow(
-      /^data\/mbpp\.jsonl:2: unexpected record:\n✖ Invalid input: expected string, received undefined\n {2}→ at text$/,
+      /^data\/mbpp\.jsonl:2: not a valid record:\n✖ Invalid input: expected string, received undefined\n {2}→ at text$/,
     );
     expect(() => readRecords(loaded('{"task_id": 1, "text": "a"}\n'), Record)).toThrow(
       'data/mbpp.jsonl holds 1 records, expected 2',

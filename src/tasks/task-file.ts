@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { z } from 'zod';
-import { NxtError } from '../shared/index.js';
+import { formatJsonLines, NxtError, parseJsonLines } from '../shared/index.js';
 import { type Problem, ProblemSchema, type RepairTask, RepairTaskSchema } from './schema.js';
 
 /** Writes tasks as JSONL, one task per line. */
 export async function writeTaskFile(path: string, tasks: readonly (Problem | RepairTask)[]): Promise<void> {
-  await writeFile(path, tasks.map((task) => JSON.stringify(task)).join('\n') + (tasks.length ? '\n' : ''));
+  await writeFile(path, formatJsonLines(tasks));
 }
 
 /** Reads a JSONL task file (an export, a built MBPP-R or synthetic set); errors name the line. */
@@ -19,22 +19,19 @@ export async function readTaskFile(path: string): Promise<(Problem | RepairTask)
     throw new NxtError('data', `cannot read task file ${path}: ${(error as Error).message}`);
   }
   const sha256 = createHash('sha256').update(text).digest('hex');
-  const tasks: (Problem | RepairTask)[] = [];
-  for (const [index, line] of text.split('\n').entries()) {
-    if (line.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (error) {
-      throw new NxtError('data', `${path}:${index + 1}: not valid JSON (${(error as Error).message})`);
-    }
-    const schema = value && typeof value === 'object' && 'buggyProgram' in value ? RepairTaskSchema : ProblemSchema;
-    const parsed = schema.safeParse(withDefaults(value, path, index + 1, sha256));
-    if (!parsed.success)
-      throw new NxtError('data', `${path}:${index + 1}: not a task:\n${z.prettifyError(parsed.error)}`);
-    tasks.push(parsed.data);
-  }
-  return tasks;
+  // A line is a repair task when it has a buggy program, else a problem; the fields it leaves out default.
+  const { records } = parseJsonLines(text, (value, line) => taskLine(value, path, line, sha256), {
+    from: path,
+    code: 'data',
+    what: 'task',
+  });
+  return records.map(({ record }) => record);
+}
+
+/** The schema of one task file line: its defaults (which name the line) filled in, then checked. */
+function taskLine(value: unknown, path: string, line: number, sha256: string) {
+  const schema = value && typeof value === 'object' && 'buggyProgram' in value ? RepairTaskSchema : ProblemSchema;
+  return z.preprocess((raw) => withDefaults(raw, path, line, sha256), schema as z.ZodType<Problem | RepairTask>);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { agreement, parseRating, type Rating } from './ratings.js';
+import type { Rating } from '../runs/index.js';
+import { agreement, parseRating } from './ratings.js';
 
 const sample = { taskId: 'Python/3', mode: 'sample', index: 0 } as const;
 

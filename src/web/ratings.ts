@@ -1,14 +1,4 @@
-import { join } from 'node:path';
-import {
-  appendRecords,
-  type Rating,
-  type RatingInput,
-  RatingRecordSchema,
-  RatingSchema,
-  readRecords,
-} from '../eval/index.js';
-
-export { type Rating, RatingSchema };
+import { type Rating, type RatingInput, RatingSchema, resultKey } from '../runs/index.js';
 
 /** Validates a rating sent by the viewer's form; the message names each field to fix ("correctness: choose ..."). */
 export function parseRating(input: unknown): { rating: RatingInput; error: null } | { rating: null; error: string } {
@@ -18,25 +8,6 @@ export function parseRating(input: unknown): { rating: RatingInput; error: null 
     issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message,
   );
   return { rating: null, error: `rating not saved: ${problems.join('; ')}` };
-}
-
-/**
- * Adds a rating to the run's ratings.jsonl (through the one JSONL writer: whole lines, never
- * interleaved). The viewer writes that file, so it first repairs what a stopped write left (a torn
- * last line is cut, a whole one ended); a damaged line elsewhere or a link is a `run` error, and
- * nothing is written.
- */
-export async function appendRating(runDir: string, rating: RatingInput): Promise<Rating> {
-  const path = join(runDir, 'ratings.jsonl');
-  await readRecords(path, RatingRecordSchema, { repair: true });
-  const stored = { ...rating, at: new Date().toISOString() };
-  await appendRecords(path, [stored]);
-  return stored;
-}
-
-/** Every rating of a run, oldest first; a damaged line (a torn last one too) or a link is an error naming it. */
-export function readRatings(runDir: string): Promise<Rating[]> {
-  return readRecords(join(runDir, 'ratings.jsonl'), RatingRecordSchema);
 }
 
 const csvCell = (value: unknown) => {
@@ -85,7 +56,7 @@ export interface Agreement {
 export function agreement(ratings: readonly Rating[]): Agreement {
   const latest = new Map<string, Map<string, Rating>>();
   for (const rating of ratings) {
-    const sample = `${rating.taskId}#${rating.mode}#${rating.index}`;
+    const sample = resultKey(rating.taskId, rating.mode, rating.index);
     const byRater = latest.get(sample) ?? new Map<string, Rating>();
     byRater.set(rating.rater, rating);
     latest.set(sample, byRater);

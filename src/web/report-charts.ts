@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
-import type { Summary } from '../eval/index.js';
+import type { Summary } from '../runs/index.js';
 import { chartSvg } from './charts.js';
 import type { EvalRun, SelftrainRun } from './report-data.js';
 

@@ -1,14 +1,16 @@
-import { existsSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import {
   describeRun,
+  devRunDir,
+  isRunFolder,
+  RUN_FILES,
   type RunDescription,
-  RunManifestSchema,
-  readRunJson,
+  readRunManifest,
+  readRunSummary,
+  readSelftrainSummary,
+  type SelftrainSummary,
   type Summary,
-  SummarySchema,
-} from '../eval/index.js';
-import { devRunDir, type SelftrainSummary, SelftrainSummarySchema } from '../selftrain/index.js';
+} from '../runs/index.js';
 import { NxtError } from '../shared/index.js';
 
 export interface EvalRun {
@@ -45,21 +47,22 @@ export type Run = EvalRun | SelftrainRun;
  * files are checked against their schemas; a link, or a file of the wrong shape, is an error naming it.
  */
 export async function loadRun(dir: string): Promise<Run> {
-  const manifest = await readRunJson(join(dir, 'manifest.json'), RunManifestSchema);
+  const manifest = await readRunManifest(dir);
   if (manifest) {
-    const summary = await readRunJson(join(dir, 'summary.json'), SummarySchema);
-    if (!summary) throw new NxtError('usage', `${dir} has no summary.json yet: finish or resume the run first`);
+    const summary = await readRunSummary(dir);
+    if (!summary) throw new NxtError('usage', `${dir} has no ${RUN_FILES.summary} yet: finish or resume the run first`);
     return { kind: 'eval', name: basename(dir), run: describeRun(manifest), summary };
   }
-  if (existsSync(join(dir, 'state.json'))) {
-    const summary = await readRunJson(join(dir, 'summary.json'), SelftrainSummarySchema);
+  // Without a manifest, a run folder is a self-training one.
+  if (isRunFolder(dir)) {
+    const summary = await readSelftrainSummary(dir);
     if (summary) return { kind: 'selftrain', name: basename(dir), summary, rows: await selftrainRows(dir, summary) };
   }
-  throw new NxtError('usage', `${dir} is not an nxt run folder (no manifest.json or self-training summary)`);
+  throw new NxtError('usage', `${dir} is not an nxt run folder (no ${RUN_FILES.manifest} or self-training summary)`);
 }
 
 async function devInterval(runDir: string): Promise<[number, number] | null> {
-  const summary = await readRunJson(join(runDir, 'summary.json'), SummarySchema);
+  const summary = await readRunSummary(runDir);
   return summary?.['pass@k'].intervals['pass@1'] ?? null;
 }
 

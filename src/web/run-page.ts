@@ -1,8 +1,8 @@
-import { type Rating, type RunDescription, type Summary, sealingLine } from '../eval/index.js';
+import { sealingLine } from '../eval/index.js';
+import { type Rating, RUN_FILES, type RunDescription, type RunIndex, type Summary } from '../runs/index.js';
 import type { RepairTask } from '../tasks/index.js';
 import { escapeHtml, percent, problemsHtml } from './html.js';
 import { type Agreement, agreement } from './ratings.js';
-import type { RunIndex } from './run-index.js';
 
 const PAGE_SIZE = 50;
 
@@ -106,7 +106,7 @@ export function renderRunPage(input: RunPageInput): string {
     summary?.sealing ? `<p id="sealing" class="muted">${escapeHtml(sealingLine(summary.sealing))}</p>` : '',
     filtersForm(input, labels),
     tasksTable(input, matchingTasks(input)),
-    `<h3>Ratings</h3><p>${ratings.length} ratings; ${agree.samples} samples rated by several raters. ${agreementHtml(agree)} <a href="${runLink}/ratings.jsonl">JSONL</a> · <a href="${runLink}/ratings.csv">CSV</a></p>`,
+    `<h3>Ratings</h3><p>${ratings.length} ratings; ${agree.samples} samples rated by several raters. ${agreementHtml(agree)} <a href="${runLink}/${RUN_FILES.ratings}">JSONL</a> · <a href="${runLink}/ratings.csv">CSV</a></p>`,
     problemsHtml(input.problems),
   ].join('');
 }

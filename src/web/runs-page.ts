@@ -3,12 +3,11 @@ import { join, relative } from 'node:path';
 import {
   describeRun,
   isRunFolder,
-  RunManifestSchema,
-  readRunJson,
+  readRunManifest,
+  readRunSummary,
+  readSelftrainSummary,
   type Summary,
-  SummarySchema,
-} from '../eval/index.js';
-import { SelftrainSummarySchema } from '../selftrain/index.js';
+} from '../runs/index.js';
 import { describeError, isNxtError } from '../shared/index.js';
 import { escapeHtml, percent, problemsHtml } from './html.js';
 
@@ -49,7 +48,7 @@ function sealedShare(summary: Summary | null): string {
 
 /** A self-training run's row: dev pass@1 and accepted samples per iteration; null while it has no summary. */
 async function selftrainRow(name: string, dir: string): Promise<string | null> {
-  const summary = await readRunJson(join(dir, 'summary.json'), SelftrainSummarySchema);
+  const summary = await readSelftrainSummary(dir);
   if (!summary) return null;
   const curve = summary.iterations
     .map(
@@ -62,9 +61,9 @@ async function selftrainRow(name: string, dir: string): Promise<string | null> {
 
 /** One run's row of the runs list, from its manifest and summary (each checked against its schema). */
 async function runRow(name: string, dir: string): Promise<string | null> {
-  const manifest = await readRunJson(join(dir, 'manifest.json'), RunManifestSchema);
+  const manifest = await readRunManifest(dir);
   if (!manifest) return selftrainRow(name, dir);
-  const summary = await readRunJson(join(dir, 'summary.json'), SummarySchema);
+  const summary = await readRunSummary(dir);
   const values = summary?.['pass@k'].values ?? {};
   const run = describeRun(manifest);
   const cells = [

@@ -1,4 +1,4 @@
-import type { PromptRecord, ResultRecord } from '../eval/index.js';
+import type { PromptRecord, ResultRecord } from '../runs/index.js';
 import { notRunReasons } from '../sandbox/index.js';
 import type { RepairTask } from '../tasks/index.js';
 import { renderTrace, type Trace } from '../trace/index.js';

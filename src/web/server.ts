@@ -1,24 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import { realpathSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import {
+  appendRating,
   describeRun,
   isRunFolder,
-  PromptRecordSchema,
-  RunManifestSchema,
-  readRecords,
-  readRunJson,
-  SummarySchema,
-} from '../eval/index.js';
+  RUN_FILES,
+  RunIndex,
+  readPrompts,
+  readRatings,
+  readRunManifest,
+  readRunSummary,
+} from '../runs/index.js';
 import type { Sandbox } from '../sandbox/index.js';
+import { formatJsonLines } from '../shared/index.js';
 import type { RepairTask } from '../tasks/index.js';
 import type { Trace } from '../trace/index.js';
 import { escapeHtml, page, problemsHtml, STYLE_SOURCE } from './html.js';
 import { RATE_SCRIPT } from './rate-script.js';
-import { appendRating, parseRating, ratingsCsv, readRatings } from './ratings.js';
-import { RunIndex } from './run-index.js';
+import { parseRating, ratingsCsv } from './ratings.js';
 import { renderRunPage } from './run-page.js';
 import { problemOf, runsPage } from './runs-page.js';
 import { renderSamplePage } from './sample-page.js';
@@ -153,7 +155,7 @@ async function runRoute(c: Context, folders: RunFolders) {
   const dir = folders.dir(name);
   if (!dir) return notFound(c, 'No such run.');
   const { problems, attempt } = problemList();
-  const manifest = await attempt(() => readRunJson(join(dir, 'manifest.json'), RunManifestSchema), null);
+  const manifest = await attempt(() => readRunManifest(dir), null);
   if (!manifest) return notFound(c, 'Not a run folder with a manifest.', problems);
   const run = describeRun(manifest);
   const index = await attempt(() => folders.index(dir), null);
@@ -170,7 +172,7 @@ async function runRoute(c: Context, folders: RunFolders) {
       page: Math.max(1, Number(c.req.query('page') ?? 1) || 1),
     },
     ratings: await attempt(() => readRatings(dir), []),
-    summary: await attempt(() => readRunJson(join(dir, 'summary.json'), SummarySchema), null),
+    summary: await attempt(() => readRunSummary(dir), null),
     problems,
   });
   return c.html(page(name, html));
@@ -205,7 +207,7 @@ async function sampleRoute(c: Context, folders: RunFolders, token: string) {
   const mode = c.req.param('mode') ?? '';
   const sampleIndex = Number(c.req.param('index'));
   const { problems, attempt } = problemList();
-  const manifest = await attempt(() => readRunJson(join(dir, 'manifest.json'), RunManifestSchema), null);
+  const manifest = await attempt(() => readRunManifest(dir), null);
   const index = manifest ? await attempt(() => folders.index(dir), null) : null;
   const entry = index?.entries.find(
     (item) => item.taskId === taskId && item.mode === mode && item.index === sampleIndex,
@@ -215,7 +217,7 @@ async function sampleRoute(c: Context, folders: RunFolders, token: string) {
   const title = `${taskId} · ${mode} ${sampleIndex}`;
   if (!result) return c.html(page(title, problemsHtml(problems)), 500);
   const task = (await folders.tasks(describeRun(manifest).dataset)).get(taskId);
-  const prompts = await attempt(() => readRecords(join(dir, 'prompts.jsonl'), PromptRecordSchema), []);
+  const prompts = await attempt(() => readPrompts(dir), []);
   const prompt = prompts.find((record) => record.taskId === taskId && record.mode === mode) ?? null;
   const html = await renderSamplePage({ runName: name, task, result, prompt, traceOf: folders.traceOf });
   return c.html(page(title, `${html}${problemsHtml(problems)}`, { token }));
@@ -246,9 +248,10 @@ function ratingRoutes(app: Hono, folders: RunFolders, token: string): void {
       return c.body(ratingsCsv(ratings));
     }
     c.header('Content-Type', 'application/x-ndjson; charset=utf-8');
-    return c.body(ratings.map((rating) => JSON.stringify(rating)).join('\n') + (ratings.length ? '\n' : ''));
+    return c.body(formatJsonLines(ratings));
   };
-  app.get('/run/:name/ratings.jsonl', exportRatings('jsonl'));
+  // The JSONL export is the run's ratings file as validated records: it has its name.
+  app.get(`/run/:name/${RUN_FILES.ratings}`, exportRatings('jsonl'));
   app.get('/run/:name/ratings.csv', exportRatings('csv'));
 }
 

@@ -113,7 +113,9 @@ describe('nxt data', () => {
     const result = await cli(['data', 'export', file, '--out', join(dir, 'y.jsonl')]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(
-      new RegExp(`^nxt: ${file}:1: not a task:\\n✖ Invalid input: expected string, received undefined\\n {2}→ at id`),
+      new RegExp(
+        `^nxt: ${file}:1: not a valid task:\\n✖ Invalid input: expected string, received undefined\\n {2}→ at id`,
+      ),
     );
   });
 

@@ -57,6 +57,24 @@ describe('reading commands', () => {
     expect(result.stderr).toContain(`${join(run, 'results.jsonl')}:4: not a valid record`);
   });
 
+  it('eval proxy reads the manifest as every reader does, and says which run an import or a proxy run is not', async () => {
+    const student = ['--student', 'x@http://127.0.0.1:9/v1'];
+    const imported = await cli('eval', 'proxy', '--from', other, ...student);
+    expect(imported.code).toBe(2);
+    expect(imported.stderr).toBe(
+      `nxt: ${other} is an import: it holds programs without rationales; eval proxy reads the rationales of an eval run (nxt eval)\n`,
+    );
+    const teacher = join(dir, 'teacher-run');
+    const proxy = writeHandMadeRun(join(dir, 'proxy-run'), results, {
+      manifest: { kind: 'proxy', from: teacher, student: 'small', file: undefined, fileSha256: undefined },
+    });
+    const proxied = await cli('eval', 'proxy', '--from', proxy, ...student);
+    expect(proxied.code).toBe(2);
+    expect(proxied.stderr).toBe(
+      `nxt: ${proxy} is a proxy run: its rationales are those of ${teacher}; give that run with --from\n`,
+    );
+  });
+
   it('refuse a file that is a symbolic link instead of reading where it points', async () => {
     const outside = writeHandMadeRun(join(dir, 'outside'), results);
     const secret = join(dir, 'secret.json');

@@ -113,7 +113,7 @@ describe("the README's eval commands, as written", () => {
     writeFileSync(join(home, 'their-samples.jsonl'), lines.slice(0, 2).join('\n'));
     const other = await nxt(readmeLine('nxt eval import'));
     expect(other.code).toBe(2);
-    expect(other.stderr).toMatch(/holds another run/);
+    expect(other.stderr).toMatch(/holds a run with different settings \(fileSha256\)/);
 
     const compared = await nxt(readmeLine('nxt compare'));
     expect(compared.code, compared.stderr).toBe(0);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLlmClient, type LlmClient, ModelSpecSchema, SampleCache } from '../../src/llm/index.js';
 import { startTestServer, type TestServer } from '../../src/llm/testing/test-server.js';
+import { readSelftrainSummary } from '../../src/runs/index.js';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { runSelftrain } from '../../src/selftrain/index.js';
 import { DataStore, loadDataset, type RepairTask } from '../../src/tasks/index.js';
@@ -245,5 +246,7 @@ describe('the self-training loop', () => {
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(summary).toMatchObject({ hardSet: 5, trainTasks: 6, best: 1, bestModel: second?.trainedModel });
     expect(summary.iterations[1].acceptedPerTask).toBe(1);
+    // What selftrain writes is what readers (viewer, report) read: the one schema of the summary.
+    expect(await readSelftrainSummary(out)).toEqual(summary);
   }, 120_000);
 });

@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ResultRecord, summarize } from '../../src/eval/index.js';
+import type { SelftrainSummary } from '../../src/runs/index.js';
 
 /** A judged result of `taskId` (sample `index`), passing or not: the least a results.jsonl line holds. */
 export function resultRecord(taskId: string, index: number, pass: boolean): ResultRecord {
@@ -67,4 +68,38 @@ export function folderBytes(dir: string): Record<string, string> {
       .filter((entry) => entry.isFile() || entry.isSymbolicLink())
       .map((entry) => [entry.name, entry.isFile() ? readFileSync(join(dir, entry.name), 'base64') : 'link']),
   );
+}
+
+/** What a report shows of a self-training run: the base model's dev score and each iteration's. */
+interface ShownSelftrain {
+  baseModel: string;
+  baseDev: Record<string, number> | null;
+  best: number | null;
+  iterations: {
+    iteration: number;
+    accepted: number;
+    trainFixRate: number | null;
+    dev: Record<string, number> | null;
+  }[];
+}
+
+/** A self-training summary.json as nxt writes it, from what a report shows (the other fields filled in). */
+export function selftrainSummary(shown: ShownSelftrain): SelftrainSummary {
+  return {
+    schemaVersion: 1,
+    hardSet: 2,
+    trainTasks: 4,
+    bestModel: shown.best === null ? null : `trained-${shown.best}`,
+    ...shown,
+    iterations: shown.iterations.map((iteration) => ({
+      model: iteration.iteration === 0 ? shown.baseModel : `trained-${iteration.iteration - 1}`,
+      samplesDrawn: 8,
+      acceptedTasks: Math.min(2, iteration.accepted),
+      acceptedPerTask: iteration.accepted / Math.max(1, Math.min(2, iteration.accepted)),
+      trainedModel: `trained-${iteration.iteration}`,
+      tokens: { prompt: 100, completion: 50 },
+      costUsd: null,
+      ...iteration,
+    })),
+  };
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../src/web/index.js';
+import { selftrainSummary } from '../support/hand-made-run.js';
 import { HOSTILE, HOSTILE_NAME, writeHostileRuns, writeHostileSelftrain } from '../support/hostile-run.js';
 import { chromiumPath, NO_CHROMIUM } from '../support/processes.js';
 
@@ -21,7 +22,10 @@ function namedSelftrain(): string {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'state.json'), '{}');
   const iterations = [{ iteration: 0, accepted: 1, trainFixRate: 0.5, dev: { 'pass@1': 0.5 } }];
-  writeFileSync(join(dir, 'summary.json'), JSON.stringify({ baseModel: HOSTILE, baseDev: null, best: 0, iterations }));
+  writeFileSync(
+    join(dir, 'summary.json'),
+    JSON.stringify(selftrainSummary({ baseModel: HOSTILE, baseDev: null, best: 0, iterations })),
+  );
   return dir;
 }
 

@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SummarySchema } from '../../src/eval/index.js';
+import { devRunDir } from '../../src/runs/index.js';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { devRunDir } from '../../src/selftrain/index.js';
 import { buildReport } from '../../src/web/index.js';
 import { makeDemoRun } from '../support/demo-run.js';
+import { selftrainSummary } from '../support/hand-made-run.js';
 import { chromiumPath, NO_CHROMIUM } from '../support/processes.js';
 
 const runsDir = mkdtempSync(join(tmpdir(), 'nxt-report-'));
@@ -75,17 +76,19 @@ describe('nxt report', () => {
       writeFileSync(join(selftrain, 'state.json'), '{}');
       writeFileSync(
         join(selftrain, 'summary.json'),
-        JSON.stringify({
-          baseModel: 'b',
-          baseDev: { 'pass@1': 0.1 },
-          best: 1,
-          iterations: [0, 1].map((iteration) => ({
-            iteration,
-            accepted: 3 + iteration,
-            trainFixRate: 0.2,
-            dev: { 'pass@1': 0.3 + 0.2 * iteration },
-          })),
-        }),
+        JSON.stringify(
+          selftrainSummary({
+            baseModel: 'b',
+            baseDev: { 'pass@1': 0.1 },
+            best: 1,
+            iterations: [0, 1].map((iteration) => ({
+              iteration,
+              accepted: 3 + iteration,
+              trainFixRate: 0.2,
+              dev: { 'pass@1': 0.3 + 0.2 * iteration },
+            })),
+          }),
+        ),
       );
       const report = await buildReport([join(runsDir, 'demo'), selftrain]);
       expect(report.html).not.toMatch(/<script|<link|src="http/);
@@ -189,7 +192,7 @@ describe('nxt report', () => {
         { iteration: 0, accepted: 3, trainFixRate: 0.2, dev: demo['pass@k'].values },
         { iteration: 1, accepted: 4, trainFixRate: 0.3, dev: null },
       ];
-      const summary = { baseModel: 'b', baseDev: demo['pass@k'].values, best: 0, iterations };
+      const summary = selftrainSummary({ baseModel: 'b', baseDev: demo['pass@k'].values, best: 0, iterations });
       writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary));
       const report = await buildReport([dir]);
       const seen = await inChromium(report.html, async (page) => {

@@ -1,7 +1,7 @@
+import type { Judged } from '../../runs/index.js';
 import type { Sandbox } from '../../sandbox/index.js';
 import type { Problem } from '../../tasks/index.js';
 import type { TraceFormat } from '../../trace/index.js';
-import type { Judged } from '../records.js';
 
 /** What a strategy knows when it writes the feedback for the next turn. */
 export interface FeedbackContext {

@@ -60,6 +60,8 @@ export interface TestServerOptions {
   supportsN?: boolean;
   /** Polls of a batch before it completes, and of a fine-tuning job before it succeeds. */
   batchPolls?: number;
+  /** Text added to the end of a batch's output file (a damaged line, as a broken server could send). */
+  batchOutputTail?: string;
   fineTunePolls?: number;
   /** Make fine-tuning jobs fail instead of succeeding. */
   fineTuneFails?: boolean;
@@ -315,7 +317,7 @@ export async function startTestServer(initial: TestServerOptions = {}): Promise<
       id,
       filename: 'batch_output.jsonl',
       purpose: 'batch_output',
-      content: Buffer.from(`${output.join('\n')}\n`),
+      content: Buffer.from(`${output.join('\n')}\n${state.options.batchOutputTail ?? ''}`),
       createdAt: Date.now(),
     });
     Object.assign(batch, {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { appendRecords, readRecords } from './records.js';
+import { appendRecords, readRecords } from './io.js';
 
 describe('appendRecords', () => {
   it('never interleaves concurrent batches: 40 KB answers × 20 samples × 8 tasks, every line parses', async () => {

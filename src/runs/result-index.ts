@@ -1,7 +1,8 @@
-import { join } from 'node:path';
-import { z } from 'zod';
-import { openRunFile, type ResultRecord, ResultRecordSchema } from '../eval/index.js';
-import { NxtError } from '../shared/index.js';
+import type { FileHandle } from 'node:fs/promises';
+import { checkJsonLine, jsonLineBytes, NxtError } from '../shared/index.js';
+import { runFile } from './files.js';
+import { openRunFile } from './io.js';
+import { type Mode, type ResultRecord, ResultRecordSchema } from './records.js';
 
 /** Where one result lives in results.jsonl, with the little needed to list and filter it. */
 export interface IndexEntry {
@@ -10,7 +11,7 @@ export interface IndexEntry {
   /** 1-based line in results.jsonl, for messages. */
   line: number;
   taskId: string;
-  mode: 'sample' | 'greedy';
+  mode: Mode;
   index: number;
   pass: boolean;
   outcome: ResultRecord['outcome'];
@@ -41,7 +42,7 @@ export class RunIndex {
   #lines = 0;
 
   constructor(runDir: string) {
-    this.path = join(runDir, 'results.jsonl');
+    this.path = runFile(runDir, 'results');
   }
 
   /** Reads whatever was appended since the last call; a link or a file that is not a regular one is a `run` error. */
@@ -67,47 +68,35 @@ export class RunIndex {
     this.#lines = 0;
   }
 
-  async #scan(handle: NonNullable<Awaited<ReturnType<typeof openRunFile>>>, size: number): Promise<void> {
-    const buffer = Buffer.alloc(1 << 16);
-    let offset = this.#scanned;
-    let position = this.#scanned;
-    let pending: Buffer = Buffer.alloc(0);
-    while (position < size) {
-      const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, size - position), position);
-      if (bytesRead === 0) break;
-      position += bytesRead;
-      pending = Buffer.concat([pending, buffer.subarray(0, bytesRead)]);
-      for (let newline = pending.indexOf(10); newline >= 0; newline = pending.indexOf(10)) {
-        this.#add(pending.subarray(0, newline), offset, true);
-        offset += newline + 1;
+  async #scan(handle: FileHandle, size: number): Promise<void> {
+    for await (const { bytes, offset, ended } of jsonLineBytes(handle, this.#scanned, size)) {
+      if (ended) {
+        this.#add(bytes, offset, true);
         this.#lines += 1;
-        pending = pending.subarray(newline + 1);
+        this.#scanned = offset + bytes.length + 1;
+      } else if (this.#add(bytes, offset, false)) {
+        // A last line without its newline is read when it is a whole record...
+        this.#scanned = offset + bytes.length;
+      } else {
+        // ...else named, and read again next time.
+        this.incomplete = `${this.path}:${this.#lines + 1}: the last line is incomplete`;
       }
     }
-    // A last line without its newline: read when it is a whole record, else named and read again next time.
-    if (pending.length > 0 && this.#add(pending, offset, false)) offset += pending.length;
-    else if (pending.length > 0) this.incomplete = `${this.path}:${this.#lines + 1}: the last line is incomplete`;
-    this.#scanned = offset;
   }
 
   /** Indexes one line; false when it is not a result record (a whole line then counts as a problem). */
   #add(line: Buffer, offset: number, whole: boolean): boolean {
-    if (line.toString('utf8').trim() === '') return true;
+    const text = line.toString('utf8');
+    if (text.trim() === '') return true;
     const number = this.#lines + 1;
-    let parsed: ReturnType<typeof IndexFieldsSchema.safeParse> | null = null;
-    try {
-      parsed = IndexFieldsSchema.safeParse(JSON.parse(line.toString('utf8')));
-    } catch {
-      // not JSON
-    }
-    if (parsed?.success) {
-      this.entries.push({ offset, length: line.length, line: number, ...parsed.data });
+    const checked = checkJsonLine(text, number, IndexFieldsSchema, { what: 'result' });
+    if (checked.success) {
+      this.entries.push({ offset, length: line.length, line: number, ...checked.data });
       return true;
     }
     if (!whole) return false;
     this.problemCount += 1;
-    const why = parsed ? `:\n${z.prettifyError(parsed.error)}` : ' (bad JSON)';
-    if (this.problems.length < MAX_PROBLEMS) this.problems.push(`${this.path}:${number}: not a valid result${why}`);
+    if (this.problems.length < MAX_PROBLEMS) this.problems.push(`${this.path}:${number}: ${checked.problem}`);
     return false;
   }
 
@@ -118,16 +107,9 @@ export class RunIndex {
     try {
       const buffer = Buffer.alloc(entry.length);
       await handle.read(buffer, 0, entry.length, entry.offset);
-      let raw: unknown = null;
-      try {
-        raw = JSON.parse(buffer.toString('utf8'));
-      } catch {
-        // reported below
-      }
-      const parsed = ResultRecordSchema.safeParse(raw);
-      if (!parsed.success)
-        throw new NxtError('run', `${this.path}:${entry.line}: not a valid result:\n${z.prettifyError(parsed.error)}`);
-      return parsed.data;
+      const checked = checkJsonLine(buffer.toString('utf8'), entry.line, ResultRecordSchema, { what: 'result' });
+      if (!checked.success) throw new NxtError('run', `${this.path}:${entry.line}: ${checked.problem}`);
+      return checked.data;
     } finally {
       await handle.close();
     }
