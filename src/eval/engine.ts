@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { ChatMessage, LlmClient, SampleOutcome } from '../llm/index.js';
-import { COMPLETION_STOP, parseAnswer } from '../prompt/index.js';
+import { COMPLETION_STOP, continueCompletion, parseAnswer } from '../prompt/index.js';
 import type { Sandbox } from '../sandbox/index.js';
 import { isRepairTask, type Problem } from '../tasks/index.js';
 import type { TraceFormat } from '../trace/index.js';
@@ -256,7 +256,7 @@ export async function runEngine<Context, Task extends Problem>(
       if (messages) {
         messages = [...messages, { role: 'assistant', content: lastText }, { role: 'user', content: feedback }];
       } else {
-        prompt = `${prompt}${lastText}\n\n### Feedback\n${feedback}\n\n### Answer\n`;
+        prompt = continueCompletion(prompt ?? '', lastText, feedback);
       }
       const [next] = await client.sample({
         ...(messages ? { messages } : { prompt: prompt as string, stop: conversation.stop ?? [...COMPLETION_STOP] }),

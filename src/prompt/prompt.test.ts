@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseAnswer, stripCode } from './parse.js';
-import { chatPrompt, completionPrompt, type PromptInput, promptHash } from './template.js';
+import { chatPrompt, completionPrompt, continueCompletion, type PromptInput, promptHash } from './template.js';
 
 const input: PromptInput = {
   description: 'Return x plus one.',
@@ -58,6 +58,24 @@ describe('the repair prompt', () => {
     const text = completionPrompt(input, [shot]);
     expect(text.match(/### Task/g)).toHaveLength(2);
     expect(text.endsWith('### Answer\n')).toBe(true);
+  });
+
+  it('continues the completion form with the answer, the feedback and the next answer heading', () => {
+    const first = completionPrompt(input, []);
+    const next = continueCompletion(first, 'It adds 2.\n```python\nx\n```', 'Test 1 still fails.');
+    expect(next.startsWith(first)).toBe(true);
+    expect(next.slice(first.length)).toMatchInlineSnapshot(`
+      "It adds 2.
+      \`\`\`python
+      x
+      \`\`\`
+
+      ### Feedback
+      Test 1 still fails.
+
+      ### Answer
+      "
+    `);
   });
 
   it('has a hash that changes with the exemplars, the renderer and the form', () => {

@@ -90,6 +90,14 @@ export function completionPrompt(input: PromptInput, shots: readonly Shot[]): st
   return parts.join('\n');
 }
 
+/**
+ * The completion form one feedback turn later: the document so far, the model's answer to it, the
+ * feedback on that answer, and the heading the next answer follows (multi-turn strategies).
+ */
+export function continueCompletion(prompt: string, answer: string, feedback: string): string {
+  return `${prompt}${answer}\n\n### Feedback\n${feedback}\n\n### Answer\n`;
+}
+
 /** A short hash of everything fixed about the prompt (version, wording, exemplars, form, renderer). */
 export function promptHash(shots: readonly Shot[], traceFormat: TraceFormat, form: 'chat' | 'completion'): string {
   const placeholder: PromptInput = {
