@@ -413,7 +413,7 @@ describe('the nxt executable', () => {
 describe('choice tables', () => {
   it('every strategy, trace format, dataset and trainer of its table is offered in --help and named when refused', async () => {
     const { STRATEGIES, STRATEGY_NAMES } = await import('../eval/strategies/index.js');
-    const { PROMPT_TRACE_FORMATS, TRACE_FORMAT_TABLE } = await import('../trace/formats.js');
+    const { PROMPT_TRACE_FORMATS, TRACE_FORMAT_TABLE, TRACE_FORMATS } = await import('../trace/formats/index.js');
     const { REPAIR_DATASET_NAMES } = await import('../tasks/catalog.js');
     const { TRAINER_NAMES, TRAINERS } = await import('../selftrain/trainers.js');
     const { listChoices } = await import('../shared/index.js');
@@ -423,6 +423,8 @@ describe('choice tables', () => {
     for (const name of PROMPT_TRACE_FORMATS)
       expect(evalHelp).toContain(`${name} (${TRACE_FORMAT_TABLE[name].description})`);
     expect(evalHelp).not.toContain('json (');
+    const traceHelp = flat((await cli('trace', '--help')).stdout);
+    for (const name of TRACE_FORMATS) expect(traceHelp).toContain(`${name} (${TRACE_FORMAT_TABLE[name].description})`);
     for (const name of REPAIR_DATASET_NAMES) expect(evalHelp).toContain(name);
     const selftrainHelp = flat((await cli('selftrain', '--help')).stdout);
     for (const name of TRAINER_NAMES) expect(selftrainHelp).toContain(`${name} (${TRAINERS[name].description})`);

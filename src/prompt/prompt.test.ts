@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { PROMPT_TRACE_FORMATS, traceFormatSpec } from '../trace/index.js';
 import { parseAnswer, stripCode } from './parse.js';
 import { chatPrompt, completionPrompt, continueCompletion, type PromptInput, promptHash } from './template.js';
 
@@ -41,6 +42,14 @@ describe('the repair prompt', () => {
     expect(text).toContain('```python\ndef inc(x):\n    return x + 2\n```');
     expect(text).not.toContain('(k)');
     expect(text).toContain('Reason step by step about what the program does on the failing test');
+  });
+
+  it("says what each format of the table shows, in the format's own words", () => {
+    for (const traceFormat of PROMPT_TRACE_FORMATS) {
+      const text = chatPrompt({ ...input, traceFormat }, [])[1]?.content ?? '';
+      const intro = traceFormatSpec(traceFormat).promptIntro;
+      expect(text).toContain(`This program fails at least one of the tests below.${intro}\n`);
+    }
   });
 
   it('puts worked examples first, as turns or as one document', () => {
