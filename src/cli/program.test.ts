@@ -415,7 +415,7 @@ describe('choice tables', () => {
     const { STRATEGIES, STRATEGY_NAMES } = await import('../eval/strategies/index.js');
     const { PROMPT_TRACE_FORMATS, TRACE_FORMAT_TABLE, TRACE_FORMATS } = await import('../trace/formats/index.js');
     const { REPAIR_DATASET_NAMES } = await import('../tasks/catalog.js');
-    const { TRAINER_NAMES, TRAINERS } = await import('../selftrain/trainers.js');
+    const { TRAINER_NAMES, TRAINERS } = await import('../selftrain/trainers/index.js');
     const { listChoices } = await import('../shared/index.js');
     const flat = (text: string) => text.replace(/\s+/g, ' ');
     const evalHelp = flat((await cli('eval', '--help')).stdout);

@@ -16,4 +16,12 @@ export {
   SelftrainSummarySchema,
   saveState,
 } from './state.js';
-export { isTrainerName, TRAINER_NAMES, TRAINERS, type TrainerFlags, type TrainerName } from './trainers.js';
+export {
+  isTrainerName,
+  TRAINER_NAMES,
+  TRAINERS,
+  type TrainerDeps,
+  type TrainerEntry,
+  type TrainerFlags,
+  type TrainerName,
+} from './trainers/index.js';
