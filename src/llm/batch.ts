@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { toFile } from 'openai';
 import { NxtError } from '../shared/index.js';
 import { endpointIdentity, requestKey } from './cache-key.js';
-import { type LlmClient, worstCaseTokens } from './client.js';
+import type { LlmClient } from './client.js';
+import { worstCaseTokens } from './request-size.js';
 import type { Sample, SampleOutcome, SampleRequest } from './types.js';
 
 export interface BatchOptions {
