@@ -411,7 +411,7 @@ describe('the nxt executable', () => {
 });
 
 describe('choice tables', () => {
-  it('every strategy, trace format, dataset and trainer of its table is offered in --help and named when refused', async () => {
+  it('every strategy, trace format, dataset and trainer of its table is offered in --help, taken by the config schemas, and named when refused', async () => {
     const { STRATEGIES, STRATEGY_NAMES } = await import('../eval/strategies/index.js');
     const { PROMPT_TRACE_FORMATS, TRACE_FORMAT_TABLE, TRACE_FORMATS } = await import('../trace/formats/index.js');
     const { REPAIR_DATASET_NAMES } = await import('../tasks/catalog.js');
@@ -437,6 +437,12 @@ describe('choice tables', () => {
       code: 2,
       stderr: `nxt: --trace must be one of ${listChoices(PROMPT_TRACE_FORMATS)}, got 'json'\n`,
     });
+    const { EvalConfigSchema } = await import('../eval/index.js');
+    const { SelftrainConfigSchema } = await import('../selftrain/index.js');
+    for (const name of TRACE_FORMATS) {
+      expect(EvalConfigSchema.shape.trace.safeParse(name).success).toBe(TRACE_FORMAT_TABLE[name].prompt);
+      expect(SelftrainConfigSchema.shape.trace.safeParse(name).success).toBe(TRACE_FORMAT_TABLE[name].prompt);
+    }
     expect(await cli('selftrain', '--base-model', 'm', '--trainer', 'axolotl')).toMatchObject({
       code: 2,
       stderr: `nxt: --trainer must be one of ${listChoices(TRAINER_NAMES)}, got 'axolotl'\n`,
