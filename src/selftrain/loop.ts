@@ -188,14 +188,9 @@ export async function runSelftrain(configInput: SelftrainConfigInput, deps: Self
         await save();
         break;
       }
-      const trained = await train(config.trainer, {
-        current,
-        iterDir,
-        trainFile: join(iterDir, 'sft.openai.jsonl'),
-        baseModel: config.baseModel,
-        deps,
-        save,
-      });
+      const trainFile = join(iterDir, 'sft.openai.jsonl');
+      const step = { current, iterDir, trainFile, baseModel: config.baseModel, deps, save };
+      const trained = await train(config.trainer, step);
       if (trained.status === 'waiting') {
         state.waiting = `iteration ${current.iteration}`;
         await save();
