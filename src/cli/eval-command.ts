@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import type { EvalProgress } from '../eval/index.js';
-import type { Accounting } from '../llm/index.js';
+import type { EvalConfigInput, EvalProgress } from '../eval/index.js';
+import type { Accounting, ModelSpec } from '../llm/index.js';
 import { formatDuration, listChoices, UsageError } from '../shared/index.js';
 import { isRepairTask, REPAIR_DATASET_NAMES, type RepairTask } from '../tasks/index.js';
 import type { CompareFlags, DataFlags, EvalFlags, ExportRunFlags, ImportFlags, ProxyFlags } from './command-flags.js';
@@ -56,11 +56,110 @@ function progressPrinter(io: CliIo, label = 'eval') {
   };
 }
 
+/** `--turns`, or the strategy's default; refused above 1 for a single-turn strategy. */
+async function evalTurns(flags: EvalFlags): Promise<number> {
+  const { STRATEGIES, STRATEGY_NAMES } = await import('../eval/index.js');
+  const turns = flags.turns ?? STRATEGIES[flags.strategy].defaultTurns;
+  if (flags.strategy === 'nxt' && turns > 1) {
+    const multiTurn = STRATEGY_NAMES.filter((name) => STRATEGIES[name].defaultTurns > 1);
+    throw new UsageError(`--turns needs a multi-turn strategy: --strategy ${listChoices(multiTurn)}`);
+  }
+  return turns;
+}
+
+/** The run folder: `--out`, or one named after the dataset, model, trace, shots, strategy and shard. */
+function evalOut(flags: EvalFlags, model: string, turns: number, cwd: string): string {
+  const { trace, shots, strategy, shard } = flags;
+  const multiTurn = strategy === 'nxt' ? '' : `-${strategy}-${turns}turns`;
+  const sharded = shard ? `-shard-${shard.index}-of-${shard.count}` : '';
+  return resolve(
+    cwd,
+    flags.out ?? `runs/${slug(datasetName(flags.dataset))}-${slug(model)}-${trace}-${shots}shot${multiTurn}${sharded}`,
+  );
+}
+
+/** Says which of the k asked for with --k need more samples than --samples (the default list is cut silently). */
+function warnUnreachableK(flags: EvalFlags, k: readonly number[], io: CliIo): void {
+  const { samples } = flags;
+  const dropped = flags.k === undefined ? [] : k.filter((value) => value > samples);
+  if (dropped.length > 0) {
+    io.stderr(
+      `nxt: pass@${dropped.join(', pass@')} need${dropped.length === 1 ? 's' : ''} more than ${samples} samples per task: reporting pass@${k.filter((value) => value <= samples).join(', pass@') || '-'} (raise --samples, or set --k)\n`,
+    );
+  }
+}
+
+/** The run's configuration from the flags (what the manifest records). */
+function evalConfig(flags: EvalFlags, spec: ModelSpec, turns: number): EvalConfigInput {
+  const { samples, temperature, trace, shots, strategy, maxTokens, traceBudget, seed, shard } = flags;
+  const { minTimeLimit: plusFloor, gtTimeLimitFactor: plusFactor } = flags;
+  return {
+    dataset: flags.dataset,
+    model: spec.model,
+    api: spec.api,
+    samples,
+    temperature,
+    greedy: Boolean(flags.greedy),
+    trace,
+    shots,
+    strategy,
+    turns,
+    ...(maxTokens === undefined ? {} : { maxTokens }),
+    ...(traceBudget === undefined ? {} : { traceBudgetTokens: traceBudget }),
+    ...(seed === undefined ? {} : { seed }),
+    ...(plusFloor === undefined ? {} : { plusMinTimeLimitMs: Math.round(plusFloor * 1000) }),
+    ...(plusFactor === undefined ? {} : { plusTimeLimitFactor: plusFactor }),
+    ...(shard ? { shard } : {}),
+  };
+}
+
+/** The sha256 of each dataset file the tasks come from (for the manifest). */
+function datasetFiles(tasks: readonly RepairTask[]): Record<string, string> {
+  return Object.fromEntries(
+    [...new Set(tasks.map((task) => task.provenance.file))].map((file) => [
+      file,
+      tasks.find((task) => task.provenance.file === file)?.provenance.sha256 ?? '',
+    ]),
+  );
+}
+
+/** `--batch`: sampling through the Batch API, saying when each round's batch goes out. */
+function batchOptions(flags: EvalFlags, io: CliIo) {
+  if (!flags.batch) return {};
+  const { batchPoll } = flags;
+  return {
+    batch: {
+      ...(batchPoll === undefined ? {} : { pollIntervalMs: batchPoll * 1000 }),
+      onRound: (round: number, requests: number) =>
+        io.stderr(`nxt: batch round ${round}: ${requests} requests sent as one batch; waiting for it\n`),
+    },
+  };
+}
+
+/** The exit code of a finished eval: 1 when the budget was passed or samples are missing (said why). */
+function evalExitCode(
+  summary: { missing?: number | undefined },
+  accounting: Accounting,
+  budget: number | undefined,
+  lastFailure: string | null,
+  io: CliIo,
+): number {
+  const budgetProblem = budget === undefined ? null : describeBudget(accounting, budget);
+  if (budgetProblem) io.stderr(`nxt: ${budgetProblem}\n`);
+  if (accounting.exceededBudget) return 1;
+  if (summary.missing) {
+    io.stderr(
+      `nxt: ${summary.missing} samples are missing, so this run is not complete (last failure: ${lastFailure ?? 'unknown'}). Run the same command again to complete them.\n`,
+    );
+    return 1;
+  }
+  return 0;
+}
+
 /** `nxt eval`: sample repairs from a model, judge them, and report pass@k. */
 export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> {
   if (!flags.model) throw new UsageError('give the model to evaluate with --model SPEC (see nxt llm ping --help)');
-  const { samples, temperature, trace, shots, strategy, limit, maxTokens, traceBudget, seed, budget } = flags;
-  const { batchPoll, minTimeLimit: plusFloor, gtTimeLimitFactor: plusFactor, shard } = flags;
+  const { samples, trace, shots, limit, maxTokens, budget } = flags;
   const k = flags.k ?? [1, 5, 10, 25];
   const { createTokenCounter } = await import('../trace/index.js');
   if (flags.batch && flags.noCache) throw new UsageError('--batch needs the sample cache: drop --no-cache');
@@ -69,28 +168,12 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
   checkBudget(budget, spec, maxTokens ?? 1024); // eval always caps answers (default 1024)
   const priceNote = listPriceNote(spec, config);
   if (priceNote) io.stderr(`nxt: ${priceNote}\n`);
-  const { formatSummary, runEval, STRATEGIES, STRATEGY_NAMES } = await import('../eval/index.js');
-  const turns = flags.turns ?? STRATEGIES[strategy].defaultTurns;
-  if (strategy === 'nxt' && turns > 1) {
-    const multiTurn = STRATEGY_NAMES.filter((name) => STRATEGIES[name].defaultTurns > 1);
-    throw new UsageError(`--turns needs a multi-turn strategy: --strategy ${listChoices(multiTurn)}`);
-  }
+  const { formatSummary, runEval } = await import('../eval/index.js');
+  const turns = await evalTurns(flags);
   const { shardTasks } = await import('../eval/index.js');
-  const tasks = shardTasks(await repairTasks(flags.dataset, flags, io, limit), shard);
-  const multiTurn = strategy === 'nxt' ? '' : `-${strategy}-${turns}turns`;
-  const sharded = shard ? `-shard-${shard.index}-of-${shard.count}` : '';
-  const out = resolve(
-    io.cwd,
-    flags.out ??
-      `runs/${slug(datasetName(flags.dataset))}-${slug(spec.model)}-${trace}-${shots}shot${multiTurn}${sharded}`,
-  );
-  // Asked for explicitly and not possible: say so (the default list is cut to --samples silently).
-  const dropped = flags.k === undefined ? [] : k.filter((value) => value > samples);
-  if (dropped.length > 0) {
-    io.stderr(
-      `nxt: pass@${dropped.join(', pass@')} need${dropped.length === 1 ? 's' : ''} more than ${samples} samples per task: reporting pass@${k.filter((value) => value <= samples).join(', pass@') || '-'} (raise --samples, or set --k)\n`,
-    );
-  }
+  const tasks = shardTasks(await repairTasks(flags.dataset, flags, io, limit), flags.shard);
+  const out = evalOut(flags, spec.model, turns, io.cwd);
+  warnUnreachableK(flags, k, io);
   const { createLlmClient, SampleCache } = await import('../llm/index.js');
   // --no-cache: every sample is asked for (and nothing is stored).
   const cache = flags.noCache ? null : SampleCache.open(cachePath(flags.cache, config, io.env, io.cwd));
@@ -107,46 +190,16 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
       `nxt: ${tasks.length} tasks × ${samples} samples from ${spec.model}, trace ${trace}, ${shots}-shot → ${out}\n`,
     );
     const summary = await runEval(
-      {
-        dataset: flags.dataset,
-        model: spec.model,
-        api: spec.api,
-        samples,
-        temperature,
-        greedy: Boolean(flags.greedy),
-        trace,
-        shots,
-        strategy,
-        turns,
-        ...(maxTokens === undefined ? {} : { maxTokens }),
-        ...(traceBudget === undefined ? {} : { traceBudgetTokens: traceBudget }),
-        ...(seed === undefined ? {} : { seed }),
-        ...(plusFloor === undefined ? {} : { plusMinTimeLimitMs: Math.round(plusFloor * 1000) }),
-        ...(plusFactor === undefined ? {} : { plusTimeLimitFactor: plusFactor }),
-        ...(shard ? { shard } : {}),
-      },
+      evalConfig(flags, spec, turns),
       {
         client,
         sandbox,
         tasks,
-        datasetFiles: Object.fromEntries(
-          [...new Set(tasks.map((task) => task.provenance.file))].map((file) => [
-            file,
-            tasks.find((task) => task.provenance.file === file)?.provenance.sha256 ?? '',
-          ]),
-        ),
+        datasetFiles: datasetFiles(tasks),
         countTokens: await createTokenCounter('cl100k_base'),
         nxtVersion: NXT_VERSION,
         ...(execCache ? { execCache } : {}),
-        ...(flags.batch
-          ? {
-              batch: {
-                ...(batchPoll === undefined ? {} : { pollIntervalMs: batchPoll * 1000 }),
-                onRound: (round: number, requests: number) =>
-                  io.stderr(`nxt: batch round ${round}: ${requests} requests sent as one batch; waiting for it\n`),
-              },
-            }
-          : {}),
+        ...batchOptions(flags, io),
         endpoint: { baseUrls: spec.baseUrls, ...(spec.cacheKey ? { cacheKey: spec.cacheKey } : {}) },
         onProgress: (progress) => {
           lastFailure = progress.lastFailure;
@@ -157,16 +210,7 @@ export async function evalCommand(flags: EvalFlags, io: CliIo): Promise<number> 
       out,
     );
     io.stdout(formatSummary(summary));
-    const budgetProblem = budget === undefined ? null : describeBudget(client.accounting, budget);
-    if (budgetProblem) io.stderr(`nxt: ${budgetProblem}\n`);
-    if (client.accounting.exceededBudget) return 1;
-    if (summary.missing) {
-      io.stderr(
-        `nxt: ${summary.missing} samples are missing, so this run is not complete (last failure: ${lastFailure ?? 'unknown'}). Run the same command again to complete them.\n`,
-      );
-      return 1;
-    }
-    return 0;
+    return evalExitCode(summary, client.accounting, budget, lastFailure, io);
   } finally {
     cache?.close();
     execCache?.close();

@@ -5,9 +5,10 @@
  * it imports only the small choice tables.
  */
 import { STRATEGIES, STRATEGY_NAMES } from '../eval/strategies/index.js';
-import { TRAINER_NAMES, TRAINERS } from '../selftrain/trainers.js';
+import { TRAINER_NAMES, TRAINERS } from '../selftrain/trainers/index.js';
 import { describeChoices } from '../shared/index.js';
-import { PROMPT_TRACE_FORMATS, TOKEN_ENCODINGS, TRACE_FORMAT_TABLE, TRACE_FORMATS } from '../trace/formats.js';
+import { PROMPT_TRACE_FORMATS, TRACE_FORMAT_TABLE, TRACE_FORMATS } from '../trace/formats/index.js';
+import { TOKEN_ENCODINGS } from '../trace/tokens.js';
 import { negation, repeatable, toggle, value } from './flags.js';
 import {
   cacheFile,

@@ -412,11 +412,11 @@ describe('the nxt executable', () => {
 });
 
 describe('choice tables', () => {
-  it('every strategy, trace format, dataset and trainer of its table is offered in --help and named when refused', async () => {
+  it('every strategy, trace format, dataset and trainer of its table is offered in --help, taken by the config schemas, and named when refused', async () => {
     const { STRATEGIES, STRATEGY_NAMES } = await import('../eval/strategies/index.js');
-    const { PROMPT_TRACE_FORMATS, TRACE_FORMAT_TABLE } = await import('../trace/formats.js');
+    const { PROMPT_TRACE_FORMATS, TRACE_FORMAT_TABLE, TRACE_FORMATS } = await import('../trace/formats/index.js');
     const { REPAIR_DATASET_NAMES } = await import('../tasks/catalog.js');
-    const { TRAINER_NAMES, TRAINERS } = await import('../selftrain/trainers.js');
+    const { TRAINER_NAMES, TRAINERS } = await import('../selftrain/trainers/index.js');
     const { listChoices } = await import('../shared/index.js');
     const flat = (text: string) => text.replace(/\s+/g, ' ');
     const evalHelp = flat((await cli('eval', '--help')).stdout);
@@ -424,6 +424,8 @@ describe('choice tables', () => {
     for (const name of PROMPT_TRACE_FORMATS)
       expect(evalHelp).toContain(`${name} (${TRACE_FORMAT_TABLE[name].description})`);
     expect(evalHelp).not.toContain('json (');
+    const traceHelp = flat((await cli('trace', '--help')).stdout);
+    for (const name of TRACE_FORMATS) expect(traceHelp).toContain(`${name} (${TRACE_FORMAT_TABLE[name].description})`);
     for (const name of REPAIR_DATASET_NAMES) expect(evalHelp).toContain(name);
     const selftrainHelp = flat((await cli('selftrain', '--help')).stdout);
     for (const name of TRAINER_NAMES) expect(selftrainHelp).toContain(`${name} (${TRAINERS[name].description})`);
@@ -436,6 +438,12 @@ describe('choice tables', () => {
       code: 2,
       stderr: `nxt: --trace must be one of ${listChoices(PROMPT_TRACE_FORMATS)}, got 'json'\n`,
     });
+    const { EvalConfigSchema } = await import('../eval/index.js');
+    const { SelftrainConfigSchema } = await import('../selftrain/index.js');
+    for (const name of TRACE_FORMATS) {
+      expect(EvalConfigSchema.shape.trace.safeParse(name).success).toBe(TRACE_FORMAT_TABLE[name].prompt);
+      expect(SelftrainConfigSchema.shape.trace.safeParse(name).success).toBe(TRACE_FORMAT_TABLE[name].prompt);
+    }
     expect(await cli('selftrain', '--base-model', 'm', '--trainer', 'axolotl')).toMatchObject({
       code: 2,
       stderr: `nxt: --trainer must be one of ${listChoices(TRAINER_NAMES)}, got 'axolotl'\n`,

@@ -25,7 +25,7 @@ async function configuration(flags: SelftrainFlags, io: CliIo): Promise<Record<s
       throw new UsageError(`cannot read the self-training plan ${path}: ${(error as Error).message}`);
     }
   }
-  const { TRAINERS } = await import('../selftrain/trainers.js');
+  const { TRAINERS } = await import('../selftrain/trainers/index.js');
   const trainer = flags.trainer === undefined ? undefined : TRAINERS[flags.trainer].fromFlags(flags);
   const overrides = {
     baseModel: flags.baseModel,

@@ -1,4 +1,4 @@
-import type { JudgeTest, Sandbox, VerdictStatus } from '../sandbox/index.js';
+import type { JudgeTest, Sandbox, Verdict, VerdictStatus } from '../sandbox/index.js';
 import { isRepairTask, PLUS_MEMORY_BYTES, type Problem, plusTestOf, type RepairTask } from '../tasks/index.js';
 
 export interface CheckedProgram {
@@ -57,6 +57,103 @@ function record(target: CheckGroup, checked: CheckedProgram): void {
   else if (!passed && checked.status !== 'fail') target.notable.push(checked);
 }
 
+type Timeouts = Required<Omit<CheckOptions, 'onProgress'>>;
+
+/** One program to judge against one set of tests, and the group its verdict counts in. */
+interface CheckJob {
+  target: CheckGroup;
+  id: string;
+  program: string;
+  tests: JudgeTest[];
+  entryPoint: string;
+  reference: string | null;
+  timeoutMs: number;
+  /** The EvalPlus tests (judged with EvalPlus's memory limit). */
+  plus: boolean;
+}
+
+function timeoutsOf(options: CheckOptions): Timeouts {
+  return {
+    testTimeoutMs: options.testTimeoutMs ?? 10_000,
+    buggyTimeoutMs: options.buggyTimeoutMs ?? 5_000,
+    plusTimeoutMs: options.plusTimeoutMs ?? 120_000,
+    buggyPlusTimeoutMs: options.buggyPlusTimeoutMs ?? 10_000,
+  };
+}
+
+/** A report with a group for each kind of program the tasks have, nothing counted yet. */
+function emptyReport(tasks: readonly (Problem | RepairTask)[]): CheckReport {
+  const hasBuggy = tasks.some(isRepairTask);
+  const hasPlus = tasks.some((task) => task.plusTests !== null);
+  return {
+    tasks: tasks.length,
+    reference: group('pass'),
+    buggy: hasBuggy ? group('fail') : null,
+    referencePlus: hasPlus ? group('pass') : null,
+    buggyPlus: hasPlus && hasBuggy ? group('fail') : null,
+    sealing: { tests: 0, sealed: 0, unsealed: [] },
+  };
+}
+
+/** A task's jobs: its reference and its buggy program, on its base tests and on its EvalPlus tests. */
+function jobsOf(task: Problem | RepairTask, report: CheckReport, timeouts: Timeouts): CheckJob[] {
+  const job = (
+    target: CheckGroup | null,
+    program: string | null,
+    tests: JudgeTest[],
+    timeoutMs: number,
+    plus = false,
+  ): CheckJob[] =>
+    target && program !== null
+      ? [
+          {
+            target,
+            id: task.id,
+            program,
+            tests,
+            entryPoint: task.entryPoint,
+            reference: task.reference,
+            timeoutMs,
+            plus,
+          },
+        ]
+      : [];
+  const buggy = isRepairTask(task) ? task.buggyProgram : null;
+  const plus = task.plusTests ? [plusTestOf(task.plusTests)] : null;
+  return [
+    ...job(report.reference, task.reference, task.tests, timeouts.testTimeoutMs),
+    ...job(report.buggy, buggy, task.tests, timeouts.buggyTimeoutMs),
+    ...(plus ? job(report.referencePlus, task.reference, plus, timeouts.plusTimeoutMs, true) : []),
+    ...(plus ? job(report.buggyPlus, buggy, plus, timeouts.buggyPlusTimeoutMs, true) : []),
+  ];
+}
+
+function judgeJob(sandbox: Sandbox, job: CheckJob) {
+  return sandbox.judgeProgram(job.program, job.tests, {
+    entryPoint: job.entryPoint,
+    reference: job.reference,
+    testTimeoutMs: job.timeoutMs,
+    programTimeoutMs: job.timeoutMs * Math.max(1, Math.min(job.tests.length, 10)),
+    captureOutput: false,
+    // Only pass or not matters here: a failing program stops at its first failing test.
+    stopAtFirstFailure: true,
+    // The re-check policy of all judging: a timeout counts only when it happens again.
+    recheckTimeouts: true,
+    ...(job.plus ? { limits: { memoryBytes: PLUS_MEMORY_BYTES } } : {}),
+  });
+}
+
+/** Counts a verdict in its group; a reference's tests also count towards sealing. */
+function noteVerdict(report: CheckReport, job: CheckJob, verdict: Verdict): void {
+  record(job.target, { id: job.id, status: verdict.status, reason: verdict.reason });
+  if (job.target !== report.reference && job.target !== report.referencePlus) return;
+  report.sealing.tests += verdict.tests.length;
+  for (const test of verdict.tests) {
+    if (test.sealed) report.sealing.sealed += 1;
+    else report.sealing.unsealed.push({ id: job.id, test: job.plus ? 'plus' : test.index, reason: '' });
+  }
+}
+
 /**
  * Runs every reference (it must pass) and every buggy program (it must fail) of a dataset, on the base
  * tests and on EvalPlus tests where the dataset has them.
@@ -66,109 +163,18 @@ export async function checkDataset(
   sandbox: Sandbox,
   options: CheckOptions = {},
 ): Promise<CheckReport> {
-  const testTimeoutMs = options.testTimeoutMs ?? 10_000;
-  const buggyTimeoutMs = options.buggyTimeoutMs ?? 5_000;
-  const plusTimeoutMs = options.plusTimeoutMs ?? 120_000;
-  const buggyPlusTimeoutMs = options.buggyPlusTimeoutMs ?? 10_000;
-  const hasBuggy = tasks.some(isRepairTask);
-  const hasPlus = tasks.some((task) => task.plusTests !== null);
-  const report: CheckReport = {
-    tasks: tasks.length,
-    reference: group('pass'),
-    buggy: hasBuggy ? group('fail') : null,
-    referencePlus: hasPlus ? group('pass') : null,
-    buggyPlus: hasPlus && hasBuggy ? group('fail') : null,
-    sealing: { tests: 0, sealed: 0, unsealed: [] },
-  };
-  const byId = new Map(tasks.map((task) => [task.id, task]));
-  const jobs: {
-    target: CheckGroup;
-    id: string;
-    program: string;
-    tests: JudgeTest[];
-    entryPoint: string;
-    reference: string | null;
-    timeoutMs: number;
-    plus?: boolean;
-  }[] = [];
-  for (const task of tasks) {
-    if (task.reference !== null)
-      jobs.push({
-        target: report.reference,
-        id: task.id,
-        program: task.reference,
-        tests: task.tests,
-        entryPoint: task.entryPoint,
-        reference: task.reference,
-        timeoutMs: testTimeoutMs,
-      });
-    if (isRepairTask(task) && report.buggy) {
-      jobs.push({
-        target: report.buggy,
-        id: task.id,
-        program: task.buggyProgram,
-        tests: task.tests,
-        entryPoint: task.entryPoint,
-        reference: task.reference,
-        timeoutMs: buggyTimeoutMs,
-      });
-    }
-    if (task.plusTests) {
-      const plus = [plusTestOf(task.plusTests)];
-      if (task.reference !== null && report.referencePlus) {
-        jobs.push({
-          target: report.referencePlus,
-          id: task.id,
-          program: task.reference,
-          tests: plus,
-          entryPoint: task.entryPoint,
-          reference: task.reference,
-          timeoutMs: plusTimeoutMs,
-          plus: true,
-        });
-      }
-      if (isRepairTask(task) && report.buggyPlus) {
-        jobs.push({
-          target: report.buggyPlus,
-          id: task.id,
-          program: task.buggyProgram,
-          tests: plus,
-          entryPoint: task.entryPoint,
-          reference: task.reference,
-          timeoutMs: buggyPlusTimeoutMs,
-          plus: true,
-        });
-      }
-    }
-  }
+  const timeouts = timeoutsOf(options);
+  const report = emptyReport(tasks);
+  const jobs = tasks.flatMap((task) => jobsOf(task, report, timeouts));
   let done = 0;
   await Promise.all(
     jobs.map(async (job) => {
-      const verdict = await sandbox.judgeProgram(job.program, job.tests, {
-        entryPoint: job.entryPoint,
-        reference: job.reference,
-        testTimeoutMs: job.timeoutMs,
-        programTimeoutMs: job.timeoutMs * Math.max(1, Math.min(job.tests.length, 10)),
-        captureOutput: false,
-        // Only pass or not matters here: a failing program stops at its first failing test.
-        stopAtFirstFailure: true,
-        // The re-check policy of all judging: a timeout counts only when it happens again.
-        recheckTimeouts: true,
-        ...(job.plus ? { limits: { memoryBytes: PLUS_MEMORY_BYTES } } : {}),
-      });
-      record(job.target, { id: job.id, status: verdict.status, reason: verdict.reason });
-      if (job.target === report.reference || job.target === report.referencePlus) {
-        report.sealing.tests += verdict.tests.length;
-        for (const test of verdict.tests) {
-          if (test.sealed) report.sealing.sealed += 1;
-          else report.sealing.unsealed.push({ id: job.id, test: job.plus ? 'plus' : test.index, reason: '' });
-        }
-      }
+      noteVerdict(report, job, await judgeJob(sandbox, job));
       done += 1;
       options.onProgress?.(done, jobs.length);
     }),
   );
-  await explainUnsealed(report.sealing.unsealed, byId, sandbox);
+  await explainUnsealed(report.sealing.unsealed, new Map(tasks.map((task) => [task.id, task])), sandbox);
   for (const target of [report.reference, report.buggy, report.referencePlus, report.buggyPlus]) {
     target?.unexpected.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
     target?.notable.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));

@@ -1,5 +1,5 @@
 import type { ChatMessage, LlmClient, SampleOutcome } from '../llm/index.js';
-import { COMPLETION_STOP, parseAnswer } from '../prompt/index.js';
+import { COMPLETION_STOP, continueCompletion, parseAnswer } from '../prompt/index.js';
 import {
   type ResultRecord,
   RUN_SCHEMA_VERSION,
@@ -247,7 +247,7 @@ export async function runEngine<Context, Task extends Problem>(
       if (messages) {
         messages = [...messages, { role: 'assistant', content: lastText }, { role: 'user', content: feedback }];
       } else {
-        prompt = `${prompt}${lastText}\n\n### Feedback\n${feedback}\n\n### Answer\n`;
+        prompt = continueCompletion(prompt ?? '', lastText, feedback);
       }
       const [next] = await client.sample({
         ...(messages ? { messages } : { prompt: prompt as string, stop: conversation.stop ?? [...COMPLETION_STOP] }),

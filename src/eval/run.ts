@@ -26,7 +26,7 @@ import {
 import type { Sandbox } from '../sandbox/index.js';
 import { NxtError } from '../shared/index.js';
 import type { RepairTask } from '../tasks/index.js';
-import { fitTrace, PROMPT_TRACE_FORMATS, type TraceFormat, TraceSchema } from '../trace/index.js';
+import { fitTrace, PROMPT_TRACE_FORMATS, TraceSchema, traceFormatSpec } from '../trace/index.js';
 import { type BatchRoundsOptions, inBatchRounds } from './batch-rounds.js';
 import { type AnswerSource, type Conversation, type EngineProgress, runEngine, writeSummary } from './engine.js';
 import { traceKey, type VerdictCache } from './exec-cache.js';
@@ -121,7 +121,7 @@ async function traceText(
     trace = result.trace;
     if (key) deps.execCache?.putTrace(key, trace);
   }
-  return fitTrace(trace, config.trace as TraceFormat, {
+  return fitTrace(trace, config.trace, {
     budgetTokens: config.traceBudgetTokens,
     countTokens: deps.countTokens,
   }).text;
@@ -154,7 +154,7 @@ async function buildShots(config: EvalConfig, deps: EvalDeps): Promise<Shot[]> {
         trace: await traceText(exemplar.buggyProgram, exemplar.tests, exemplar.failingTest, config, deps),
         traceFormat: config.trace,
       },
-      rationale: config.trace === 'inline' ? exemplar.rationaleWithSteps : exemplar.rationale,
+      rationale: traceFormatSpec(config.trace).hasStepNumbers ? exemplar.rationaleWithSteps : exemplar.rationale,
       fixedProgram: exemplar.fixedProgram,
     })),
   );

@@ -3,7 +3,8 @@ import { toFile } from 'openai';
 import { z } from 'zod';
 import { formatJsonLines, NxtError, parseJsonLines } from '../shared/index.js';
 import { endpointIdentity, requestKey } from './cache-key.js';
-import { type LlmClient, worstCaseTokens } from './client.js';
+import type { LlmClient } from './client.js';
+import { worstCaseTokens } from './request-size.js';
 import type { Sample, SampleOutcome, SampleRequest } from './types.js';
 
 export interface BatchOptions {

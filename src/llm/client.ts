@@ -1,9 +1,10 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { Accounting, type AccountingSnapshot } from './accounting.js';
 import type { SampleCache } from './cache.js';
 import { endpointIdentity, requestKey } from './cache-key.js';
+import { type CallResult, type Choice, createEndpoint, type Endpoint } from './endpoint.js';
 import { classifyError, LlmApiError } from './errors.js';
-import { AdaptiveConcurrency, PerMinuteBudget } from './limiter.js';
+import { callWithRetries, type RetryContext } from './retry.js';
 import type { ModelSpec } from './spec.js';
 import type { Sample, SampleOutcome, SampleRequest } from './types.js';
 
@@ -32,302 +33,198 @@ export interface LlmClientOptions {
   random?: () => number;
 }
 
-interface Endpoint {
-  baseUrl: string;
-  sdk: OpenAI;
-  concurrency: AdaptiveConcurrency;
-  requests: PerMinuteBudget | null;
-  tokens: PerMinuteBudget | null;
-  downUntil: number;
-  failures: number;
-}
-
-interface Choice {
-  text: string;
-  finishReason: string | null;
-}
-
-interface CallResult {
-  choices: Choice[];
-  promptTokens: number;
-  completionTokens: number;
-  model: string;
+/** A client's options resolved once, and what it learns while it runs. */
+interface ClientState extends RetryContext {
+  readonly cache: SampleCache | null;
+  /** Samples being fetched, by request key and index: identical requests in flight are made once. */
+  readonly inflight: Map<string, Promise<SampleOutcome>>;
+  /** Whether the server honours `n` (learnt from its answers when `auto`). */
+  supportsN: boolean | 'auto';
 }
 
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-function estimateTokens(request: SampleRequest, n: number): number {
-  const text = request.prompt ?? (request.messages ?? []).map((message) => message.content).join('\n');
-  return Math.ceil(text.length / 4) + n * (request.maxTokens ?? 256);
-}
-
-/** Tokens a chat template may add per message and around the conversation (roles, separators, priming). */
-const TEMPLATE_TOKENS = 32;
-
-/**
- * The most a request can be billed for: a byte-level tokenizer never makes more tokens than the text has
- * UTF-8 bytes, plus template tokens, and the answer is capped at `maxTokens` per choice (no cap: unbounded).
- */
-export function worstCaseTokens(request: SampleRequest, n: number): { promptTokens: number; completionTokens: number } {
-  const texts = request.prompt !== undefined ? [request.prompt] : (request.messages ?? []).map((m) => m.content);
-  const bytes = texts.reduce((sum, text) => sum + Buffer.byteLength(text, 'utf8') + TEMPLATE_TOKENS, TEMPLATE_TOKENS);
-  return { promptTokens: bytes, completionTokens: request.maxTokens === undefined ? Infinity : n * request.maxTokens };
+function resolveState(spec: ModelSpec, options: LlmClientOptions): ClientState {
+  const now = options.now ?? Date.now;
+  return {
+    spec,
+    accounting: new Accounting({ price: spec.price, budgetUsd: options.budgetUsd }),
+    endpoints: spec.baseUrls.map((baseUrl) =>
+      createEndpoint(spec, baseUrl, { now, ...(options.fetch ? { fetch: options.fetch } : {}) }),
+    ),
+    sleep: options.sleep ?? wait,
+    now,
+    random: options.random ?? Math.random,
+    fatal: null,
+    cache: options.cache ?? null,
+    inflight: new Map(),
+    supportsN: spec.supportsN,
+  };
 }
 
 /** Creates a client for `spec`: replicas, adaptive concurrency, rate limits, one retry layer, the cache. */
 export function createLlmClient(spec: ModelSpec, options: LlmClientOptions = {}): LlmClient {
-  const sleep = options.sleep ?? wait;
-  const now = options.now ?? Date.now;
-  const random = options.random ?? Math.random;
-  const cache = options.cache ?? null;
-  const accounting = new Accounting({ price: spec.price, budgetUsd: options.budgetUsd });
-  const endpoints: Endpoint[] = spec.baseUrls.map((baseUrl) => ({
-    baseUrl,
-    sdk: new OpenAI({
-      apiKey: spec.apiKey,
-      baseURL: baseUrl,
-      organization: null,
-      project: null,
-      maxRetries: 0, // the one retry layer is ours
-      timeout: spec.timeoutMs,
-      defaultHeaders: spec.headers,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-    }),
-    concurrency: new AdaptiveConcurrency(spec.concurrency),
-    requests: spec.requestsPerMinute ? new PerMinuteBudget(spec.requestsPerMinute, now) : null,
-    tokens: spec.tokensPerMinute ? new PerMinuteBudget(spec.tokensPerMinute, now) : null,
-    downUntil: 0,
-    failures: 0,
-  }));
-  const inflight = new Map<string, Promise<SampleOutcome>>();
-  let supportsN = spec.supportsN;
-  let fatal: LlmApiError | null = null;
-
-  function pickEndpoint(): Endpoint {
-    const time = now();
-    const up = endpoints.filter((endpoint) => endpoint.downUntil <= time);
-    const pool = up.length > 0 ? up : [...endpoints].sort((a, b) => a.downUntil - b.downUntil).slice(0, 1);
-    const load = (endpoint: Endpoint) =>
-      (endpoint.concurrency.active + endpoint.concurrency.waiting) / endpoint.concurrency.limit;
-    return pool.reduce((best, endpoint) => (load(endpoint) < load(best) ? endpoint : best));
-  }
-
-  async function send(
-    endpoint: Endpoint,
-    request: SampleRequest,
-    n: number,
-    seed: number | undefined,
-  ): Promise<CallResult> {
-    const common = {
-      model: spec.model,
-      ...(n > 1 ? { n } : {}),
-      ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
-      ...(request.topP === undefined ? {} : { top_p: request.topP }),
-      ...(request.maxTokens === undefined ? {} : { max_tokens: request.maxTokens }),
-      ...(request.stop ? { stop: [...request.stop] } : {}),
-      ...(seed === undefined ? {} : { seed }),
-    };
-    if (spec.api === 'completions') {
-      const response = await endpoint.sdk.completions.create({ ...common, prompt: request.prompt ?? '' });
-      const choices = [...(response.choices ?? [])].sort((a, b) => a.index - b.index);
-      return {
-        choices: choices.map((choice) => ({ text: choice.text ?? '', finishReason: choice.finish_reason ?? null })),
-        promptTokens: response.usage?.prompt_tokens ?? 0,
-        completionTokens: response.usage?.completion_tokens ?? 0,
-        model: response.model ?? spec.model,
-      };
-    }
-    const messages = (request.messages ?? []).map((message) => ({ role: message.role, content: message.content }));
-    const response = await endpoint.sdk.chat.completions.create({ ...common, messages });
-    const choices = [...(response.choices ?? [])].sort((a, b) => a.index - b.index);
-    return {
-      choices: choices.map((choice) => ({
-        text: choice.message?.content ?? '',
-        finishReason: choice.finish_reason ?? null,
-      })),
-      promptTokens: response.usage?.prompt_tokens ?? 0,
-      completionTokens: response.usage?.completion_tokens ?? 0,
-      model: response.model ?? spec.model,
-    };
-  }
-
-  /** One logical request through the retry layer: backoff with jitter, Retry-After, failover. */
-  async function call(request: SampleRequest, n: number, seed: number | undefined): Promise<CallResult> {
-    for (let attempt = 1; ; attempt++) {
-      if (fatal) throw fatal;
-      const endpoint = pickEndpoint();
-      const release = await endpoint.concurrency.acquire();
-      // Only requests about to be sent hold budget: one queued for a connection holds none.
-      const worst = worstCaseTokens(request, n);
-      const heldUsd = accounting.costOf(worst.promptTokens, worst.completionTokens);
-      if (!(await accounting.reserve(heldUsd))) {
-        release();
-        throw new LlmApiError(budgetMessage(heldUsd), { status: null, isRetryable: false, code: 'budget' });
-      }
-      const estimate = estimateTokens(request, n);
-      try {
-        if (endpoint.requests) await endpoint.requests.take(1, sleep);
-        if (endpoint.tokens) await endpoint.tokens.take(estimate, sleep);
-        accounting.requests += 1;
-        const result = await send(endpoint, request, n, seed);
-        if (result.choices.length === 0) {
-          throw new LlmApiError(`${endpoint.baseUrl} answered with no choices`, {
-            status: null,
-            isRetryable: true,
-            code: 'llm-empty',
-          });
-        }
-        endpoint.tokens?.refund(Math.max(0, estimate - result.promptTokens - result.completionTokens));
-        endpoint.concurrency.succeeded();
-        endpoint.failures = 0;
-        accounting.addUsage(result.promptTokens, result.completionTokens);
-        return result;
-      } catch (caught) {
-        const error = classifyError(caught, { model: spec.model, baseUrl: endpoint.baseUrl });
-        if (error.isFatal) {
-          fatal = error;
-          throw error;
-        }
-        if (error.status === 429) {
-          accounting.throttled += 1;
-          endpoint.concurrency.throttled();
-        }
-        if (error.status === null || (error.status >= 500 && error.status !== 529)) {
-          endpoint.failures += 1;
-          endpoint.downUntil = now() + Math.min(spec.maxBackoffMs, spec.baseBackoffMs * 2 ** endpoint.failures);
-        }
-        if (!error.isRetryable || attempt >= spec.maxAttempts) {
-          accounting.failedRequests += 1;
-          throw Object.assign(error, { attempts: attempt });
-        }
-        accounting.retries += 1;
-        const backoff = random() * Math.min(spec.maxBackoffMs, spec.baseBackoffMs * 2 ** (attempt - 1));
-        await sleep(Math.max(backoff, error.retryAfterMs ?? 0));
-      } finally {
-        release();
-        accounting.release(heldUsd);
-      }
-    }
-  }
-
-  function budgetMessage(heldUsd: number): string {
-    const spent = `$${accounting.costUsd.toFixed(4)} spent and $${accounting.reservedUsd.toFixed(4)} held for requests in flight`;
-    if (!Number.isFinite(heldUsd))
-      return 'a request without max_tokens has no worst-case cost, so it cannot be sent under a budget';
-    return `the budget of $${accounting.budgetUsd} cannot cover this request's worst case ($${heldUsd.toFixed(4)}) with ${spent}`;
-  }
-
-  function failure(index: number, error: unknown): SampleOutcome {
-    const api =
-      error instanceof LlmApiError
-        ? error
-        : classifyError(error, { model: spec.model, baseUrl: spec.baseUrls[0] ?? '' });
-    const attempts = (api as LlmApiError & { attempts?: number }).attempts ?? 1;
-    return { index, status: 'failed', error: { code: api.code, status: api.status, message: api.message, attempts } };
-  }
-
-  /** Fetches `indices` of `request`: one request with `n` when the server honours it, else one each. */
-  async function fetchMissing(
-    key: string,
-    request: SampleRequest,
-    indices: number[],
-  ): Promise<Map<number, SampleOutcome>> {
-    const results = new Map<number, SampleOutcome>();
-    const store = (index: number, choice: Choice, result: CallResult, share: number) => {
-      const sample: Sample = {
-        index,
-        text: choice.text,
-        finishReason: choice.finishReason,
-        usage: { promptTokens: result.promptTokens / share, completionTokens: result.completionTokens / share },
-        model: result.model,
-      };
-      cache?.put(key, [sample], spec.model);
-      results.set(index, { index, status: 'ok', sample, cached: false });
-    };
-    let remaining = indices;
-    if (remaining.length > 1 && supportsN !== false) {
-      try {
-        const result = await call(request, remaining.length, request.seed);
-        const got = result.choices.slice(0, remaining.length);
-        for (const [j, choice] of got.entries()) store(remaining[j] as number, choice, result, got.length);
-        if (got.length < remaining.length) supportsN = false;
-        else supportsN = true;
-        remaining = remaining.slice(got.length);
-      } catch (error) {
-        if (error instanceof LlmApiError && error.isFatal) throw error;
-        if (error instanceof LlmApiError && error.status === 400 && supportsN === 'auto') supportsN = false;
-        else {
-          for (const index of remaining) results.set(index, failure(index, error));
-          return results;
-        }
-      }
-    }
-    await Promise.all(
-      remaining.map(async (index) => {
-        const seed = request.seed === undefined ? undefined : request.seed + index;
-        try {
-          const result = await call(request, 1, seed);
-          store(index, result.choices[0] as Choice, result, 1);
-        } catch (error) {
-          if (error instanceof LlmApiError && error.isFatal) throw error;
-          results.set(index, failure(index, error));
-        }
-      }),
-    );
-    return results;
-  }
-
-  async function sample(request: SampleRequest): Promise<SampleOutcome[]> {
-    if (fatal) throw fatal;
-    if (!Number.isInteger(request.n) || request.n < 1)
-      throw new LlmApiError(`n must be a positive integer, got ${request.n}`, {
-        status: null,
-        isRetryable: false,
-        code: 'usage',
-      });
-    const key = requestKey(spec.api, spec.model, request, endpointIdentity(spec));
-    const outcomes: Promise<SampleOutcome>[] = [];
-    const missing: number[] = [];
-    for (let index = 0; index < request.n; index++) {
-      const cached = cache?.get(key, index);
-      if (cached) {
-        accounting.cacheHits += 1;
-        outcomes.push(Promise.resolve({ index, status: 'ok', sample: cached, cached: true }));
-        continue;
-      }
-      const pending = inflight.get(`${key}:${index}`);
-      if (pending) {
-        accounting.shared += 1;
-        outcomes.push(pending);
-        continue;
-      }
-      accounting.cacheMisses += 1;
-      missing.push(index);
-    }
-    if (missing.length > 0) {
-      const fetched = fetchMissing(key, request, missing);
-      for (const index of missing) {
-        const slot = `${key}:${index}`;
-        const outcome = fetched.then((results) => results.get(index) ?? failure(index, new Error('no result')));
-        inflight.set(slot, outcome);
-        outcome.finally(() => inflight.delete(slot)).catch(() => {});
-        outcomes.push(outcome);
-      }
-    }
-    const settled = await Promise.all(outcomes);
-    return settled.sort((a, b) => a.index - b.index);
-  }
-
+  const state = resolveState(spec, options);
   return {
     spec,
-    sample,
-    stats: () => accounting.snapshot(),
-    concurrencyLimits: () => endpoints.map((endpoint) => endpoint.concurrency.limit),
+    sample: (request) => sample(state, request),
+    stats: () => state.accounting.snapshot(),
+    concurrencyLimits: () => state.endpoints.map((endpoint) => endpoint.concurrency.limit),
     get overBudget() {
-      return accounting.overBudget;
+      return state.accounting.overBudget;
     },
-    sdk: (endpoints[0] as Endpoint).sdk,
-    cache,
-    accounting,
+    sdk: (state.endpoints[0] as Endpoint).sdk,
+    cache: state.cache,
+    accounting: state.accounting,
   };
+}
+
+/** Every sample of `request`: from the cache, from an identical request in flight, or fetched. */
+async function sample(state: ClientState, request: SampleRequest): Promise<SampleOutcome[]> {
+  if (state.fatal) throw state.fatal;
+  if (!Number.isInteger(request.n) || request.n < 1)
+    throw new LlmApiError(`n must be a positive integer, got ${request.n}`, {
+      status: null,
+      isRetryable: false,
+      code: 'usage',
+    });
+  const key = requestKey(state.spec.api, state.spec.model, request, endpointIdentity(state.spec));
+  const outcomes: Promise<SampleOutcome>[] = [];
+  const missing: number[] = [];
+  for (let index = 0; index < request.n; index++) {
+    const known = lookUp(state, key, index);
+    if (known) outcomes.push(known);
+    else missing.push(index);
+  }
+  if (missing.length > 0) outcomes.push(...fetchShared(state, key, request, missing));
+  const settled = await Promise.all(outcomes);
+  return settled.sort((a, b) => a.index - b.index);
+}
+
+/** Sample `index` from the cache or from an identical request in flight, or null (counted as a miss). */
+function lookUp(state: ClientState, key: string, index: number): Promise<SampleOutcome> | null {
+  const cached = state.cache?.get(key, index);
+  if (cached) {
+    state.accounting.cacheHits += 1;
+    return Promise.resolve({ index, status: 'ok', sample: cached, cached: true });
+  }
+  const pending = state.inflight.get(`${key}:${index}`);
+  if (pending) {
+    state.accounting.shared += 1;
+    return pending;
+  }
+  state.accounting.cacheMisses += 1;
+  return null;
+}
+
+/** Fetches `missing`, each of them shared with identical requests while it is in flight. */
+function fetchShared(
+  state: ClientState,
+  key: string,
+  request: SampleRequest,
+  missing: number[],
+): Promise<SampleOutcome>[] {
+  const fetched = fetchMissing(state, key, request, missing);
+  return missing.map((index) => {
+    const slot = `${key}:${index}`;
+    const outcome = fetched.then((results) => results.get(index) ?? failure(state.spec, index, new Error('no result')));
+    state.inflight.set(slot, outcome);
+    outcome.finally(() => state.inflight.delete(slot)).catch(() => {});
+    return outcome;
+  });
+}
+
+/** Fetches `indices` of `request`: one request with `n` when the server honours it, else one each. */
+async function fetchMissing(
+  state: ClientState,
+  key: string,
+  request: SampleRequest,
+  indices: number[],
+): Promise<Map<number, SampleOutcome>> {
+  const results = new Map<number, SampleOutcome>();
+  let remaining = indices;
+  if (remaining.length > 1 && state.supportsN !== false) {
+    const left = await fetchWithN(state, key, request, remaining, results);
+    if (left === null) return results;
+    remaining = left;
+  }
+  await Promise.all(remaining.map((index) => fetchOne(state, key, request, index, results)));
+  return results;
+}
+
+/**
+ * One request for all of `indices` with `n`. Returns the indices still to fetch one by one (a server
+ * that gave fewer choices, or refused `n` with a 400 while `supportsN` was `auto`, then no longer gets
+ * `n`), or null when the request failed for all of them.
+ */
+async function fetchWithN(
+  state: ClientState,
+  key: string,
+  request: SampleRequest,
+  indices: number[],
+  results: Map<number, SampleOutcome>,
+): Promise<number[] | null> {
+  try {
+    const result = await callWithRetries(state, request, indices.length, request.seed);
+    const got = result.choices.slice(0, indices.length);
+    for (const [j, choice] of got.entries()) {
+      const index = indices[j] as number;
+      results.set(index, store(state, key, index, choice, result, got.length));
+    }
+    state.supportsN = got.length >= indices.length;
+    return indices.slice(got.length);
+  } catch (error) {
+    if (error instanceof LlmApiError && error.isFatal) throw error;
+    if (error instanceof LlmApiError && error.status === 400 && state.supportsN === 'auto') {
+      state.supportsN = false;
+      return indices;
+    }
+    for (const index of indices) results.set(index, failure(state.spec, index, error));
+    return null;
+  }
+}
+
+/** Sample `index` on its own request (seed + index, so each differs). */
+async function fetchOne(
+  state: ClientState,
+  key: string,
+  request: SampleRequest,
+  index: number,
+  results: Map<number, SampleOutcome>,
+): Promise<void> {
+  const seed = request.seed === undefined ? undefined : request.seed + index;
+  try {
+    const result = await callWithRetries(state, request, 1, seed);
+    results.set(index, store(state, key, index, result.choices[0] as Choice, result, 1));
+  } catch (error) {
+    if (error instanceof LlmApiError && error.isFatal) throw error;
+    results.set(index, failure(state.spec, index, error));
+  }
+}
+
+/** One choice as sample `index` (its share of the request's usage), written to the cache as it arrives. */
+function store(
+  state: ClientState,
+  key: string,
+  index: number,
+  choice: Choice,
+  result: CallResult,
+  share: number,
+): SampleOutcome {
+  const sample: Sample = {
+    index,
+    text: choice.text,
+    finishReason: choice.finishReason,
+    usage: { promptTokens: result.promptTokens / share, completionTokens: result.completionTokens / share },
+    model: result.model,
+  };
+  state.cache?.put(key, [sample], state.spec.model);
+  return { index, status: 'ok', sample, cached: false };
+}
+
+function failure(spec: ModelSpec, index: number, error: unknown): SampleOutcome {
+  const api =
+    error instanceof LlmApiError ? error : classifyError(error, { model: spec.model, baseUrl: spec.baseUrls[0] ?? '' });
+  const attempts = (api as LlmApiError & { attempts?: number }).attempts ?? 1;
+  return { index, status: 'failed', error: { code: api.code, status: api.status, message: api.message, attempts } };
 }

@@ -4,6 +4,7 @@ export {
   COMPLETION_STOP,
   chatPrompt,
   completionPrompt,
+  continueCompletion,
   formatAnswer,
   PROMPT_VERSION,
   type PromptInput,

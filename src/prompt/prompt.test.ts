@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { PROMPT_TRACE_FORMATS, traceFormatSpec } from '../trace/index.js';
 import { parseAnswer, stripCode } from './parse.js';
-import { chatPrompt, completionPrompt, type PromptInput, promptHash } from './template.js';
+import { chatPrompt, completionPrompt, continueCompletion, type PromptInput, promptHash } from './template.js';
 
 const input: PromptInput = {
   description: 'Return x plus one.',
@@ -43,6 +44,14 @@ describe('the repair prompt', () => {
     expect(text).toContain('Reason step by step about what the program does on the failing test');
   });
 
+  it("says what each format of the table shows, in the format's own words", () => {
+    for (const traceFormat of PROMPT_TRACE_FORMATS) {
+      const text = chatPrompt({ ...input, traceFormat }, [])[1]?.content ?? '';
+      const intro = traceFormatSpec(traceFormat).promptIntro;
+      expect(text).toContain(`This program fails at least one of the tests below.${intro}\n`);
+    }
+  });
+
   it('puts worked examples first, as turns or as one document', () => {
     const shot = { input, rationale: 'It adds 2.', fixedProgram: 'def inc(x):\n    return x + 1\n' };
     const messages = chatPrompt(input, [shot, shot]);
@@ -58,6 +67,24 @@ describe('the repair prompt', () => {
     const text = completionPrompt(input, [shot]);
     expect(text.match(/### Task/g)).toHaveLength(2);
     expect(text.endsWith('### Answer\n')).toBe(true);
+  });
+
+  it('continues the completion form with the answer, the feedback and the next answer heading', () => {
+    const first = completionPrompt(input, []);
+    const next = continueCompletion(first, 'It adds 2.\n```python\nx\n```', 'Test 1 still fails.');
+    expect(next.startsWith(first)).toBe(true);
+    expect(next.slice(first.length)).toMatchInlineSnapshot(`
+      "It adds 2.
+      \`\`\`python
+      x
+      \`\`\`
+
+      ### Feedback
+      Test 1 still fails.
+
+      ### Answer
+      "
+    `);
   });
 
   it('has a hash that changes with the exemplars, the renderer and the form', () => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ChatMessage } from '../llm/index.js';
-import type { TraceFormat } from '../trace/index.js';
+import { type TraceFormat, traceFormatSpec } from '../trace/index.js';
 
 /** Bumped whenever the wording below changes; the run manifest records it with the hash. */
 export const PROMPT_VERSION = 'nxt-repair-1';
@@ -25,15 +25,6 @@ export interface Shot {
 const SYSTEM =
   'You are an expert Python programmer. You find bugs by reasoning about how a program executes, and you fix them with the smallest change that makes every test pass.';
 
-const TRACE_INTRO: Record<TraceFormat, string> = {
-  inline:
-    ' Each line it ran on the failing test carries a comment with what happened: `(k) name=value` is the value after step k of the execution, `__return__` a returned value and `__exception__` a raised exception.',
-  scratchpad: ' After the program comes its execution on the failing test: the state after each line it ran.',
-  ldb: ' After the program comes its execution on the failing test, block by block, with the variables at the end of each block.',
-  json: ' After the program comes a JSON record of its execution on the failing test.',
-  none: '',
-};
-
 function instruction(traced: boolean): string {
   const what = traced
     ? 'Reason step by step about the execution shown'
@@ -47,7 +38,7 @@ function body(input: PromptInput): string {
   return [
     `Task: ${input.description.trim()}`,
     '',
-    `This program fails at least one of the tests below.${traced ? TRACE_INTRO[input.traceFormat] : ''}`,
+    `This program fails at least one of the tests below.${traced ? traceFormatSpec(input.traceFormat).promptIntro : ''}`,
     '',
     '```python',
     shown.trimEnd(),
@@ -88,6 +79,14 @@ export function completionPrompt(input: PromptInput, shots: readonly Shot[]): st
   for (const shot of shots) parts.push(`### Task\n${body(shot.input)}\n\n### Answer\n${answer(shot)}\n`);
   parts.push(`### Task\n${body(input)}\n\n### Answer\n`);
   return parts.join('\n');
+}
+
+/**
+ * The completion form one feedback turn later: the document so far, the model's answer to it, the
+ * feedback on that answer, and the heading the next answer follows (multi-turn strategies).
+ */
+export function continueCompletion(prompt: string, answer: string, feedback: string): string {
+  return `${prompt}${answer}\n\n### Feedback\n${feedback}\n\n### Answer\n`;
 }
 
 /** A short hash of everything fixed about the prompt (version, wording, exemplars, form, renderer). */

@@ -1,6 +1,8 @@
+export type { Calibration, CalibrationOptions, CaseCalibration } from './calibrate.js';
 export type { EntryPointInference } from './entry-points.js';
 export type { PythonInfo } from './interpreter.js';
-export type { IsolationLayer } from './isolation.js';
+export { BUSY_CPU_SHARE, mayHaveBeenStarved } from './judge-request.js';
+export type { IsolationLayer } from './layers.js';
 export {
   CASE_ORACLES,
   type CaseBatch,
@@ -16,17 +18,8 @@ export {
   type TraceOptions,
   TraceOptionsSchema,
 } from './options.js';
-export {
-  BUSY_CPU_SHARE,
-  type Calibration,
-  type CalibrationOptions,
-  type CaseCalibration,
-  createSandbox,
-  mayHaveBeenStarved,
-  type Sandbox,
-  type SandboxHost,
-  type TestPlan,
-} from './sandbox.js';
+export { createSandbox, type Sandbox, type TestPlan } from './sandbox.js';
+export type { SandboxHost } from './startup.js';
 export { chooseTestToTrace } from './trace-choice.js';
 export type { TraceResult } from './trace-run.js';
 export {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { findBubblewrap } from './bubblewrap.js';
 import { probePython } from './interpreter.js';
-import { findBubblewrap, planIsolation } from './isolation.js';
+import { planIsolation } from './isolation.js';
 
 const installedBubblewrap = await findBubblewrap();
 

@@ -1,29 +1,10 @@
 import { z } from 'zod';
 import { PROMPT_TRACE_FORMATS } from '../trace/index.js';
-import type { TrainerName } from './trainers.js';
+import { trainerSchemas } from './trainers/index.js';
 
-export const TrainerSchema = z.discriminatedUnion('kind', [
-  z.strictObject({
-    kind: z.literal('openai'),
-    suffix: z.string().default('nxt'),
-    epochs: z.number().int().positive().optional(),
-    pollIntervalMs: z.number().int().positive().default(30_000),
-  }),
-  z.strictObject({
-    kind: z.literal('command'),
-    /** Shell command; {train_file} {base_model} {output_dir} {iteration} are filled in. */
-    command: z.string().min(1),
-    /** The model spec of the trained model, e.g. `nxt-{iteration}@http://gpu1:8000/v1` (same placeholders). */
-    model: z.string().min(1),
-  }),
-  z.strictObject({ kind: z.literal('manual') }),
-]);
+/** The plan's `trainer`: one object per trainer of the table (trainers/), told apart by `kind`. */
+export const TrainerSchema = z.discriminatedUnion('kind', trainerSchemas(z));
 export type Trainer = z.infer<typeof TrainerSchema>;
-
-/** Every trainer of the table (trainers.ts) has a schema here, and nothing else does. */
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const everyTrainerHasASchema: Same<Trainer['kind'], TrainerName> = true;
-void everyTrainerHasASchema;
 
 /** The NExT self-training run (Algorithm 1, DESIGN.md §1); every field can also be given as a flag. */
 export const SelftrainConfigSchema = z.strictObject({

@@ -1,10 +1,7 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { countsByTask, runEval, taskPromptInput, type VerdictCache } from '../eval/index.js';
-import { FineTuner, type LlmClient } from '../llm/index.js';
 import { chatPrompt, formatAnswer } from '../prompt/index.js';
 import {
   devRunDir,
@@ -23,25 +20,14 @@ import type { Sandbox } from '../sandbox/index.js';
 import { formatJsonLines, NxtError } from '../shared/index.js';
 import type { RepairTask } from '../tasks/index.js';
 import { type SelftrainConfig, type SelftrainConfigInput, SelftrainConfigSchema } from './config.js';
+import { type TrainerDeps, train } from './trainers/index.js';
 
-export interface SelftrainDeps {
+/** What the loop needs: the sandbox, tasks and token counting, and what trainers need (trainers/trainer.ts). */
+export interface SelftrainDeps extends TrainerDeps {
   sandbox: Sandbox;
   loadTasks(name: string): Promise<RepairTask[]>;
-  /** A client for a model spec (sharing the LLM cache). */
-  client(spec: string): LlmClient;
-  /** The spec of a model named `model` served where `baseSpec` is (for a fine-tuned model id). */
-  derive(baseSpec: string, model: string): string;
   countTokens(text: string): number;
   nxtVersion: string;
-  log(message: string): void;
-  /** Runs a trainer command; resolves with its exit code. Default: /bin/sh -c, output to `logFile`. */
-  runCommand?: (command: string, cwd: string, logFile: string) => Promise<number>;
-  /** Poll interval for the OpenAI trainer (tests shorten it). */
-  pollIntervalMs?: number;
-  /** The model a manual trainer produced for the iteration that is waiting for one. */
-  trainedModel?: string;
-  /** The command that continues this run, as the user would type it (the manual trainer prints it). */
-  resumeCommand?: string;
   /** Verdicts and traces of identical programs are reused from it (across iterations too). */
   execCache?: VerdictCache | null;
 }
@@ -57,24 +43,6 @@ const hashConfig = (config: SelftrainConfig) =>
     .update(JSON.stringify({ ...config, iterations: undefined, out: undefined }))
     .digest('hex')
     .slice(0, 16);
-
-function fill(template: string, values: Record<string, string>): string {
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
-}
-
-function defaultRunCommand(command: string, cwd: string, logFile: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const log = createWriteStream(logFile, { flags: 'a' });
-    const child = spawn('/bin/sh', ['-c', command], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.pipe(log, { end: false });
-    child.stderr.pipe(log, { end: false });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      log.end();
-      resolve(code ?? 1);
-    });
-  });
-}
 
 /** Per-task pass@1 from a run folder's results. */
 async function passRates(dir: string): Promise<Map<string, number>> {
@@ -217,8 +185,11 @@ export async function runSelftrain(configInput: SelftrainConfigInput, deps: Self
         await save();
         break;
       }
-      const trained = await train(current, iterDir, config, deps, save, state);
+      const trainFile = join(iterDir, 'sft.openai.jsonl');
+      const step = { current, iterDir, trainFile, baseModel: config.baseModel, deps, save };
+      const trained = await train(config.trainer, step);
       if (trained.status === 'waiting') {
+        state.waiting = `iteration ${current.iteration}`;
         await save();
         return { status: 'waiting', message: trained.message, state };
       }
@@ -310,65 +281,6 @@ async function writeTrainingSet(
   await writeFile(layout.sftOpenai, formatJsonLines(openai));
   await writeFile(layout.sftHf, formatJsonLines(hf));
   return { samples: openai.length, tasks: perTask.size };
-}
-
-async function train(
-  current: IterationState,
-  iterDir: string,
-  config: SelftrainConfig,
-  deps: SelftrainDeps,
-  save: () => Promise<void>,
-  state: SelftrainState,
-): Promise<{ status: 'trained'; model: string } | { status: 'waiting'; message: string }> {
-  const trainFile = join(iterDir, 'sft.openai.jsonl');
-  const trainer = config.trainer;
-  if (trainer.kind === 'manual') {
-    if (deps.trainedModel && current.phase === 'training') return { status: 'trained', model: deps.trainedModel };
-    state.waiting = `iteration ${current.iteration}`;
-    current.phase = 'training';
-    return {
-      status: 'waiting',
-      message:
-        `Iteration ${current.iteration}'s training set is ready: ${trainFile} (OpenAI chat format; ${join(iterDir, 'sft.hf.jsonl')} for TRL and similar).\n` +
-        `Fine-tune the base model ${config.baseModel} on it, serve the result, then continue with:\n` +
-        `  ${deps.resumeCommand ?? 'nxt selftrain --plan PLAN'} --trained-model MODEL_SPEC`,
-    };
-  }
-  if (trainer.kind === 'command') {
-    const outputDir = join(iterDir, 'model');
-    await mkdir(outputDir, { recursive: true });
-    const values = {
-      train_file: trainFile,
-      base_model: config.baseModel,
-      output_dir: outputDir,
-      iteration: String(current.iteration + 1),
-    };
-    current.phase = 'training';
-    current.job = fill(trainer.command, values);
-    await save();
-    deps.log(`iteration ${current.iteration}: training with: ${current.job}`);
-    const code = await (deps.runCommand ?? defaultRunCommand)(current.job, iterDir, join(iterDir, 'train.log'));
-    if (code !== 0)
-      throw new NxtError('train', `the training command exited with code ${code}; see ${join(iterDir, 'train.log')}`);
-    return { status: 'trained', model: fill(trainer.model, values) };
-  }
-  const base = deps.client(config.baseModel);
-  const tuner = new FineTuner(base.sdk, { pollIntervalMs: deps.pollIntervalMs ?? trainer.pollIntervalMs });
-  if (!current.job) {
-    const { readFile } = await import('node:fs/promises');
-    const fileId = await tuner.uploadFile(await readFile(trainFile), `nxt-iter-${current.iteration}.jsonl`);
-    current.phase = 'training';
-    current.job = await tuner.createJob({
-      model: base.spec.model,
-      trainingFileId: fileId,
-      suffix: trainer.suffix,
-      ...(trainer.epochs ? { hyperparameters: { n_epochs: trainer.epochs } } : {}),
-    });
-    await save();
-  }
-  deps.log(`iteration ${current.iteration}: waiting for fine-tuning job ${current.job}`);
-  const model = await tuner.waitForJob(current.job, (event) => deps.log(`  ${event.message}`));
-  return { status: 'trained', model: deps.derive(config.baseModel, model) };
 }
 
 /** The per-iteration table as data (what summary.json holds). */

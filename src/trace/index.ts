@@ -4,29 +4,28 @@ export {
   isTraceFormat,
   PROMPT_TRACE_FORMATS,
   type PromptTraceFormat,
-  TOKEN_ENCODINGS,
-  type TokenEncoding,
+  type Shrink,
   TRACE_FORMAT_TABLE,
   TRACE_FORMATS,
   type TraceFormat,
-} from './formats.js';
-export { entriesByLine, renderInline } from './inline.js';
-export { renderLdb } from './ldb.js';
+  type TraceFormatSpec,
+  traceFormatSpec,
+} from './formats/index.js';
+export { entriesByLine, renderInline } from './formats/inline.js';
+export { renderLdb } from './formats/ldb.js';
+export { renderScratchpad } from './formats/scratchpad.js';
 export { cutValue, DEFAULT_RENDER_OPTIONS, type RenderOptions, sourceLines } from './options.js';
+export { TRACE_PHASES, type TracePhase, tracePhase } from './phase.js';
 export { type FitOptions, type FittedTrace, fitTrace, phaseNote, renderTrace, truncationNote } from './render.js';
 export {
-  TRACE_PHASES,
   TRACE_SCHEMA_VERSION,
   type Trace,
   type TraceEvent,
   TraceEventSchema,
   type TraceFrame,
   TraceFrameSchema,
-  type TracePhase,
   TraceSchema,
   type TraceTruncation,
-  tracePhase,
   type VariableChange,
 } from './schema.js';
-export { renderScratchpad } from './scratchpad.js';
-export { createTokenCounter } from './tokens.js';
+export { createTokenCounter, TOKEN_ENCODINGS, type TokenEncoding } from './tokens.js';

@@ -1,4 +1,5 @@
-import { type Trace, tracePhase } from './schema.js';
+import { tracePhase } from './phase.js';
+import type { Trace } from './schema.js';
 
 /** How a trace is rendered. Every renderer reads the fields that concern it. */
 export interface RenderOptions {

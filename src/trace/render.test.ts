@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { elide } from './elide.js';
+import { TRACE_FORMATS, traceFormatSpec } from './formats/index.js';
+import { tracePhase } from './phase.js';
 import { fitTrace, renderTrace } from './render.js';
-import { type Trace, type TraceEvent, TraceSchema, tracePhase } from './schema.js';
+import { type Trace, type TraceEvent, TraceSchema } from './schema.js';
 import { createTokenCounter } from './tokens.js';
 
 const program = 'def total(xs):\n    s = 0\n    for x in xs:\n        s += x\n    return s\n';
@@ -255,6 +257,34 @@ describe('fitTrace', () => {
     const tight = fitTrace(trace, 'inline', { budgetTokens: smallest + 150, countTokens: characters });
     expect(tight.fits).toBe(true);
     expect(tight.cuts.some((cut) => /^values cut to (20|50) characters$/.test(cut))).toBe(true);
+  });
+
+  it('shrinks every format of the table by its own ladder, or shows it whole', () => {
+    const trace = loopTrace(40);
+    const fitted = Object.fromEntries(
+      TRACE_FORMATS.map((format) => {
+        const full = renderTrace(trace, format).length;
+        return [format, fitTrace(trace, format, { budgetTokens: full - 1, countTokens: characters }).cuts];
+      }),
+    );
+    for (const format of TRACE_FORMATS)
+      expect(fitted[format]?.length === 0).toBe(traceFormatSpec(format).shrink === null);
+    expect(fitted).toMatchInlineSnapshot(`
+      {
+        "inline": [
+          "lines run many times keep their first 1 and last 1 entries (not 3)",
+          "values cut to 20 characters",
+        ],
+        "json": [],
+        "ldb": [
+          "at most 20 blocks",
+        ],
+        "none": [],
+        "scratchpad": [
+          "at most 50 state lines",
+        ],
+      }
+    `);
   });
 
   it('drops the trace when nothing else fits, and says so', () => {

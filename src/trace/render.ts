@@ -1,9 +1,7 @@
-import type { TraceFormat } from './formats.js';
-import { renderInline } from './inline.js';
-import { renderLdb } from './ldb.js';
-import { DEFAULT_RENDER_OPTIONS, type RenderOptions, sourceLines } from './options.js';
-import { type Trace, type TraceTruncation, tracePhase } from './schema.js';
-import { renderScratchpad } from './scratchpad.js';
+import { type Shrink, type TraceFormat, traceFormatSpec } from './formats/index.js';
+import { DEFAULT_RENDER_OPTIONS, type RenderOptions } from './options.js';
+import { tracePhase } from './phase.js';
+import type { Trace, TraceTruncation } from './schema.js';
 
 const TRUNCATION_NOTES: Record<TraceTruncation, string> = {
   steps: 'recording stopped at the step limit',
@@ -16,21 +14,6 @@ const TRUNCATION_NOTES: Record<TraceTruncation, string> = {
   fault: 'the tracer failed on a value the program made; what followed is not shown',
   stack: 'the stack ran out (RecursionError), so the deepest calls are not shown',
 };
-
-function renderBare(trace: Trace, format: TraceFormat, options: RenderOptions): string {
-  switch (format) {
-    case 'inline':
-      return renderInline(trace, options);
-    case 'scratchpad':
-      return renderScratchpad(trace, options);
-    case 'ldb':
-      return renderLdb(trace, options);
-    case 'json':
-      return `${JSON.stringify(trace, null, 2)}\n`;
-    case 'none':
-      return `${sourceLines(trace.program).join('\n')}\n`;
-  }
-}
 
 /** The note that says a trace is incomplete, or null. */
 export function truncationNote(trace: Trace): string | null {
@@ -45,13 +28,13 @@ export function phaseNote(trace: Trace): string | null {
 }
 
 /**
- * Renders `trace` in `format`. Except in `json` and `none`, a trace of the program's loading ends with a
- * `# nxt:` note saying so, and an incomplete trace with one saying why.
+ * Renders `trace` in `format`. In a format that shows notes (all but `json` and `none`), a trace of the
+ * program's loading ends with a `# nxt:` note saying so, and an incomplete trace with one saying why.
  */
 export function renderTrace(trace: Trace, format: TraceFormat, options: Partial<RenderOptions> = {}): string {
-  const resolved = { ...DEFAULT_RENDER_OPTIONS, ...options };
-  const text = renderBare(trace, format, resolved);
-  if (format === 'json' || format === 'none') return text;
+  const spec = traceFormatSpec(format);
+  const text = spec.render(trace, { ...DEFAULT_RENDER_OPTIONS, ...options });
+  if (!spec.showsNotes) return text;
   const notes = [phaseNote(trace), truncationNote(trace)].filter((note) => note !== null);
   return notes.reduce((out, note) => `${out}${note}\n`, text);
 }
@@ -72,34 +55,15 @@ export interface FittedTrace {
   fits: boolean;
 }
 
-function ladder(format: TraceFormat, start: RenderOptions): RenderOptions[] {
+/** The renderings to try, largest first: `start`, then each of the format's steps on top of the last. */
+function ladder(shrink: Shrink, start: RenderOptions): RenderOptions[] {
   const steps: RenderOptions[] = [start];
-  const push = (change: Partial<RenderOptions>) =>
-    steps.push({ ...(steps[steps.length - 1] as RenderOptions), ...change });
-  const values = [200, 100, 50, 20].filter((chars) => chars < start.valueChars);
-  if (format === 'inline') {
-    for (let head = start.loopHead - 1; head >= 1; head--) push({ loopHead: head });
-    for (const valueChars of values) push({ valueChars });
-    if (start.loopHead > 0) push({ loopHead: 0 });
-  } else if (format === 'scratchpad') {
-    for (const maxLines of [200, 100, 50, 20, 10].filter((lines) => lines < start.maxLines)) push({ maxLines });
-    for (const valueChars of values) push({ valueChars });
-  } else if (format === 'ldb') {
-    for (const maxBlocks of [20, 10, 6, 4].filter((blocks) => blocks < start.maxBlocks)) push({ maxBlocks });
-    for (const valueChars of values) push({ valueChars });
-  }
+  for (const change of shrink.steps(start)) steps.push({ ...(steps[steps.length - 1] as RenderOptions), ...change });
   return steps;
 }
 
-function describeCuts(format: TraceFormat, from: RenderOptions, to: RenderOptions): string[] {
-  const cuts: string[] = [];
-  if (format === 'inline' && to.loopHead !== from.loopHead) {
-    cuts.push(
-      `lines run many times keep their first ${to.loopHead} and last ${to.loopTail} entries (not ${from.loopHead})`,
-    );
-  }
-  if (format === 'scratchpad' && to.maxLines !== from.maxLines) cuts.push(`at most ${to.maxLines} state lines`);
-  if (format === 'ldb' && to.maxBlocks !== from.maxBlocks) cuts.push(`at most ${to.maxBlocks} blocks`);
+function describeCuts(shrink: Shrink, from: RenderOptions, to: RenderOptions): string[] {
+  const cuts = [...shrink.describe(from, to)];
   if (to.valueChars !== from.valueChars) cuts.push(`values cut to ${to.valueChars} characters`);
   return cuts;
 }
@@ -114,11 +78,12 @@ export function fitTrace(trace: Trace, format: TraceFormat, fit: FitOptions): Fi
   const requested = { ...DEFAULT_RENDER_OPTIONS, ...fit.options };
   const full = renderTrace(trace, format, requested);
   const fullTokens = fit.countTokens(full);
-  if (fullTokens <= fit.budgetTokens || format === 'none' || format === 'json') {
+  const { shrink } = traceFormatSpec(format);
+  if (fullTokens <= fit.budgetTokens || !shrink) {
     return { text: full, tokens: fullTokens, options: requested, cuts: [], fits: fullTokens <= fit.budgetTokens };
   }
-  for (const options of ladder(format, requested).slice(1)) {
-    const cuts = describeCuts(format, requested, options);
+  for (const options of ladder(shrink, requested).slice(1)) {
+    const cuts = describeCuts(shrink, requested, options);
     const text = `${renderTrace(trace, format, options)}# nxt: trace shortened to fit ${fit.budgetTokens} tokens: ${cuts.join('; ')}.\n`;
     const tokens = fit.countTokens(text);
     if (tokens <= fit.budgetTokens) return { text, tokens, options, cuts, fits: true };

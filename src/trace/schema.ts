@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TRACE_PHASES } from './phase.js';
 
 /** One variable's new value, as a bounded, address-free Python repr. */
 export const VariableChangeSchema = z.object({ name: z.string(), value: z.string() });
@@ -48,13 +49,6 @@ export type TraceTruncation = z.infer<typeof TraceTruncationSchema>;
 
 export const TRACE_SCHEMA_VERSION = 1;
 
-/**
- * What a trace records: `test`, the traced test statement run against the loaded program; `load`, the
- * program's own top-level code, traced because the program failed while loading (no test ran).
- */
-export const TRACE_PHASES = ['test', 'load'] as const;
-export type TracePhase = (typeof TRACE_PHASES)[number];
-
 /** A recorded execution of one test against one program. */
 export const TraceSchema = z.object({
   schemaVersion: z.literal(TRACE_SCHEMA_VERSION),
@@ -89,8 +83,3 @@ export const TraceSchema = z.object({
   events: z.array(TraceEventSchema),
 });
 export type Trace = z.infer<typeof TraceSchema>;
-
-/** What `trace` records (see `TRACE_PHASES`); a trace without the field is a test's. */
-export function tracePhase(trace: Pick<Trace, 'phase'>): TracePhase {
-  return trace.phase ?? 'test';
-}

@@ -1,4 +1,6 @@
-import type { TokenEncoding } from './formats.js';
+/** The tokenizers a trace's size is counted in (`--tokenizer`): a choice table's list, read by --help. */
+export const TOKEN_ENCODINGS = ['cl100k_base', 'o200k_base'] as const;
+export type TokenEncoding = (typeof TOKEN_ENCODINGS)[number];
 
 /**
  * A token counter backed by js-tiktoken (a port of OpenAI's tiktoken). The rank tables are large, so

@@ -8,8 +8,8 @@ import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { findBubblewrap } from '../../src/sandbox/bubblewrap.js';
 import { createSandbox } from '../../src/sandbox/index.js';
-import { findBubblewrap } from '../../src/sandbox/isolation.js';
 import { asUser, bundleForAnotherUser, hasSetpriv, removeBundle } from '../support/another-user.js';
 import { NO_BUBBLEWRAP } from '../support/processes.js';
 

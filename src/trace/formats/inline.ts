@@ -1,6 +1,8 @@
-import { elide } from './elide.js';
-import { cutValue, type RenderOptions, sourceLines } from './options.js';
-import { type Trace, type TraceEvent, tracePhase } from './schema.js';
+import { elide } from '../elide.js';
+import { cutValue, type RenderOptions, sourceLines } from '../options.js';
+import { tracePhase } from '../phase.js';
+import type { Trace, TraceEvent } from '../schema.js';
+import { shorterValues, type TraceFormatSpec } from './format.js';
 
 interface Entry {
   step: number;
@@ -76,3 +78,29 @@ export function renderInline(trace: Trace, options: RenderOptions): string {
   }
   return `${out.join('\n')}\n`;
 }
+
+/** NExT's format (the paper's): the program with each executed line's states in a comment. */
+export const inline = {
+  description: 'NExT: each line annotated with the states it produced, in order',
+  prompt: true,
+  promptIntro:
+    ' Each line it ran on the failing test carries a comment with what happened: `(k) name=value` is the value after step k of the execution, `__return__` a returned value and `__exception__` a raised exception.',
+  hasStepNumbers: true,
+  render: renderInline,
+  showsNotes: true,
+  shrink: {
+    steps(start) {
+      const steps: Partial<RenderOptions>[] = [];
+      for (let head = start.loopHead - 1; head >= 1; head--) steps.push({ loopHead: head });
+      steps.push(...shorterValues(start));
+      if (start.loopHead > 0) steps.push({ loopHead: 0 });
+      return steps;
+    },
+    describe: (from, to) =>
+      to.loopHead === from.loopHead
+        ? []
+        : [
+            `lines run many times keep their first ${to.loopHead} and last ${to.loopTail} entries (not ${from.loopHead})`,
+          ],
+  },
+} as const satisfies TraceFormatSpec;

@@ -1,6 +1,7 @@
-import { cutValue, programAndTest, type RenderOptions } from './options.js';
-import type { Trace } from './schema.js';
-import { keepEnds, StateReplay } from './state.js';
+import { cutValue, programAndTest, type RenderOptions } from '../options.js';
+import type { Trace } from '../schema.js';
+import { keepEnds, StateReplay } from '../state.js';
+import { shorterValues, type TraceFormatSpec } from './format.js';
 
 interface Block {
   first: number;
@@ -57,3 +58,21 @@ export function renderLdb(trace: Trace, options: RenderOptions): string {
   if (omitted > 0) kept.splice(at, 0, `... (${omitted} blocks omitted)`);
   return `${programAndTest(trace)}\n\n# Execution by basic block, the variables at the end of each:\n${kept.map((line) => `# ${line}`).join('\n')}\n`;
 }
+
+/** LDB: the run by basic block, after the program. */
+export const ldb = {
+  description: 'LDB: the run split into basic blocks with the variables after each',
+  prompt: true,
+  promptIntro:
+    ' After the program comes its execution on the failing test, block by block, with the variables at the end of each block.',
+  hasStepNumbers: false,
+  render: renderLdb,
+  showsNotes: true,
+  shrink: {
+    steps: (start) => [
+      ...[20, 10, 6, 4].filter((blocks) => blocks < start.maxBlocks).map((maxBlocks) => ({ maxBlocks })),
+      ...shorterValues(start),
+    ],
+    describe: (from, to) => (to.maxBlocks === from.maxBlocks ? [] : [`at most ${to.maxBlocks} blocks`]),
+  },
+} as const satisfies TraceFormatSpec;
