@@ -30,7 +30,7 @@ import {
   type TraceOptions,
 } from './options.js';
 import { SandboxPool } from './pool.js';
-import { serverBootstrap, serverBundle } from './server-source.js';
+import { judgeSource, serverBootstrap, serverBundle } from './server-source.js';
 import { type TraceHost, type TraceResult, traceProgram } from './trace-run.js';
 import { claimUidRange, UID_RANGE_SIZE, type UidRange } from './uid-range.js';
 import { judgeFaultVerdict, toVerdict, type Verdict } from './verdict.js';
@@ -407,7 +407,7 @@ export async function createSandbox(options: SandboxOptions = {}, host: SandboxH
   };
 
   const judgeIdentity = createHash('sha256')
-    .update(serverBundle())
+    .update(judgeSource())
     .update(serverBootstrap())
     .update(JSON.stringify([pythonVersion, layers.filter((layer) => layer.active).map((layer) => layer.name)]))
     .digest('hex');

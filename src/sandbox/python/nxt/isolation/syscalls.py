@@ -34,7 +34,7 @@ import ctypes
 import errno
 import os
 
-from nxt import jail
+from nxt.isolation import jail
 
 # struct seccomp_data offsets
 _NR = 0

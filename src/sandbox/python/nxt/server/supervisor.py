@@ -14,7 +14,8 @@ import select
 import signal
 import time
 
-from nxt import frames, oracles, plain, seal, trace_records
+from nxt.protocol import frames, plain
+from nxt.server import oracles, seal, trace_records
 
 _perf = time.perf_counter
 DRAIN_READS = 64

@@ -22,7 +22,8 @@ import resource
 import sys
 import time
 
-from nxt import frames, plain, tracer
+from nxt.child import tracer
+from nxt.protocol import frames, plain
 
 RESULT_FD = 3
 JOB_FD = 4
@@ -227,22 +228,29 @@ PRISTINE = None
 
 def prepare():
     """Called by the server once the modules children share are loaded, before the zygote forks."""
-    global PRISTINE, _NXT_MODULES
+    global PRISTINE, _NXT_MODULES, _NXT_FINDER
     PRISTINE = Pristine()
     _NXT_MODULES = tuple(name for name in sys.modules if name == "nxt" or name.startswith("nxt."))
+    # The bootstrap's import hook, which serves nxt from the bundle (none when nxt is a directory).
+    finder = getattr(sys.modules["nxt"].__spec__, "loader", None)
+    _NXT_FINDER = finder if any(entry is finder for entry in sys.meta_path) else None
 
 
 _NXT_MODULES = ()
+_NXT_FINDER = None
 
 
 def _hide_harness():
-    """The program sees an empty __main__ and no nxt modules (they stay reachable to a determined
-    program through frames and gc, which is why nothing secret is ever in this process). By name:
-    iterating sys.modules would touch every key and copy its page (measured: 88 page faults)."""
+    """The program sees an empty __main__, no nxt modules and cannot import one (they stay reachable
+    to a determined program through frames and gc, which is why nothing secret is ever in this
+    process). By name: iterating sys.modules would touch every key and copy its page (measured: 88
+    page faults)."""
     modules = sys.modules
     modules["__main__"] = _type(sys)("__main__")
     for name in _NXT_MODULES:
         modules.pop(name, None)
+    if _NXT_FINDER is not None:
+        sys.meta_path[:] = [entry for entry in sys.meta_path if entry is not _NXT_FINDER]
 
 
 def _set_limits(limits):

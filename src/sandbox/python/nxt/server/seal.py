@@ -22,7 +22,8 @@ import operator
 import sys
 import time
 
-from nxt import oracles, plain
+from nxt.protocol import plain
+from nxt.server import oracles
 
 STEP_BUDGET = 2_000_000
 MAX_ITEMS = 2_000_000

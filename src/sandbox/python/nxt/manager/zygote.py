@@ -20,7 +20,8 @@ import signal
 import struct
 import time
 
-from nxt import harness, jail, syscalls
+from nxt.child import program
+from nxt.isolation import jail, syscalls
 
 FORKED = struct.Struct("<i%dsH" % 12)
 FINISH = struct.Struct("<ciI")
@@ -266,9 +267,9 @@ class Zygote:
                 if self.pid_namespace:
                     jail.drop_capabilities()  # ours are the user namespace's: no program may have them
             except BaseException:
-                os._exit(harness.BROKEN_CHANNEL_EXIT)
-            harness.child_main(nonce, job_r, result_w, out_w, err_w, workdir, self.uid)
-            os._exit(harness.BROKEN_CHANNEL_EXIT)
+                os._exit(program.BROKEN_CHANNEL_EXIT)
+            program.child_main(nonce, job_r, result_w, out_w, err_w, workdir, self.uid)
+            os._exit(program.BROKEN_CHANNEL_EXIT)
         for fd in (job_r, result_w, out_w, err_w):
             os.close(fd)
         self.children[pid] = workdir

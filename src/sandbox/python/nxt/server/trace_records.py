@@ -10,7 +10,7 @@ session; the trace keeps the chunks read before and is marked "untraced".
 
 import json
 
-from nxt import tracer
+from nxt.child import tracer
 
 _INDEX = 2 ** 31
 _EVENT_KINDS = ("c", "l", "r", "y", "x")
