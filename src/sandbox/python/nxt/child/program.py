@@ -23,6 +23,7 @@ import sys
 import time
 
 from nxt.child import tracer
+from nxt.isolation.libc import PR_SET_DUMPABLE, prctl
 from nxt.protocol import frames, plain
 
 RESULT_FD = 3
@@ -268,16 +269,6 @@ def _set_limits(limits):
     setlim(resource.RLIMIT_NPROC, limits.get("processes"))
 
 
-def set_dumpable(flag):
-    """PR_SET_DUMPABLE: a process that is not dumpable cannot be traced or read by its own uid."""
-    try:
-        import ctypes
-
-        return ctypes.CDLL(None, use_errno=True).prctl(4, 1 if flag else 0, 0, 0, 0) == 0
-    except Exception:
-        return False
-
-
 def child_main(nonce, job_r, result_w, out_w, err_w, workdir, uid):
     """A pre-forked child: sets itself up, waits for its one job, runs it, exits.
 
@@ -317,7 +308,7 @@ def child_main(nonce, job_r, result_w, out_w, err_w, workdir, uid):
         _set_limits(header.get("limits", {}))
         reporter = Reporter(nonce)
         if header.get("role") == "runner":
-            set_dumpable(False)  # the program's process runs under the same uid: it must not read us
+            prctl(PR_SET_DUMPABLE, 0)  # the program's process runs under the same uid: it must not read us
             run_runner(header, commands, reporter)
         else:
             run_program(header, commands, reporter)

@@ -22,6 +22,8 @@ import time
 
 from nxt.child import program
 from nxt.isolation import jail, syscalls
+from nxt.isolation.libc import (PR_SET_CHILD_SUBREAPER, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG, libc,
+                                 prctl)
 
 FORKED = struct.Struct("<i%dsH" % 12)
 FINISH = struct.Struct("<ciI")
@@ -32,15 +34,6 @@ SWEEP_ROUNDS = 200
 class ZygoteGone(Exception):
     """The zygote died (a program may kill it when nothing separates their uids): the server cannot
     fork any more and must be replaced."""
-
-
-def _prctl(option, value):
-    try:
-        import ctypes
-
-        return ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0) == 0
-    except Exception:
-        return False
 
 
 def start(config):
@@ -191,7 +184,7 @@ def sysv_ids():
 def remove_sysv(found):
     calls = dict(_SYSV)
     for kind, number in found:
-        function = getattr(jail.libc(), calls[kind])
+        function = getattr(libc(), calls[kind])
         if kind == "sem":
             function(number, 0, 0)  # IPC_RMID
         else:
@@ -212,13 +205,13 @@ class Zygote:
         self.children = {}  # pid -> workdir (None: the child's own, gone with its mount namespace)
 
     def serve(self):
-        _prctl(36, 1)  # PR_SET_CHILD_SUBREAPER: what a program leaves behind becomes ours to sweep
-        _prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: die with the server
-        _prctl(4, 0)  # PR_SET_DUMPABLE 0: the programs' uid must not read or trace us
+        prctl(PR_SET_CHILD_SUBREAPER, 1)  # what a program leaves behind becomes ours to sweep
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # die with the server
+        prctl(PR_SET_DUMPABLE, 0)  # the programs' uid must not read or trace us
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         # No program gains privileges through exec (a setuid binary), whatever is mounted where; and
         # every child runs under the system-call filter, installed once here (children inherit it).
-        jail.prctl(jail.PR_SET_NO_NEW_PRIVS, 1)
+        prctl(PR_SET_NO_NEW_PRIVS, 1)
         if self.filter and syscalls.install() is not None:
             raise ZygoteGone("the system-call filter could not be installed")
         gc.collect()

@@ -16,6 +16,7 @@ import sys
 
 from nxt.child import preload, program
 from nxt.isolation import jail, syscalls
+from nxt.isolation.libc import PR_SET_DUMPABLE, prctl
 from nxt.manager import zygote
 from nxt.protocol import requests
 
@@ -51,7 +52,7 @@ def serve(config):
     preload.load()
     program.prepare()
     client = zygote.ZygoteClient(config)  # before any request: its memory must never hold one
-    zygote._prctl(4, 0)  # PR_SET_DUMPABLE 0: the programs' uid must not read or trace the server
+    prctl(PR_SET_DUMPABLE, 0)  # the programs' uid must not read or trace the server
     # Imported once the zygote is forked: neither it nor any child holds the judge's own code.
     from nxt.server import answers
 
