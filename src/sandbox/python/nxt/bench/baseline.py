@@ -9,6 +9,8 @@ import builtins
 import signal
 import time
 
+from nxt.protocol import frames
+
 _perf = time.perf_counter
 
 
@@ -17,7 +19,7 @@ class _Deadline(BaseException):
 
 
 def _describe(exc):
-    return {"type": type(exc).__name__, "message": str(exc)[:2000], "line": None, "source": None}
+    return frames.exception_info(type(exc).__name__, str(exc))
 
 
 def judge(job):

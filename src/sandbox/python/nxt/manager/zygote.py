@@ -2,14 +2,12 @@
 
 Children must not inherit the server's memory: the server holds every job it has seen (programs, tests,
 expected values), and a child that could read them (gc, ctypes, its own heap) could pass without
-computing anything. The zygote's memory holds only the preloaded modules and nxt's own code.
+computing anything. The zygote's memory holds only the preloaded modules and the code of the
+manager, the children, the isolation and the protocol (the server imports its own judging code later).
 
-Protocol over a SOCK_SEQPACKET socket with the server (one message per request, answers in order):
-  b"F"                fork a child: answers pid, nonce and workdir, with the server's ends of the
-                      child's pipes (job, result, stdout, stderr) passed as SCM_RIGHTS
-  b"K" + pid + grace  finish a child: wait up to `grace` ms for it to exit by itself, then kill its
-                      process group, reap it, kill and reap anything it left behind (the zygote is a
-                      child subreaper), clean its working directory; answers how it ended
+It answers the server's fork and finish requests (protocol/forks.py; the server's side is
+server/zygote_client.py). It is a child subreaper: what a program leaves behind becomes its child, to
+be killed and reaped when the program is finished.
 """
 
 import _socket
@@ -17,40 +15,26 @@ import array
 import gc
 import os
 import signal
-import struct
 import time
 
-from nxt.child import program
+from nxt.child import start
 from nxt.isolation import jail, syscalls
-from nxt.isolation.libc import (PR_SET_CHILD_SUBREAPER, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG, libc,
-                                 prctl)
+from nxt.isolation.libc import PR_SET_CHILD_SUBREAPER, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG, prctl
+from nxt.manager.cleanup import empty_dir, names, remove_sysv, remove_tree, sysv_ids
+from nxt.protocol import forks, frames
 
-FORKED = struct.Struct("<i%dsH" % 12)
-FINISH = struct.Struct("<ciI")
-FINISHED = struct.Struct("<iBiid")  # pid, exited by itself, exit code (-1), signal (-1), cpu seconds
 SWEEP_ROUNDS = 200
 
 
-class ZygoteGone(Exception):
-    """The zygote died (a program may kill it when nothing separates their uids): the server cannot
-    fork any more and must be replaced."""
-
-
-def start(config):
-    """Forks the zygote; returns (pid, the server's socket)."""
-    # _socket, not socket: socket.py brings selectors and enum classes into every child's memory.
-    ours, theirs = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET)
-    pid = os.fork()
-    if pid == 0:
-        code = 0
-        try:
-            ours.close()
-            Zygote(theirs, config).serve()
-        except BaseException:
-            code = 1
-        os._exit(code)
-    theirs.close()
-    return pid, ours
+def run(sock, config):
+    """The zygote's whole life, in the process the server has just forked: serves `sock` until the
+    server closes it, then exits (1 when it could not serve)."""
+    code = 0
+    try:
+        Zygote(sock, config).serve()
+    except BaseException:
+        code = 1
+    os._exit(code)
 
 
 def _kill_group(pid):
@@ -59,136 +43,6 @@ def _kill_group(pid):
             target()
         except OSError:
             pass
-
-
-_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-
-
-def _names(fd):
-    try:
-        return os.listdir(fd)
-    except OSError:
-        return []
-
-
-def _remove_entry(fd, name):
-    """Unlinks a file or removes an empty directory in directory `fd`; True when it is gone."""
-    for attempt in (0, 1):
-        try:
-            os.unlink(name, dir_fd=fd)
-            return True
-        except IsADirectoryError:
-            try:
-                os.rmdir(name, dir_fd=fd)
-                return True
-            except OSError:
-                return False
-        except FileNotFoundError:
-            return True
-        except PermissionError:
-            if attempt == 0:  # the program took away our write permission on the directory
-                try:
-                    os.fchmod(fd, 0o700)
-                except OSError:
-                    return False
-        except OSError:
-            return False
-    return False
-
-
-def _open_dir(fd, name):
-    try:
-        return os.open(name, _DIR_FLAGS, dir_fd=fd)
-    except PermissionError:  # a directory the program made unreadable (mode 000): ours to open again
-        os.chmod(name, 0o700, dir_fd=fd, follow_symlinks=True)
-        return os.open(name, _DIR_FLAGS, dir_fd=fd)
-
-
-def empty_dir(path):
-    """Removes everything inside `path`, whatever the depth, names, lengths or modes a program chose.
-
-    Iterative and by descriptor (one open at a time, climbing back through ".."): a chain of thousands
-    of directories, or paths longer than PATH_MAX, neither overflow a stack nor exhaust descriptors.
-    Run only when the program's processes are gone, so nothing moves underneath."""
-    try:
-        fd = os.open(path, _DIR_FLAGS)
-    except OSError:
-        return
-    depth = 0
-    seen = set()
-    while True:
-        child = None
-        for name in _names(fd):
-            if _remove_entry(fd, name):
-                continue
-            try:
-                sub = _open_dir(fd, name)
-            except OSError:
-                continue
-            info = os.fstat(sub)
-            key = (info.st_dev, info.st_ino)
-            if key in seen:  # visited and still not removable: leave it
-                os.close(sub)
-                continue
-            seen.add(key)
-            child = sub
-            break
-        if child is not None:
-            os.close(fd)
-            fd, depth = child, depth + 1
-            continue
-        if depth == 0:
-            os.close(fd)
-            return
-        try:
-            parent = os.open("..", _DIR_FLAGS, dir_fd=fd)
-        except OSError:
-            os.close(fd)
-            return
-        os.close(fd)
-        fd, depth = parent, depth - 1
-
-
-def remove_tree(path):
-    """Removes what a program left behind, whatever modes it set (we own or override them)."""
-    try:
-        os.chmod(path, 0o700)
-    except OSError:
-        pass
-    empty_dir(path)
-    try:
-        os.rmdir(path)
-    except OSError:
-        pass
-
-
-_SYSV = (("shm", "shmctl"), ("sem", "semctl"), ("msg", "msgctl"))
-
-
-def sysv_ids():
-    """SysV IPC objects in our IPC namespace: [(kind, id)] from /proc/sysvipc."""
-    found = []
-    for kind, _ in _SYSV:
-        try:
-            with open("/proc/sysvipc/" + kind) as handle:
-                lines = handle.read().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split()
-            if len(fields) > 1 and fields[1].isdigit():
-                found.append((kind, int(fields[1])))
-    return found
-
-
-def remove_sysv(found):
-    calls = dict(_SYSV)
-    for kind, number in found:
-        function = getattr(libc(), calls[kind])
-        if kind == "sem":
-            function(number, 0, 0)  # IPC_RMID
-        else:
-            function(number, 0, None)
 
 
 class Zygote:
@@ -213,20 +67,20 @@ class Zygote:
         # every child runs under the system-call filter, installed once here (children inherit it).
         prctl(PR_SET_NO_NEW_PRIVS, 1)
         if self.filter and syscalls.install() is not None:
-            raise ZygoteGone("the system-call filter could not be installed")
+            raise OSError("the system-call filter could not be installed")
         gc.collect()
         gc.freeze()  # children never touch (and copy) the pages of these objects
         while True:
             try:
-                message = self.sock.recv(64)
+                message = self.sock.recv(forks.REQUEST_BYTES)
             except InterruptedError:
                 continue
             if not message:
                 break
-            if message[:1] == b"F":
+            if message[:1] == forks.FORK:
                 self._fork()
-            elif message[:1] == b"K":
-                _, pid, grace = FINISH.unpack(message)
+            elif message[:1] == forks.FINISH_OP:
+                _, pid, grace = forks.FINISH.unpack(message)
                 self.sock.send(self._finish(pid, grace))
         for pid in list(self.children):
             _kill_group(pid)
@@ -240,7 +94,7 @@ class Zygote:
         return path
 
     def _fork(self):
-        nonce = os.urandom(12)
+        nonce = os.urandom(frames.NONCE_BYTES)
         job_r, job_w = os.pipe()
         result_r, result_w = os.pipe()
         out_r, out_w = os.pipe()
@@ -260,16 +114,16 @@ class Zygote:
                 if self.pid_namespace:
                     jail.drop_capabilities()  # ours are the user namespace's: no program may have them
             except BaseException:
-                os._exit(program.BROKEN_CHANNEL_EXIT)
-            program.child_main(nonce, job_r, result_w, out_w, err_w, workdir, self.uid)
-            os._exit(program.BROKEN_CHANNEL_EXIT)
+                os._exit(frames.BROKEN_CHANNEL_EXIT)
+            start.child_main(nonce, job_r, result_w, out_w, err_w, workdir, self.uid)
+            os._exit(frames.BROKEN_CHANNEL_EXIT)
         for fd in (job_r, result_w, out_w, err_w):
             os.close(fd)
         self.children[pid] = workdir
         workdir = workdir or jail.PROGRAM_WORKDIR
         encoded = workdir.encode()
         fds = array.array("i", (job_w, result_r, out_r, err_r))
-        self.sock.sendmsg([FORKED.pack(pid, nonce, len(encoded)) + encoded],
+        self.sock.sendmsg([forks.FORKED.pack(pid, nonce, len(encoded)) + encoded],
                           [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, fds)])
         for fd in fds:
             os.close(fd)
@@ -307,7 +161,7 @@ class Zygote:
             elif os.WIFEXITED(status):
                 code = os.WEXITSTATUS(status)
         cpu = usage.ru_utime + usage.ru_stime if usage is not None else 0.0
-        return FINISHED.pack(pid, 1 if by_itself else 0, code, signum, cpu)
+        return forks.FINISHED.pack(pid, 1 if by_itself else 0, code, signum, cpu)
 
     def _clean_slate(self):
         """The server's /tmp, /dev/shm and IPC namespace are its own: after a program, empty them of
@@ -315,7 +169,7 @@ class Zygote:
         that shares their uid could have written there). No program finds another's leftovers, and a
         full /tmp lasts only until its program ends."""
         live = set(self.children.values())
-        for name in _names(self.workroot):
+        for name in names(self.workroot):
             path = os.path.join(self.workroot, name)
             if path in live:
                 empty_dir(path)
@@ -375,70 +229,3 @@ def _children_of_self():
             return [int(x) for x in handle.read().split()]
     except OSError:
         return []
-
-
-class ZygoteClient:
-    """The server's side of the protocol."""
-
-    def __init__(self, config):
-        self.pid, self.sock = start(config)
-        self.asked = 0  # fork requests whose answers have not been read
-        self.forked = []  # answers read while waiting for something else
-
-    def request_fork(self):
-        try:
-            self.sock.send(b"F")
-        except OSError as error:
-            raise ZygoteGone(str(error))
-        self.asked += 1
-
-    def receive_fork(self):
-        """(pid, nonce, workdir, job_w, result_r, out_r, err_r) of a child asked for by request_fork."""
-        if self.forked:
-            return self.forked.pop(0)
-        if self.asked == 0:
-            self.request_fork()
-        self.asked -= 1
-        return self._read_fork()
-
-    def _read_fork(self):
-        try:
-            data, ancillary, _flags, _addr = self.sock.recvmsg(4096, _socket.CMSG_LEN(4 * 4))
-        except OSError as error:
-            raise ZygoteGone(str(error))
-        if not data:
-            raise ZygoteGone("the zygote closed its socket")
-        pid, nonce, size = FORKED.unpack_from(data)
-        workdir = data[FORKED.size:FORKED.size + size].decode()
-        fds = array.array("i")
-        for level, kind, payload in ancillary:
-            if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS:
-                fds.frombytes(payload[:len(payload) - len(payload) % fds.itemsize])
-        if len(fds) != 4:
-            raise ZygoteGone("the zygote sent %d descriptors" % len(fds))
-        return (pid, nonce, workdir) + tuple(fds)
-
-    def finish(self, pid, grace_ms=0):
-        """Ends a child; returns (exited by itself, exit code or None, signal or None, cpu seconds)."""
-        try:
-            self.sock.send(FINISH.pack(b"K", pid, grace_ms))
-            while self.asked:  # answers come in order: forks asked for before this one come first
-                self.asked -= 1
-                self.forked.append(self._read_fork())
-            data = self.sock.recv(64)
-        except OSError as error:
-            raise ZygoteGone(str(error))
-        if len(data) != FINISHED.size:
-            raise ZygoteGone("the zygote closed its socket")
-        _, by_itself, code, signum, cpu = FINISHED.unpack(data)
-        return bool(by_itself), None if code < 0 else code, None if signum < 0 else signum, cpu
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-        try:
-            os.waitpid(self.pid, 0)
-        except ChildProcessError:
-            pass

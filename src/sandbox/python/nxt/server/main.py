@@ -17,8 +17,8 @@ import sys
 from nxt.child import preload, program
 from nxt.isolation import jail, syscalls
 from nxt.isolation.libc import PR_SET_DUMPABLE, prctl
-from nxt.manager import zygote
 from nxt.protocol import requests
+from nxt.server import zygote_client
 
 
 def _probe_children(config):
@@ -51,7 +51,7 @@ def serve(config):
     found = _probe_children(config)
     preload.load()
     program.prepare()
-    client = zygote.ZygoteClient(config)  # before any request: its memory must never hold one
+    client = zygote_client.ZygoteClient(config)  # before any request: its memory must never hold one
     prctl(PR_SET_DUMPABLE, 0)  # the programs' uid must not read or trace the server
     # Imported once the zygote is forked: neither it nor any child holds the judge's own code.
     from nxt.server import answers
@@ -75,7 +75,7 @@ def serve(config):
 def _answer(answering, request):
     try:
         return requests.answer_line({"id": request["id"], "ok": True, "result": answering.result(request)})
-    except zygote.ZygoteGone as exc:
+    except zygote_client.ZygoteGone as exc:
         # Nothing can be judged without the zygote: exit, so nxt starts a new server and retries.
         sys.stderr.write("nxt: the zygote died (%s)\n" % exc)
         os._exit(3)

@@ -23,10 +23,6 @@ EXIT_GRACE_MS = 200
 COMPUTE_TIMEOUT_S = 120.0
 STOP_GRACE_S = 0.1  # after the verdict is known: time for the child to flush its output and exit
 CHUNK = 256  # inputs of a case batch per command; at most two chunks are unanswered at a time
-BROKEN_CHANNEL_EXIT = 86
-VALUE_LIMIT = frames.MAX_PAYLOAD
-INFO_BYTES = 16 * 1024  # exception details: a type and a message of at most 2,000 characters, as UTF-8
-REASON_BYTES = 2000  # a reason a value is not plain: 500 characters are shown
 
 
 class Capture:
@@ -46,13 +42,12 @@ class Capture:
         return self.data.decode("utf-8", "replace")
 
 
-def _info(kind, message, line=None, source=None):
-    return {"type": kind, "message": message[:2000], "line": line, "source": source}
+_info = frames.exception_info
 
 
 def _decode_info(payload):
     """Exception info sent by a child: a dict of plain strings and ints, checked field by field."""
-    if len(payload) > INFO_BYTES:
+    if len(payload) > frames.INFO_BYTES:
         return _info("JudgeError", "the program sent exception details of %d bytes, too large to read" % len(payload))
     try:
         info = plain.decode(payload, budget=True)
@@ -63,9 +58,9 @@ def _decode_info(payload):
     line = info.get("line")
     source = info.get("source")
     return {
-        "type": str(info.get("type"))[:200] if type(info.get("type")) is str else "Exception",
-        "message": info.get("message")[:2000] if type(info.get("message")) is str else "",
-        "line": line if type(line) is int and 0 < line < 2 ** 31 else None,
+        "type": info.get("type")[:frames.TYPE_CHARS] if type(info.get("type")) is str else "Exception",
+        "message": info.get("message")[:frames.MESSAGE_CHARS] if type(info.get("message")) is str else "",
+        "line": line if type(line) is int and 0 < line < frames.LINE_END else None,
         "source": source if source in ("program", "test") else None,
     }
 
@@ -83,7 +78,7 @@ def _digest_size(payload):
 
 def _reason(payload):
     """Why a program's value is not plain, as the child wrote it (bounded before it is decoded)."""
-    return payload[:REASON_BYTES].decode("utf-8", "replace")[:500]
+    return payload[:frames.REASON_BYTES].decode("utf-8", "replace")[:frames.REASON_CHARS]
 
 
 def _large(size, comparable):
@@ -192,7 +187,7 @@ class Session:
         self.child_started = _perf()
         job = self.job
         header = {"role": "program", "program": job.program, "limits": job.limits,
-                  "captureOutput": job.capture, "guardTracing": job.guard_tracing, "maxValueBytes": VALUE_LIMIT}
+                  "captureOutput": job.capture, "guardTracing": job.guard_tracing, "maxValueBytes": frames.MAX_PAYLOAD}
         self.child.send(header)
         supervisor.zygote.request_fork()  # the next child forks while this one works
         if job.trace is not None:
@@ -230,7 +225,7 @@ class Session:
             if not by_itself:
                 self.ended = "violation"
                 self.violation = "the program closed the judge's private result channel"
-            elif code == BROKEN_CHANNEL_EXIT:
+            elif code == frames.BROKEN_CHANNEL_EXIT:
                 self.ended = "violation"
                 self.violation = "the program closed or broke the judge's private result channel"
         self.exit_code = code
@@ -636,11 +631,12 @@ class Session:
         if kind == frames.CALL:
             if case != self.runner_sequence + 1:
                 return self._runner_fault("the test process sent calls out of order")
-            index = int.from_bytes(payload[:2], "little") if len(payload) >= 2 else len(self.job.functions)
+            width = frames.CALL_INDEX_BYTES
+            index = int.from_bytes(payload[:width], "little") if len(payload) >= width else len(self.job.functions)
             if index >= len(self.job.functions):
                 return self._runner_fault("the test process called a function the program was not asked for")
             self.runner_sequence = case
-            self.child.send(("callraw", test, case, self.job.functions[index], payload[2:]))
+            self.child.send(("callraw", test, case, self.job.functions[index], payload[width:]))
             self.child.pump()
             return None
         if kind == frames.TEST_END:
@@ -675,7 +671,7 @@ class Session:
         elif kind == frames.VALUE_DIGEST:
             reply = ("reply", case, "notplain", b"returned a value too large to pass to the test")
         else:
-            reply = ("reply", case, "notplain", payload[:500])
+            reply = ("reply", case, "notplain", payload[:frames.REASON_CHARS])
         self.runner.send(reply)
         self.runner.pump()
         return None
