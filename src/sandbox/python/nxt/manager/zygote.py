@@ -26,17 +26,6 @@ from nxt.protocol import forks, frames
 SWEEP_ROUNDS = 200
 
 
-def run(sock, config):
-    """The zygote's whole life, in the process the server has just forked: serves `sock` until the
-    server closes it, then exits (1 when it could not serve)."""
-    code = 0
-    try:
-        Zygote(sock, config).serve()
-    except BaseException:
-        code = 1
-    os._exit(code)
-
-
 def _kill_group(pid):
     for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
         try:

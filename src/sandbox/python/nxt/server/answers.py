@@ -5,9 +5,11 @@ the zygote nor any child holds this code."""
 import ast
 import collections
 import marshal
+import os
+import sys
 
-from nxt.protocol import plain
-from nxt.server import entry_points, seal, supervisor
+from nxt.protocol import plain, requests
+from nxt.server import entry_points, seal, supervisor, zygote_client
 
 PLAN_CACHE_BYTES = 256 * 1024 * 1024
 
@@ -69,30 +71,47 @@ def split_statements(source):
 
 
 class Answers:
-    """Answers one request at a time; a fault of the judge itself raises (the server reports it)."""
+    """Answers one request at a time."""
 
     def __init__(self, zygote):
         self.plans = PlanCache()
         self.supervisor = supervisor.Supervisor(zygote, self.plans)
 
-    def result(self, request):
+    def answer(self, request):
+        """The answer as the JSON line to send: the result, or the judge's own fault (ok: false).
+        Exits the process when the zygote is gone. One frame between the request loop and the judge,
+        as before the package had zones: the Python stack a program gets must not change."""
         op = request.get("op")
-        if op == "judge":
-            return self.supervisor.judge(request)
-        if op == "plan":
-            plans = seal.plan_tests(request["tests"], request.get("entryPoint"), request.get("reference"), True,
-                                    request.get("entryPoints") or ())
-            return [{"kind": plan.kind, "reason": getattr(plan, "reason", None)} for plan in plans]
-        if op == "entry-points":
-            return entry_points.infer(request["program"], request["tests"])
-        if op == "split":
-            return split_statements(request["source"])
-        if op in ("mutate", "normalize"):
-            from nxt.tools import mutate  # only now: dataset builders' code, no verdict depends on it
+        try:
+            if op == "judge":
+                result = self.supervisor.judge(request)
+            elif op == "plan":
+                plans = seal.plan_tests(request["tests"], request.get("entryPoint"), request.get("reference"), True,
+                                        request.get("entryPoints") or ())
+                result = [{"kind": plan.kind, "reason": getattr(plan, "reason", None)} for plan in plans]
+            elif op == "entry-points":
+                result = entry_points.infer(request["program"], request["tests"])
+            elif op == "split":
+                result = split_statements(request["source"])
+            elif op == "mutate":
+                result = _tools().mutants(request["source"])
+            elif op == "normalize":
+                result = [_tools().normalize(item) for item in request["sources"]]
+            elif op == "ping":
+                result = "pong"
+            else:
+                raise ValueError("unknown request %r" % (op,))
+            return requests.answer_line({"id": request["id"], "ok": True, "result": result})
+        except zygote_client.ZygoteGone as exc:
+            # Nothing can be judged without the zygote: exit, so nxt starts a new server and retries.
+            sys.stderr.write("nxt: the zygote died (%s)\n" % exc)
+            os._exit(3)
+        except Exception as exc:  # a fault of the judge itself, reported to nxt
+            error = ("%s: %s" % (type(exc).__name__, exc))[:2000]
+            return requests.answer_line({"id": request.get("id"), "ok": False, "error": error})
 
-            if op == "mutate":
-                return mutate.mutants(request["source"])
-            return [mutate.normalize(item) for item in request["sources"]]
-        if op == "ping":
-            return "pong"
-        raise ValueError("unknown request %r" % (op,))
+
+def _tools():
+    from nxt.tools import mutate  # loaded on the first request for it: dataset builders' code, no verdict's
+
+    return mutate

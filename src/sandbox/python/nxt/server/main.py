@@ -67,21 +67,9 @@ def serve(config):
         for request in requests.read_requests(requests.REQUESTS_FD):
             if request.get("op") == "exit":
                 return
-            requests.write(requests.ANSWERS_FD, _answer(answering, request))
+            requests.write(requests.ANSWERS_FD, answering.answer(request))
     finally:
         client.close()
-
-
-def _answer(answering, request):
-    try:
-        return requests.answer_line({"id": request["id"], "ok": True, "result": answering.result(request)})
-    except zygote_client.ZygoteGone as exc:
-        # Nothing can be judged without the zygote: exit, so nxt starts a new server and retries.
-        sys.stderr.write("nxt: the zygote died (%s)\n" % exc)
-        os._exit(3)
-    except Exception as exc:  # a fault of the judge itself, reported to nxt
-        error = ("%s: %s" % (type(exc).__name__, exc))[:2000]
-        return requests.answer_line({"id": request.get("id"), "ok": False, "error": error})
 
 
 def main(argv):

@@ -19,11 +19,14 @@ def _start(config):
     # _socket, not socket: socket.py brings selectors and enum classes into every child's memory.
     ours, theirs = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET)
     pid = os.fork()
-    if pid == 0:
+    if pid == 0:  # the zygote, for its whole life (no frame more: programs get the stack they always had)
+        code = 0
         try:
             ours.close()
-        finally:
-            zygote.run(theirs, config)  # never returns
+            zygote.Zygote(theirs, config).serve()
+        except BaseException:
+            code = 1
+        os._exit(code)
     theirs.close()
     return pid, ours
 
