@@ -76,7 +76,7 @@ export interface Sandbox {
   /**
    * Judges `program` against `tests`: independent Python statements run after the program, or case
    * batches. A test of the form `assert <one call of a program function>` (and the other shapes in
-   * python/seal.py) is sealed: only the call reaches the program; the result comes back as plain data
+   * python/nxt/server/seal.py) is sealed: only the call reaches the program; the result comes back as plain data
    * and the judge evaluates the assertion. Each test's verdict says whether it was sealed.
    */
   judgeProgram(program: string, tests: readonly JudgeTest[], options?: JudgeOptions): Promise<Verdict>;
