@@ -26,7 +26,7 @@ import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { ForkServer } from '../src/sandbox/fork-server.js';
 import { createSandbox, type JudgeTest, type Sandbox } from '../src/sandbox/index.js';
-import { serverBootstrap, serverBundle } from '../src/sandbox/server-source.js';
+import { benchServer } from '../src/sandbox/server-source.js';
 import { type RawResult, toVerdict } from '../src/sandbox/verdict.js';
 import { DataStore, isRepairTask, loadDataset, PLUS_MEMORY_BYTES, plusTestOf } from '../src/tasks/index.js';
 import { humanEvalCanonical, humanEvalFixBuggy, type ProgramCase, sharedDataDir } from '../test/support/shared-data.js';
@@ -45,8 +45,8 @@ const { values } = parseArgs({
 const workers = Number(values.workers);
 const timeoutMs = Number(values['timeout-ms']);
 const rounds = Number(values.rounds);
-const script = serverBootstrap();
-const preamble = serverBundle();
+// The baselines' own server: the judge's bundle never holds benchmark code (server-source.ts).
+const { bootstrap: script, bundle: preamble } = benchServer();
 
 interface Backend {
   name: string;

@@ -41,7 +41,7 @@ export async function judgeFix(
   program: string,
   limits: FixLimits,
 ): Promise<Pick<ResultRecord, 'base' | 'plus' | 'pass' | 'basePass'>> {
-  // The entry point and the reference let tests that are more than one call run sealed (python/seal.py).
+  // The entry point and the reference let tests that are more than one call run sealed (python/nxt/server/seal.py).
   const sealing = { entryPoint: task.entryPoint, reference: task.reference };
   const base = await sandbox.judgeProgram(program, task.tests, {
     ...sealing,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** What `inferEntryPoints` found (python/entry_points.py has the rule). */
+/** What `inferEntryPoints` found (python/nxt/server/entry_points.py has the rule). */
 export const EntryPointInferenceSchema = z.object({
   /** The functions of the program the tests call, in order of first call. */
   entryPoints: z.array(z.string()),

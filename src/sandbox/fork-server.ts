@@ -51,7 +51,8 @@ const STDERR_KEEP = 4096;
 /**
  * The longest answer line read, in characters: V8's strings end near 2^29 (a longer line threw
  * `Invalid string length` out of the stream handler and killed nxt). The server keeps its answers far
- * under this (python/server.py); a longer one is skipped and fails its request as a judge fault.
+ * under this (python/nxt/protocol/requests.py); a longer one is skipped and fails its request as a judge
+ * fault.
  */
 export const MAX_ANSWER_CHARS = 256 * 1024 * 1024;
 

@@ -68,7 +68,7 @@ export type SandboxOptions = z.input<typeof SandboxOptionsSchema>;
 export type ResolvedSandboxOptions = z.output<typeof SandboxOptionsSchema>;
 
 /**
- * How a case batch compares an output with the expected one (python/oracles.py): `evalplus` is
+ * How a case batch compares an output with the expected one (python/nxt/server/oracles.py): `evalplus` is
  * EvalPlus's rule (exact, or numerically close for floats); the others are EvalPlus's special oracles.
  */
 export const CASE_ORACLES = [
@@ -151,7 +151,7 @@ export const JudgeOptionsSchema = z.strictObject({
 export type JudgeOptions = z.input<typeof JudgeOptionsSchema>;
 export type ResolvedJudgeOptions = z.output<typeof JudgeOptionsSchema>;
 
-/** How one test is traced (see python/tracer.py for what each cap bounds). */
+/** How one test is traced (see python/nxt/child/tracer.py for what each cap bounds). */
 export const TraceOptionsSchema = z.strictObject({
   /** Passed to the judging that finds the first failing test (see JudgeOptions). */
   entryPoint: z.string().min(1).optional(),

@@ -24,7 +24,7 @@ import {
   type TraceOptions,
 } from './options.js';
 import type { SandboxPool } from './pool.js';
-import { serverBootstrap, serverBundle } from './server-source.js';
+import { judgeSource, serverBootstrap } from './server-source.js';
 import { type PlannedSandbox, planSandbox, type SandboxHost, type StartedServers, startServers } from './startup.js';
 import { type TraceHost, type TraceResult, traceProgram } from './trace-run.js';
 import type { Verdict } from './verdict.js';
@@ -67,7 +67,7 @@ export interface Sandbox {
   /**
    * Judges `program` against `tests`: independent Python statements run after the program, or case
    * batches. A test of the form `assert <one call of a program function>` (and the other shapes in
-   * python/seal.py) is sealed: only the call reaches the program; the result comes back as plain data
+   * python/nxt/server/seal.py) is sealed: only the call reaches the program; the result comes back as plain data
    * and the judge evaluates the assertion. Each test's verdict says whether it was sealed.
    */
   judgeProgram(program: string, tests: readonly JudgeTest[], options?: JudgeOptions): Promise<Verdict>;
@@ -127,7 +127,7 @@ export async function createSandbox(options: SandboxOptions = {}, host: SandboxH
 /** What decides a verdict besides the program and its tests (see `Sandbox.judgeIdentity`). */
 function judgeIdentityOf(pythonVersion: string, layers: readonly IsolationLayer[]): string {
   return createHash('sha256')
-    .update(serverBundle())
+    .update(judgeSource())
     .update(serverBootstrap())
     .update(JSON.stringify([pythonVersion, layers.filter((layer) => layer.active).map((layer) => layer.name)]))
     .digest('hex');

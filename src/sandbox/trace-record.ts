@@ -4,7 +4,7 @@ import { JudgeFaultError } from './fork-server.js';
 import type { TestVerdict } from './verdict.js';
 
 const ChangesSchema = z.array(z.tuple([z.string(), z.string()])).nullable();
-/** A count or an index, as the server checks them (python/trace_records.py); -1 where it means none. */
+/** A count or an index, as the server checks them (python/nxt/server/trace_records.py); -1 where it means none. */
 const count = (min = 0) =>
   z
     .number()
@@ -13,7 +13,7 @@ const count = (min = 0) =>
     .max(2 ** 31 - 1);
 
 /**
- * The compact trace a fork-server sends (see python/tracer.py), validated at the process boundary with
+ * The compact trace a fork-server sends (see python/nxt/child/tracer.py), validated at the process boundary with
  * the ranges the `Trace` artifact needs, so that a trace read here always expands into one.
  */
 export const RawTraceSchema = z.object({

@@ -109,7 +109,8 @@ async function traceTest(
 
 /**
  * Traces the program's loading: its source runs as the one test of an empty program, compiled as
- * `<program>` (python/harness.py), so the run is the program's own top-level code, traced like a test.
+ * `<program>` (python/nxt/child/program.py), so the run is the program's own top-level code, traced like
+ * a test.
  * `failed` is the verdict that showed the failure; `chooser` the verdict that chose the test, if any.
  */
 async function traceLoading(

@@ -50,7 +50,7 @@ describe('forged trace records end the trace, marked untraced, within the caps',
       expect(result.trace.truncated).toBe('untraced');
       expect(result.trace.outcome.exception?.type).toBe('TamperError');
       // Within the default caps: 50,000 events (and the two that close an exception), about 20 MB of
-      // trace (4 M characters of values, each up to 4 bytes as JSON; python/tracer.py's limits).
+      // trace (4 M characters of values, each up to 4 bytes as JSON; python/nxt/protocol/traces.py's limits).
       expect(result.trace.events.length).toBeLessThanOrEqual(50_002);
       expect(JSON.stringify(result.trace).length).toBeLessThan(32 * 1024 * 1024);
       await stillServes(started);

@@ -32,7 +32,7 @@ const MiB = 1024 * 1024;
 const CHECK = ['assert ok() == 1'];
 /** Time for an honest program to build a huge value and send it (encoding 64 MiB takes seconds). */
 const SLOW: JudgeOptions = { testTimeoutMs: 20_000, programTimeoutMs: 30_000 };
-/** Just over the judge's decode budget of a million items (python/plain.py). */
+/** Just over the judge's decode budget of a million items (python/nxt/protocol/plain.py). */
 const OVER_ITEMS = 1_500_000;
 const EXACT_ONLY = /compared by its exact encoding/;
 

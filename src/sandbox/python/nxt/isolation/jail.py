@@ -16,6 +16,8 @@ import ctypes
 import os
 import signal
 
+from nxt.isolation.libc import PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG, check, libc, prctl
+
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUTS = 0x04000000
 CLONE_NEWIPC = 0x08000000
@@ -36,10 +38,6 @@ MS_PRIVATE = 1 << 18
 MS_RELATIME = 1 << 21
 MNT_DETACH = 2
 
-PR_SET_PDEATHSIG = 1
-PR_SET_DUMPABLE = 4
-PR_SET_NO_NEW_PRIVS = 38
-
 # statvfs flag -> the mount flag that must be kept when a bind is remounted in a user namespace
 _LOCKED = ((1, MS_RDONLY), (2, MS_NOSUID), (4, MS_NODEV), (8, MS_NOEXEC), (1024, MS_NOATIME),
            (2048, MS_NODIRATIME), (4096, MS_RELATIME))
@@ -49,37 +47,17 @@ HIDDEN_PROC_FILES = ("/proc/keys", "/proc/key-users")
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 DEVICES = ("null", "zero", "full", "random", "urandom")
 
-_libc = None
-
-
-def libc():
-    global _libc
-    if _libc is None:
-        _libc = ctypes.CDLL(None, use_errno=True)
-    return _libc
-
-
-def _check(result, what):
-    if result != 0:
-        number = ctypes.get_errno()
-        raise OSError(number, "%s: %s" % (what, os.strerror(number)))
-
-
 def _bytes(text):
     return None if text is None else text.encode()
 
 
 def unshare(flags):
-    _check(libc().unshare(flags), "unshare")
+    check(libc().unshare(flags), "unshare")
 
 
 def mount(source, target, fstype, flags, data=None):
-    _check(libc().mount(_bytes(source), _bytes(target), _bytes(fstype), ctypes.c_ulong(flags), _bytes(data)),
+    check(libc().mount(_bytes(source), _bytes(target), _bytes(fstype), ctypes.c_ulong(flags), _bytes(data)),
            "mount %s" % target)
-
-
-def prctl(option, value):
-    return libc().prctl(option, ctypes.c_ulong(value), 0, 0, 0) == 0
 
 
 def _write(path, text):
@@ -109,7 +87,7 @@ def drop_capabilities():
     """Empties our capability sets (in whatever user namespace we are) and forbids gaining new ones."""
     header = _CapHeader(0x20080522, 0)
     data = (_CapData * 2)()
-    _check(libc().capset(ctypes.byref(header), data), "capset")
+    check(libc().capset(ctypes.byref(header), data), "capset")
     prctl(PR_SET_NO_NEW_PRIVS, 1)
 
 
@@ -177,9 +155,9 @@ def _pivot(new):
         raise OSError(0, "pivot_root: unknown system call number on %s" % os.uname().machine)
     os.chdir(new)
     os.mkdir(".old", 0o700)
-    _check(libc().syscall(ctypes.c_long(number), b".", b".old"), "pivot_root")
+    check(libc().syscall(ctypes.c_long(number), b".", b".old"), "pivot_root")
     os.chdir("/")
-    _check(libc().umount2(b"/.old", MNT_DETACH), "umount the old root")
+    check(libc().umount2(b"/.old", MNT_DETACH), "umount the old root")
     os.rmdir("/.old")
     mount(None, "/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
 
@@ -300,7 +278,7 @@ def seal_mounts():
     if result == 0:
         return
     if ctypes.get_errno() != 38:  # ENOSYS
-        _check(result, "mount_setattr")
+        check(result, "mount_setattr")
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     with open("/proc/self/mountinfo") as handle:
         points = [line.split()[4] for line in handle if len(line.split()) > 4]

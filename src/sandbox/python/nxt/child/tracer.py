@@ -1,6 +1,6 @@
 """nxt tracer: records a NExT execution trace of one test, inside the sandbox child.
 
-Loaded in front of server.py (both go to `python3 -c`). Traces every frame whose code comes from the
+Runs in the program's process (child/program.py). Traces every frame whose code comes from the
 program (`<program>`) or the test (`<test N>`): helpers, nested functions, methods, recursion,
 comprehensions, generators. Standard-library frames are never traced.
 
@@ -8,8 +8,9 @@ Cost is bounded: values are shown with a bounded repr (characters, items, depth,
 user-defined __repr__), change detection compares those bounded reprs, and tracing switches itself off
 after `maxSteps` state changes, `maxEvents` events, `maxChars` characters of values or `maxSeconds`.
 Events go out in chunks, so a trace survives a program that is killed afterwards; the chunks of one run
-stay within `limits(config)` (the harness drops a chunk that would pass its bytes or brackets, and
-recording ends, marked "size"). The server refuses a trace over them as forged (trace_records.py).
+stay within `limits(config)` (protocol/traces.py: the program's process drops a chunk that would pass
+its bytes or brackets, and recording ends, marked "size"). The server refuses a trace over them as
+forged (server/trace_records.py).
 
 The tracer's own calls use the program's stack. When the program has used up nearly all of it, the
 tracer's work raises RecursionError: recording ends there, marked "stack", doing nothing that needs more
@@ -31,7 +32,9 @@ import signal as _signal
 import sys as _sys
 import time as _time
 
-# Captured at load, before the harness wraps sys.settrace to catch programs that install tracers.
+from nxt.protocol.traces import CHUNK_EVENTS, DEFAULT_MAX_CHARS, DEFAULT_MAX_EVENTS
+
+# Captured at load, before the program's process wraps sys.settrace to catch programs that install tracers.
 _settrace = _sys.settrace
 _ADDRESS = _re.compile(r" at 0x[0-9a-fA-F]+")
 _YIELD = _dis.opmap["YIELD_VALUE"]
@@ -42,8 +45,6 @@ _NUMBERS = frozenset((int, float, bool, type(None)))
 _NUMBERS_AND_TEXT = frozenset((int, float, bool, type(None), str))
 _HIDDEN_TYPES = (type(_sys), type(len), type(lambda: 0), type, staticmethod, classmethod, property)
 _CODE_FLAGS_GENERATOR = 0x20 | 0x80 | 0x200  # generator, coroutine, async generator
-DEFAULT_MAX_EVENTS = 50000
-DEFAULT_MAX_CHARS = 4000000
 
 
 _COLLECTIONS = (_collections.Counter, _collections.OrderedDict, _collections.defaultdict, _collections.deque)
@@ -52,19 +53,6 @@ _type_mro = type.__dict__["__mro__"].__get__
 _type_dict = type.__dict__["__dict__"].__get__
 _type_name_of = type.__dict__["__name__"].__get__
 _C_METHODS = (type(object.__repr__), type(object().__repr__), type(len), type(str.join))
-CHUNK_EVENTS = 2000
-MAX_BYTES = 48 * 1024 * 1024  # under frames.MAX_PAYLOAD: a whole trace fits one record
-
-
-def limits(config):
-    """The most a traced run sends, for a tracer config: bytes of trace chunks (JSON, ASCII: a character
-    of a value takes up to 6 bytes escaped, most take 1), events (follow_to_end adds two past the cap),
-    frames (each call is an event, or a module frame whose name counts as characters), and lists and
-    dicts in one chunk (so that the server bounds what parsing a forged chunk builds)."""
-    chars = config.get("maxChars", DEFAULT_MAX_CHARS)
-    events = config.get("maxEvents", DEFAULT_MAX_EVENTS)
-    return {"bytes": min(MAX_BYTES, 4 * chars + 64 * events + (1 << 20)), "events": events + 2,
-            "frames": events + chars // 8 + 1, "containers": chars + 4 * (events + CHUNK_EVENTS) + 1024}
 
 
 def _type_name(kind):

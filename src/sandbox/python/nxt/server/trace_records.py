@@ -1,7 +1,7 @@
-"""Trusted: the server's reading of the trace records a traced child sends (tracer.py writes them).
+"""Trusted: the server's reading of the trace records a traced child sends (child/tracer.py writes them).
 
 A program can forge records on its channel (decision 0002), so every record is untrusted input. A chunk
-is kept only when the whole trace stays within what the tracer itself sends (`tracer.limits`: bytes,
+is kept only when the whole trace stays within what the tracer itself sends (`traces.limits`: bytes,
 events, frames, and lists and dicts per chunk, which bound what parsing a chunk builds), it is JSON
 without NaN or Infinity, and it has exactly the shape and ranges the tracer writes and nxt reads
 (src/sandbox/trace-record.ts). Anything else is forged: the reader says why, and the supervisor ends the
@@ -10,7 +10,7 @@ session; the trace keeps the chunks read before and is marked "untraced".
 
 import json
 
-from nxt import tracer
+from nxt.protocol import traces
 
 _INDEX = 2 ** 31
 _EVENT_KINDS = ("c", "l", "r", "y", "x")
@@ -65,7 +65,7 @@ class TraceReader:
     the record is refused (the session then ends)."""
 
     def __init__(self, config):
-        self.limits = tracer.limits(config)
+        self.limits = traces.limits(config)
         self.frames = []
         self.events = []
         self.end = None

@@ -34,7 +34,7 @@ import ctypes
 import errno
 import os
 
-from nxt import jail
+from nxt.isolation.libc import PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, libc, prctl
 
 # struct seccomp_data offsets
 _NR = 0
@@ -50,7 +50,6 @@ _RET = 0x06  # BPF_RET | BPF_K
 _ALLOW = 0x7FFF0000
 _ERRNO = 0x00050000
 
-PR_SET_SECCOMP = 22
 SECCOMP_MODE_FILTER = 2
 
 AF_UNIX = 1
@@ -202,14 +201,13 @@ def install():
     filter), which is why the zygote installs it once rather than each child."""
     if _compiled is None:
         prepare()
-    if isinstance(_compiled, str):
-        jail.prctl(jail.PR_SET_NO_NEW_PRIVS, 1)
-        return _compiled
-    if not jail.prctl(jail.PR_SET_NO_NEW_PRIVS, 1):
-        return "prctl(PR_SET_NO_NEW_PRIVS): %s" % os.strerror(ctypes.get_errno())
-    _, fprog = _compiled
-    if jail.libc().prctl(PR_SET_SECCOMP, ctypes.c_ulong(SECCOMP_MODE_FILTER), ctypes.byref(fprog), 0, 0) != 0:
-        return "prctl(PR_SET_SECCOMP): %s" % os.strerror(ctypes.get_errno())
+    try:
+        prctl(PR_SET_NO_NEW_PRIVS, 1)
+        if isinstance(_compiled, str):
+            return _compiled
+        prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(_compiled[1]))
+    except OSError as exc:
+        return exc.strerror
     return None
 
 
@@ -225,7 +223,7 @@ def probe():
         os.close(read)
         why = install()
         if why is None:  # check that it bites: keyctl(KEYCTL_GET_KEYRING_ID, user keyring) is refused
-            result = jail.libc().syscall(ctypes.c_long(_TABLES[os.uname().machine][1]["keyctl"]), 0, -4, 0)
+            result = libc().syscall(ctypes.c_long(_TABLES[os.uname().machine][1]["keyctl"]), 0, -4, 0)
             if result != -1 or ctypes.get_errno() != errno.EPERM:
                 why = "the filter was installed but keyctl was not refused"
         os.write(write, (why or "").encode()[:500])

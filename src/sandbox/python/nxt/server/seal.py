@@ -22,7 +22,8 @@ import operator
 import sys
 import time
 
-from nxt import oracles, plain
+from nxt.protocol import frames, plain
+from nxt.server import oracles
 
 STEP_BUDGET = 2_000_000
 MAX_ITEMS = 2_000_000
@@ -412,12 +413,12 @@ class Statement:
 
 
 def _info(kind, message, line=None):
-    return {"type": kind, "message": message[:2000], "line": line, "source": "test" if line else None}
+    return frames.exception_info(kind, message, line, "test" if line else None)
 
 
 def _text(exc):
     try:
-        return str(exc)[:2000]
+        return str(exc)[:frames.MESSAGE_CHARS]
     except Exception:
         return "<unprintable>"
 

@@ -7,14 +7,14 @@ ahead of time (their arguments are not secret), a statement or a runner test onl
 before it has finished, so no test is ever in the program's process before it runs.
 """
 
-import fcntl
 import math
 import os
 import select
 import signal
 import time
 
-from nxt import frames, oracles, plain, seal, trace_records
+from nxt.protocol import frames, plain
+from nxt.server import children, oracles, trace_records
 
 _perf = time.perf_counter
 DRAIN_READS = 64
@@ -22,36 +22,14 @@ EXIT_GRACE_MS = 200
 COMPUTE_TIMEOUT_S = 120.0
 STOP_GRACE_S = 0.1  # after the verdict is known: time for the child to flush its output and exit
 CHUNK = 256  # inputs of a case batch per command; at most two chunks are unanswered at a time
-BROKEN_CHANNEL_EXIT = 86
-VALUE_LIMIT = frames.MAX_PAYLOAD
-INFO_BYTES = 16 * 1024  # exception details: a type and a message of at most 2,000 characters, as UTF-8
-REASON_BYTES = 2000  # a reason a value is not plain: 500 characters are shown
 
 
-class Capture:
-    def __init__(self, limit):
-        self.limit = limit
-        self.data = bytearray()
-        self.truncated = False
-
-    def add(self, chunk):
-        room = self.limit - len(self.data)
-        if room > 0:
-            self.data += chunk[:room]
-        if len(chunk) > room:
-            self.truncated = True
-
-    def text(self):
-        return self.data.decode("utf-8", "replace")
-
-
-def _info(kind, message, line=None, source=None):
-    return {"type": kind, "message": message[:2000], "line": line, "source": source}
+_info = frames.exception_info
 
 
 def _decode_info(payload):
     """Exception info sent by a child: a dict of plain strings and ints, checked field by field."""
-    if len(payload) > INFO_BYTES:
+    if len(payload) > frames.INFO_BYTES:
         return _info("JudgeError", "the program sent exception details of %d bytes, too large to read" % len(payload))
     try:
         info = plain.decode(payload, budget=True)
@@ -62,9 +40,9 @@ def _decode_info(payload):
     line = info.get("line")
     source = info.get("source")
     return {
-        "type": str(info.get("type"))[:200] if type(info.get("type")) is str else "Exception",
-        "message": info.get("message")[:2000] if type(info.get("message")) is str else "",
-        "line": line if type(line) is int and 0 < line < 2 ** 31 else None,
+        "type": info.get("type")[:frames.TYPE_CHARS] if type(info.get("type")) is str else "Exception",
+        "message": info.get("message")[:frames.MESSAGE_CHARS] if type(info.get("message")) is str else "",
+        "line": line if type(line) is int and 0 < line < frames.LINE_END else None,
         "source": source if source in ("program", "test") else None,
     }
 
@@ -82,7 +60,7 @@ def _digest_size(payload):
 
 def _reason(payload):
     """Why a program's value is not plain, as the child wrote it (bounded before it is decoded)."""
-    return payload[:REASON_BYTES].decode("utf-8", "replace")[:500]
+    return payload[:frames.REASON_BYTES].decode("utf-8", "replace")[:frames.REASON_CHARS]
 
 
 def _large(size, comparable):
@@ -93,56 +71,6 @@ def _large(size, comparable):
 
 def _ms(value):
     return value if isinstance(value, float) and math.isfinite(value) and 0 <= value < 1e9 else 0.0
-
-
-class Process:
-    """A forked child as the server sees it: its pipes, its record parser, its pending commands."""
-
-    def __init__(self, forked):
-        self.pid, self.nonce, self.workdir, self.job_w, self.result_r, self.out_r, self.err_r = forked
-        self.reader = frames.RecordReader(self.nonce)
-        self.outgoing = bytearray()
-        self.input_open = True
-        self.close_when_sent = False
-        self.watched = False
-        flags = fcntl.fcntl(self.job_w, fcntl.F_GETFL)
-        fcntl.fcntl(self.job_w, fcntl.F_SETFL, flags | os.O_NONBLOCK)
-
-    def send(self, command):
-        if self.input_open:
-            self.outgoing += frames.command(command)
-
-    def pump(self):
-        """Writes what the pipe takes now; closes the job pipe once everything asked for is out."""
-        while self.outgoing and self.input_open:
-            try:
-                written = os.write(self.job_w, self.outgoing[:1 << 20])
-            except BlockingIOError:
-                return
-            except OSError:
-                self.outgoing = bytearray()
-                self.close_input()
-                return
-            del self.outgoing[:written]
-        if self.close_when_sent and not self.outgoing:
-            self.close_input()
-
-    def close_input(self):
-        if self.input_open:
-            self.input_open = False
-            try:
-                os.close(self.job_w)
-            except OSError:
-                pass
-
-    def close_all(self):
-        self.close_input()
-        for fd in (self.result_r, self.out_r, self.err_r):
-            if fd is not None:
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
 
 
 class Session:
@@ -187,11 +115,11 @@ class Session:
 
     def run(self):
         supervisor = self.supervisor
-        self.child = Process(supervisor.take_child())
+        self.child = children.Process(supervisor.take_child())
         self.child_started = _perf()
         job = self.job
         header = {"role": "program", "program": job.program, "limits": job.limits,
-                  "captureOutput": job.capture, "guardTracing": job.guard_tracing, "maxValueBytes": VALUE_LIMIT}
+                  "captureOutput": job.capture, "guardTracing": job.guard_tracing, "maxValueBytes": frames.MAX_PAYLOAD}
         self.child.send(header)
         supervisor.zygote.request_fork()  # the next child forks while this one works
         if job.trace is not None:
@@ -229,7 +157,7 @@ class Session:
             if not by_itself:
                 self.ended = "violation"
                 self.violation = "the program closed the judge's private result channel"
-            elif code == BROKEN_CHANNEL_EXIT:
+            elif code == frames.BROKEN_CHANNEL_EXIT:
                 self.ended = "violation"
                 self.violation = "the program closed or broke the judge's private result channel"
         self.exit_code = code
@@ -238,32 +166,21 @@ class Session:
     # -- the event loop ----------------------------------------------------------------------
 
     def _watch(self):
-        poller = select.poll()
+        watch = self.watch = children.Watch()
         child = self.child
-        streams = {child.out_r: self.out, child.err_r: self.err}
+        self.streams = {child.out_r: self.out, child.err_r: self.err}
         if self.out is None:
             os.close(child.out_r)
             os.close(child.err_r)
             child.out_r = child.err_r = None
-            streams = {}
-        poller.register(child.result_r, select.POLLIN)
-        for fd in streams:
-            poller.register(fd, select.POLLIN)
-        writing = set()
-        self.streams = streams
+            self.streams = {}
+        watch.read(child.result_r, self._child_bytes)
+        for fd in self.streams:
+            watch.read(fd, lambda chunk, fd=fd: self._output(fd, chunk))
         while self.ended is None:
-            for process in (child, self.runner):
-                if process is None:
-                    continue
-                wants = bool(process.outgoing) and process.input_open
-                if wants and process.job_w not in writing:
-                    poller.register(process.job_w, select.POLLOUT)
-                    writing.add(process.job_w)
-                elif not wants and process.job_w in writing:
-                    poller.unregister(process.job_w)
-                    writing.discard(process.job_w)
+            watch.want_writes((child, self.runner))
             if self.runner is not None and not self.runner.watched:
-                poller.register(self.runner.result_r, select.POLLIN)
+                watch.read(self.runner.result_r, self._runner_bytes)
                 self.runner.watched = True
             now = _perf()
             if self.stopping is not None:
@@ -276,37 +193,30 @@ class Session:
             if now >= limit:
                 self.ended = "deadline" if limit == self.deadline else "test_timeout"
                 return
-            events = poller.poll(max(1, int((limit - now) * 1000) + 1))
-            for fd, mask in events:
-                if self.ended is not None:
-                    break
-                if fd in writing:
-                    for process in (child, self.runner):
-                        if process is not None and process.job_w == fd:
-                            process.pump()
-                    continue
-                try:
-                    chunk = os.read(fd, 1 << 20)
-                except OSError:
-                    chunk = b""
-                if fd in streams:
-                    if chunk:
-                        streams[fd].add(chunk)
-                    else:
-                        poller.unregister(fd)
-                        del streams[fd]
-                    continue
-                if fd == child.result_r:
-                    if not chunk:
-                        self.ended = "stopped" if self.stopping is not None else "exited"
-                        return
-                    self._feed(child, chunk, self._on_child)
-                elif self.runner is not None and fd == self.runner.result_r:
-                    if not chunk:
-                        self._runner_died()
-                        poller.unregister(fd)
-                        continue
-                    self._feed(self.runner, chunk, self._on_runner)
+            watch.wait(limit - now, self._has_ended)
+
+    def _has_ended(self):
+        return self.ended is not None
+
+    def _output(self, fd, chunk):
+        if chunk:
+            self.streams[fd].add(chunk)
+        else:
+            self.watch.forget(fd)
+            del self.streams[fd]
+
+    def _child_bytes(self, chunk):
+        if not chunk:
+            self.ended = "stopped" if self.stopping is not None else "exited"
+            return
+        self._feed(self.child, chunk, self._on_child)
+
+    def _runner_bytes(self, chunk):
+        if not chunk:
+            self._runner_died()
+            self.watch.forget(self.runner.result_r)
+            return
+        self._feed(self.runner, chunk, self._on_runner)
 
     def _limit(self):
         return self.deadline if self.test_deadline is None else min(self.deadline, self.test_deadline)
@@ -611,7 +521,7 @@ class Session:
 
     def _start_runner_test(self, index, plan):
         if self.runner is None:
-            self.runner = Process(self.supervisor.take_child())
+            self.runner = children.Process(self.supervisor.take_child())
             self.runner.send({"role": "runner", "entry": self.job.entry, "entries": self.job.functions,
                               "reference": self.job.reference,
                               "limits": self.job.limits, "captureOutput": False})
@@ -635,11 +545,12 @@ class Session:
         if kind == frames.CALL:
             if case != self.runner_sequence + 1:
                 return self._runner_fault("the test process sent calls out of order")
-            index = int.from_bytes(payload[:2], "little") if len(payload) >= 2 else len(self.job.functions)
+            width = frames.CALL_INDEX_BYTES
+            index = int.from_bytes(payload[:width], "little") if len(payload) >= width else len(self.job.functions)
             if index >= len(self.job.functions):
                 return self._runner_fault("the test process called a function the program was not asked for")
             self.runner_sequence = case
-            self.child.send(("callraw", test, case, self.job.functions[index], payload[2:]))
+            self.child.send(("callraw", test, case, self.job.functions[index], payload[width:]))
             self.child.pump()
             return None
         if kind == frames.TEST_END:
@@ -674,7 +585,7 @@ class Session:
         elif kind == frames.VALUE_DIGEST:
             reply = ("reply", case, "notplain", b"returned a value too large to pass to the test")
         else:
-            reply = ("reply", case, "notplain", payload[:500])
+            reply = ("reply", case, "notplain", payload[:frames.REASON_CHARS])
         self.runner.send(reply)
         self.runner.pump()
         return None
@@ -747,8 +658,8 @@ class Supervisor:
         count = job.count
         outcomes = [None] * count
         cap = request.get("maxOutputBytes", 16384)
-        out = Capture(cap) if job.capture else None
-        err = Capture(cap) if job.capture else None
+        out = children.Capture(cap) if job.capture else None
+        err = children.Capture(cap) if job.capture else None
         started = _perf()
         deadline = started + request["programTimeoutMs"] / 1000.0
         program = None
@@ -857,7 +768,7 @@ class Supervisor:
 
     def _compute(self, plan, index):
         """Runs a case batch's reference function on every input in a child holding only that function."""
-        child = Process(self.take_child())
+        child = children.Process(self.take_child())
         try:
             child.send({"role": "runner", "entry": None, "reference": plan.reference["source"],
                         "limits": {"memoryBytes": 4 * 1024 ** 3, "cpuSeconds": int(COMPUTE_TIMEOUT_S) + 1},
@@ -867,47 +778,50 @@ class Supervisor:
             for fd in (child.out_r, child.err_r):
                 os.close(fd)
             child.out_r = child.err_r = None
-            results = [None] * len(plan.inputs)
-            seen = [False] * len(plan.inputs)
-            received = 0
+            outputs = _ReferenceOutputs(child, index, len(plan.inputs))
             deadline = _perf() + COMPUTE_TIMEOUT_S
-            poller = select.poll()
-            poller.register(child.result_r, select.POLLIN)
-            while received < len(results):
+            watch = children.Watch()
+            watch.read(child.result_r, outputs.add)
+            while outputs.received < len(outputs.results):
                 child.pump()
-                if child.outgoing and child.input_open:
-                    poller.register(child.job_w, select.POLLOUT)
+                watch.want_writes((child,))
                 left = deadline - _perf()
                 if left <= 0:
                     raise RuntimeError("the reference outputs of test %d took longer than %d s" % (
                         index, COMPUTE_TIMEOUT_S))
-                events = poller.poll(int(left * 1000) + 1)
-                if child.input_open and not child.outgoing:
-                    try:
-                        poller.unregister(child.job_w)
-                    except (KeyError, ValueError):
-                        pass
-                if not any(fd == child.result_r for fd, _ in events):
-                    continue
-                chunk = os.read(child.result_r, 1 << 20)
-                if not chunk:
-                    raise RuntimeError("the reference function of test %d could not run" % index)
-                child.reader.feed(chunk)
-                for kind, _test, case, _ms, payload in child.reader.records():
-                    if kind == frames.PROGRAM_ERROR:
-                        info = _decode_info(payload)
-                        raise RuntimeError("the reference function of test %d does not load: %s: %s" % (
-                            index, info["type"], info["message"]))
-                    if kind in (frames.VALUE, frames.VALUE_DIGEST) and 0 <= case < len(results) and not seen[case]:
-                        if kind == frames.VALUE:
-                            results[case] = plain.decode(payload)
-                        else:
-                            results[case] = plain.Digest(*plain.DIGEST.unpack(payload))
-                        seen[case] = True
-                        received += 1
-                    elif kind in (frames.RAISED, frames.NOT_PLAIN):
-                        raise RuntimeError("the reference function of test %d fails on input %d" % (index, case))
-            return results
+                watch.wait(left)
+            return outputs.results
         finally:
             child.close_all()
             self.zygote.finish(child.pid)
+
+
+class _ReferenceOutputs:
+    """The expected outputs a reference function computes in its child, read record by record."""
+
+    def __init__(self, child, index, count):
+        self.child = child
+        self.index = index
+        self.results = [None] * count
+        self.seen = [False] * count
+        self.received = 0
+
+    def add(self, chunk):
+        index = self.index
+        if not chunk:
+            raise RuntimeError("the reference function of test %d could not run" % index)
+        self.child.reader.feed(chunk)
+        for kind, _test, case, _ms, payload in self.child.reader.records():
+            if kind == frames.PROGRAM_ERROR:
+                info = _decode_info(payload)
+                raise RuntimeError("the reference function of test %d does not load: %s: %s" % (
+                    index, info["type"], info["message"]))
+            if kind in (frames.VALUE, frames.VALUE_DIGEST) and 0 <= case < len(self.results) and not self.seen[case]:
+                if kind == frames.VALUE:
+                    self.results[case] = plain.decode(payload)
+                else:
+                    self.results[case] = plain.Digest(*plain.DIGEST.unpack(payload))
+                self.seen[case] = True
+                self.received += 1
+            elif kind in (frames.RAISED, frames.NOT_PLAIN):
+                raise RuntimeError("the reference function of test %d fails on input %d" % (index, case))
