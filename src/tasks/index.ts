@@ -8,7 +8,7 @@ export {
   REPAIR_DATASET_NAMES,
 } from './catalog.js';
 export { splitCheckTests, splitTopLevel } from './check-split.js';
-export { isRepairTask, loadDataset, mbppSplit } from './datasets.js';
+export { isRepairTask, loadDataset, mbppSplit } from './datasets/index.js';
 export { DATA_FILES, type DataFile, type DataFileName } from './files.js';
 export {
   countListItems,
